@@ -1,0 +1,47 @@
+"""The async engine and session factory; built once, in the app's lifespan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from tidings.settings import Settings
+
+__all__ = ["create_engine", "create_session_factory"]
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Build the engine for ``settings.database_url`` (PostgreSQL via asyncpg, or SQLite)."""
+    if settings.is_sqlite:
+        # SQLite allows one writer; a single pooled connection serialises transactions
+        # instead of failing them with "database is locked".
+        engine = create_async_engine(
+            settings.database_url, pool_size=1, max_overflow=0, pool_timeout=60
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

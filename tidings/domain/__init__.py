@@ -1,0 +1,1 @@
+"""Domain operations, one module per concern. They know models, never GraphQL."""

@@ -1,0 +1,76 @@
+"""Read marks: how far each participant has read, and what is still unread."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from tidings.domain.conversations import get_membership
+from tidings.errors import NotFound
+from tidings.models import Message, Participant, utcnow
+
+__all__ = ["mark_read", "unread_counts"]
+
+
+async def mark_read(
+    *,
+    session: AsyncSession,
+    reader_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    message_id: uuid.UUID,
+) -> Participant:
+    """Move the reader's mark up to ``message_id``'s seq. It never moves back."""
+    _, membership = await get_membership(
+        session, conversation_id=conversation_id, user_id=reader_id
+    )
+    seq = await session.scalar(
+        sa.select(col(Message.seq)).where(
+            col(Message.id) == message_id, col(Message.conversation_id) == conversation_id
+        )
+    )
+    if seq is None:
+        raise NotFound("No such message in this conversation")
+    if seq > membership.last_read_seq:
+        # Conditional, so a slower concurrent markRead for an older message cannot win.
+        await session.execute(
+            sa.update(Participant)
+            .where(
+                col(Participant.conversation_id) == conversation_id,
+                col(Participant.user_id) == reader_id,
+                col(Participant.last_read_seq) < seq,
+            )
+            .values(last_read_seq=seq, last_read_at=utcnow())
+        )
+        await session.commit()
+        await session.refresh(membership)
+    return membership
+
+
+async def unread_counts(
+    session: AsyncSession, *, user_id: uuid.UUID, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Per conversation: messages after the user's read mark, not theirs, not deleted."""
+    rows = await session.execute(
+        sa.select(col(Message.conversation_id), sa.func.count())
+        .join(
+            Participant,
+            sa.and_(
+                col(Participant.conversation_id) == col(Message.conversation_id),
+                col(Participant.user_id) == user_id,
+            ),
+        )
+        .where(
+            col(Message.conversation_id).in_(conversation_ids),
+            col(Message.seq) > col(Participant.last_read_seq),
+            col(Message.sender_id) != user_id,
+            col(Message.deleted_at).is_(None),
+        )
+        .group_by(col(Message.conversation_id))
+    )
+    counts: dict[uuid.UUID, int] = dict.fromkeys(conversation_ids, 0)
+    counts.update(dict(rows.tuples()))
+    return counts

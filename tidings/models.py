@@ -1,0 +1,157 @@
+"""SQLModel tables: the durable state. Alembic migrations are the only way they are created.
+
+GraphQL types live in ``tidings.graphql.types``; conversion happens there, in one place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tidings.ids import new_id
+
+__all__ = [
+    "AuthSession",
+    "Conversation",
+    "ConversationKind",
+    "Message",
+    "Participant",
+    "ParticipantRole",
+    "RefreshToken",
+    "User",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ConversationKind(StrEnum):
+    DIRECT = "DIRECT"
+    GROUP = "GROUP"
+
+
+class ParticipantRole(StrEnum):
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+
+
+# A registered person. username and email are stored lower-cased, so unique means
+# unique case-insensitively.
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    username: str = Field(max_length=30, unique=True)
+    email: str = Field(max_length=254, unique=True)
+    display_name: str = Field(max_length=100)
+    avatar_url: str | None = Field(default=None, max_length=2048)
+    password_hash: str = Field(max_length=255)
+    share_read_receipts: bool = Field(default=True)
+    share_presence: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# One login on one device; access tokens name it, logout revokes it.
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "sessions"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A refresh token, stored as its SHA-256. A rotated one presented again revokes its session.
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: uuid.UUID = Field(foreign_key="sessions.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A DIRECT or GROUP conversation. last_seq is the seq of its newest message: sending
+# increments it under the row lock, which is what makes seq gap-free.
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversations"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kind: str = Field(max_length=10)
+    title: str | None = Field(default=None, max_length=100)
+    # "<smaller user id>:<larger user id>" for DIRECT, so the same pair can't get two.
+    direct_key: str | None = Field(default=None, max_length=73, unique=True)
+    created_by_id: uuid.UUID = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seq: int = Field(default=0)
+    last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # last_message_at, or created_at before the first message: the inbox sort key.
+    activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+# Membership, with the participant's read mark (highest seq read).
+class Participant(SQLModel, table=True):
+    __tablename__ = "participants"
+
+    conversation_id: uuid.UUID = Field(
+        foreign_key="conversations.id", primary_key=True, ondelete="CASCADE"
+    )
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, index=True)
+    role: str = Field(default=ParticipantRole.MEMBER.value, max_length=10)
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_read_seq: int = Field(default=0)
+    last_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A message. Deleting erases content and sets deleted_at; the row stays so seq has no gap.
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        sa.UniqueConstraint(
+            "conversation_id",
+            "sender_id",
+            "client_message_id",
+            name="uq_messages_client_message_id",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    conversation_id: uuid.UUID = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    seq: int
+    sender_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    content: str = Field(sa_type=sa.Text)
+    content_type: str = Field(default="TEXT", max_length=10)
+    client_message_id: str | None = Field(default=None, max_length=64)
+    reply_to_id: uuid.UUID | None = Field(default=None, foreign_key="messages.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

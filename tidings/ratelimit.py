@@ -1,0 +1,64 @@
+"""Rate limits (SPEC §5) on the ``limits`` library, in memory or in Redis."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from tidings.errors import RateLimited
+from tidings.settings import Settings
+
+__all__ = ["RateLimits", "create_rate_limit_storage"]
+
+
+def create_rate_limit_storage(settings: Settings) -> Storage:
+    if settings.redis_url is None:
+        return MemoryStorage()
+    return RedisStorage(
+        f"async+{settings.redis_url}",
+        implementation="redispy",
+        key_prefix=f"{settings.redis_namespace}:ratelimit",
+    )
+
+
+class RateLimits:
+    """Named limits from settings. ``hit`` consumes one unit or raises ``RATE_LIMITED``."""
+
+    def __init__(self, settings: Settings, storage: Storage) -> None:
+        self._storage = storage
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._items: dict[str, RateLimitItem] = {
+            "login": parse(settings.rate_limit_login_failures),
+            "register": parse(settings.rate_limit_register),
+            "sendMessage": parse(settings.rate_limit_send_message),
+            "createConversation": parse(settings.rate_limit_create_conversation),
+            "markRead": parse(settings.rate_limit_mark_read),
+            "setTyping": parse(settings.rate_limit_set_typing),
+            "wsConnect": parse(settings.rate_limit_ws_connect),
+        }
+
+    async def hit(self, action: str, *keys: str) -> None:
+        """Count one ``action`` against every key (e.g. the IP and the account)."""
+        item = self._items[action]
+        for key in keys:
+            if not await self._limiter.test(item, action, key):
+                await self._refuse(action, item, key)
+        for key in keys:
+            if not await self._limiter.hit(item, action, key):
+                await self._refuse(action, item, key)
+
+    async def check(self, action: str, *keys: str) -> None:
+        """Raise ``RATE_LIMITED`` if any key is exhausted, without consuming anything."""
+        item = self._items[action]
+        for key in keys:
+            if not await self._limiter.test(item, action, key):
+                await self._refuse(action, item, key)
+
+    async def _refuse(self, action: str, item: RateLimitItem, key: str) -> None:
+        stats = await self._limiter.get_window_stats(item, action, key)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(action, retry_after)

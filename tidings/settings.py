@@ -1,0 +1,102 @@
+"""One typed settings object, read from ``TIDINGS_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+__all__ = ["Settings", "WeakSecretError"]
+
+# Secrets that appear in examples and tutorials; refusing them outside the embedded default
+# stops a copy-pasted config from reaching production.
+_KNOWN_WEAK_SECRETS = frozenset({"changeme", "secret", "changethis", "tidings", "development"})
+_MIN_SECRET_BYTES = 32
+
+
+class WeakSecretError(ValueError):
+    """Raised when a production configuration has no secret, or one that is too weak."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is ``TIDINGS_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
+
+    # Storage and fan-out. SQLite + no Redis is the embedded default.
+    database_url: str = "sqlite+aiosqlite:///./tidings.db"
+    redis_url: str | None = None
+    redis_namespace: str = "tidings"
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    # Auth.
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: str = "HS256"
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
+    refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # Chat rules.
+    group_max_participants: int = Field(default=1000, ge=2)
+
+    # Rate limits, in the ``limits`` library's notation ("5/15 minutes").
+    rate_limit_login_failures: str = "5/15 minutes"
+    rate_limit_register: str = "10/hour"
+    rate_limit_send_message: str = "30/minute"
+    rate_limit_create_conversation: str = "10/hour"
+    rate_limit_mark_read: str = "120/minute"
+    rate_limit_set_typing: str = "120/minute"
+    rate_limit_ws_connect: str = "10/minute"
+
+    # Query limits.
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=20, ge=1)
+    max_tokens: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    introspection: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Settings:
+        if self.embedded:
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret:
+            raise WeakSecretError(
+                "TIDINGS_JWT_SECRET is required when PostgreSQL or Redis is configured"
+            )
+        if len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS:
+            raise WeakSecretError(
+                f"TIDINGS_JWT_SECRET must be at least {_MIN_SECRET_BYTES} random bytes; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def embedded(self) -> bool:
+        """The zero-configuration mode: SQLite and in-process fan-out, one process."""
+        return self.is_sqlite and self.redis_url is None
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """The JWT secret; the embedded default keeps a random one beside its database file."""
+        if self.jwt_secret is not None and self.jwt_secret.get_secret_value():
+            return self.jwt_secret.get_secret_value()
+        database = make_url(self.database_url).database
+        if not database or database == ":memory:":
+            return secrets.token_urlsafe(48)
+        path = Path(f"{database}.jwt-secret")
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
