@@ -1,0 +1,71 @@
+"""The ``tidings`` command: serve, migrate, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from tidings.app import create_app
+    from tidings.migrate import upgrade
+    from tidings.settings import Settings
+
+    settings = Settings()
+    if settings.embedded or args.migrate:
+        # The embedded default is zero-setup: its schema is brought up to date on start.
+        upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from tidings.migrate import upgrade
+    from tidings.settings import Settings
+
+    upgrade(Settings().database_url)
+    print("database is up to date")
+
+
+def _export_schema(args: argparse.Namespace) -> None:
+    from tidings.graphql.schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="tidings", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply migrations before serving (always done for the embedded default)",
+    )
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(run=_migrate)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", "-o", default="-", help="file to write, or - for stdout")
+    export.set_defaults(run=_export_schema)
+
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

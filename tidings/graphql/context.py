@@ -1,0 +1,143 @@
+"""The per-request context, and the per-operation scope (database session, loaders).
+
+Strawberry builds one context per HTTP request but only one per WebSocket, shared by every
+operation on it. What must not outlive an operation (the database session, the loaders' caches)
+therefore lives in an ``OperationScope`` held in a context variable that the ``OperationScopes``
+extension sets around each operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from tidings.domain import accounts
+from tidings.errors import Unauthenticated
+from tidings.graphql.loaders import Loaders
+from tidings.services import Services
+
+__all__ = ["Context", "Info", "OperationScope", "Viewer", "current_scope"]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The authenticated user of a request or socket."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+class OperationScope:
+    """What one GraphQL operation owns: a lazily opened session and its loaders."""
+
+    def __init__(self, services: Services, request_id: str) -> None:
+        self.services = services
+        self.request_id = request_id
+        self._session: AsyncSession | None = None
+        # GraphQL resolves sibling fields concurrently; one AsyncSession must not be.
+        self._lock = asyncio.Lock()
+        self._loaders: Loaders | None = None
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._session is None:
+                self._session = self.services.sessions()
+            yield self._session
+
+    def loaders(self, viewer_id: uuid.UUID) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, viewer_id)
+        return self._loaders
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+_scope: ContextVar[OperationScope] = ContextVar("tidings_operation_scope")
+
+
+def current_scope() -> OperationScope:
+    return _scope.get()
+
+
+def enter_scope(scope: OperationScope) -> Any:
+    return _scope.set(scope)
+
+
+def leave_scope(token: Any) -> None:
+    _scope.reset(token)
+
+
+@dataclass
+class Context:
+    """Built once per HTTP request or WebSocket connection by ``TidingsGraphQL.get_context``."""
+
+    services: Services
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    # Set by Strawberry from the graphql-ws ``connection_init`` payload.
+    connection_params: dict[str, Any] | None = None
+    _viewer: Viewer | None = field(default=None, repr=False)
+
+    @property
+    def scope(self) -> OperationScope:
+        return current_scope()
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The operation's database session, held exclusively while the block runs."""
+        async with self.scope.db() as session:
+            yield session
+
+    @property
+    def client_ip(self) -> str:
+        client = self.request.client
+        return client.host if client else "unknown"
+
+    def bearer_token(self) -> str | None:
+        """The access token from the Authorization header or the connection_init payload."""
+        params = self.connection_params or {}
+        if isinstance(params.get("token"), str):
+            return str(params["token"])
+        header = params.get("authorization") or params.get("Authorization")
+        if header is None and isinstance(self.request, Request):
+            header = self.request.headers.get("authorization")
+        if not isinstance(header, str):
+            return None
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    async def viewer(self) -> Viewer:
+        """The authenticated viewer, or ``UNAUTHENTICATED`` / ``TOKEN_EXPIRED``."""
+        if self._viewer is None:
+            token = self.bearer_token()
+            if token is None:
+                raise Unauthenticated("Sign in: send 'Authorization: Bearer <access token>'")
+            async with self.db() as session:
+                user, session_id = await accounts.authenticate(
+                    session=session, tokens=self.services.tokens, access_token=token
+                )
+            self._viewer = Viewer(user.id, session_id)
+            self.scope.loaders(user.id).users.prime(user.id, user)
+        return self._viewer
+
+    async def loaders(self) -> Loaders:
+        viewer = await self.viewer()
+        return self.scope.loaders(viewer.user_id)
+
+
+Info = StrawberryInfo[Context, None]

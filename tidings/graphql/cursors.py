@@ -1,0 +1,59 @@
+"""Opaque Relay cursors. Message cursors carry ``seq``; inbox cursors carry the sort key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from tidings.errors import ValidationFailed
+
+__all__ = [
+    "decode_inbox_cursor",
+    "decode_message_cursor",
+    "encode_inbox_cursor",
+    "encode_message_cursor",
+]
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, field: str, prefix: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(prefix):
+        raise ValidationFailed(field, f"{field} is not a valid cursor")
+    return text.removeprefix(prefix)
+
+
+def encode_message_cursor(seq: int) -> str:
+    return _encode(f"seq:{seq}")
+
+
+def decode_message_cursor(cursor: str | None, field: str) -> int | None:
+    if cursor is None:
+        return None
+    value = _decode(cursor, field, "seq:")
+    if not value.isdigit():
+        raise ValidationFailed(field, f"{field} is not a valid cursor")
+    return int(value)
+
+
+def encode_inbox_cursor(activity_at: datetime, conversation_id: uuid.UUID) -> str:
+    return _encode(f"conv:{activity_at.isoformat()}|{conversation_id}")
+
+
+def decode_inbox_cursor(cursor: str | None, field: str) -> tuple[datetime, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    value = _decode(cursor, field, "conv:")
+    try:
+        stamp, _, conversation_id = value.partition("|")
+        return datetime.fromisoformat(stamp), uuid.UUID(conversation_id)
+    except ValueError:
+        raise ValidationFailed(field, f"{field} is not a valid cursor") from None

@@ -1,0 +1,96 @@
+"""Schema extensions: one scope per operation, and error codes on every error."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import structlog
+from graphql import GraphQLError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from strawberry.extensions import SchemaExtension
+
+from tidings.errors import ErrorCode, TidingsError, Unavailable
+from tidings.graphql.context import Context, OperationScope, enter_scope, leave_scope
+
+__all__ = ["OperationScopes"]
+
+log = structlog.get_logger("tidings.graphql")
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _request_id(context: Context) -> str:
+    supplied = context.request.headers.get("x-request-id", "")
+    return supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, (RedisConnectionError, RedisTimeoutError, PoolTimeoutError, OSError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class OperationScopes(SchemaExtension):
+    """Give each operation its own scope, close it after, and put a code on each error.
+
+    A ``TidingsError`` keeps its message and extensions. Errors in the document itself (syntax,
+    unknown fields, depth or alias limits, bad variables) become ``VALIDATION_ERROR``. An
+    unreachable database or Redis becomes ``UNAVAILABLE``. Anything else is logged with the
+    request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id.
+    """
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        assert isinstance(context, Context)
+        scope = OperationScope(context.services, _request_id(context))
+        token = enter_scope(scope)
+        try:
+            yield
+        finally:
+            await scope.close()
+            leave_scope(token)
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [
+                self._coded(error, scope, self.execution_context.operation_name)
+                for error in result.errors
+            ]
+
+    @staticmethod
+    def _coded(error: GraphQLError, scope: OperationScope, operation: str | None) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}
+            return _copy(error, error.message, extensions)
+        if _is_outage(original):
+            original = Unavailable()
+        if isinstance(original, TidingsError):
+            return _copy(error, original.message, original.extensions)
+        log.error(
+            "unhandled error",
+            request_id=scope.request_id,
+            operation=operation,
+            path=error.path,
+            exc_info=original,
+        )
+        return _copy(
+            error,
+            f"Internal server error (request id {scope.request_id})",
+            {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": scope.request_id},
+        )
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -1,0 +1,80 @@
+"""DataLoaders: every relation a resolver follows is one batched query per operation."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+from strawberry.dataloader import DataLoader
+
+from tidings.domain.read_marks import unread_counts
+from tidings.models import Conversation, Message, Participant, User
+
+__all__ = ["Loaders"]
+
+Db = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class Loaders:
+    """The loaders of one operation, for one viewer."""
+
+    def __init__(self, db: Db, viewer_id: uuid.UUID) -> None:
+        self._db = db
+        self._viewer_id = viewer_id
+        self.users = DataLoader[uuid.UUID, User | None](load_fn=self._users)
+        self.messages = DataLoader[uuid.UUID, Message | None](load_fn=self._messages)
+        self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
+        self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
+        self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
+
+    async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
+        async with self._db() as session:
+            rows = await session.scalars(sa.select(User).where(col(User.id).in_(ids)))
+            found = {user.id: user for user in rows}
+        return [found.get(uid) for uid in ids]
+
+    async def _messages(self, ids: Sequence[uuid.UUID]) -> list[Message | None]:
+        async with self._db() as session:
+            rows = await session.scalars(sa.select(Message).where(col(Message.id).in_(ids)))
+            found = {message.id: message for message in rows}
+        return [found.get(mid) for mid in ids]
+
+    async def _last_messages(self, conversation_ids: Sequence[uuid.UUID]) -> list[Message | None]:
+        async with self._db() as session:
+            rows = await session.scalars(
+                sa.select(Message)
+                .join(
+                    Conversation,
+                    sa.and_(
+                        col(Conversation.id) == col(Message.conversation_id),
+                        col(Conversation.last_seq) == col(Message.seq),
+                    ),
+                )
+                .where(col(Conversation.id).in_(conversation_ids))
+            )
+            found = {message.conversation_id: message for message in rows}
+        return [found.get(cid) for cid in conversation_ids]
+
+    async def _participants(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Participant]]:
+        async with self._db() as session:
+            rows = await session.scalars(
+                sa.select(Participant)
+                .where(col(Participant.conversation_id).in_(conversation_ids))
+                .order_by(col(Participant.joined_at), col(Participant.user_id))
+            )
+            grouped: dict[uuid.UUID, list[Participant]] = defaultdict(list)
+            for participant in rows:
+                grouped[participant.conversation_id].append(participant)
+        return [grouped[cid] for cid in conversation_ids]
+
+    async def _unread_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
+        async with self._db() as session:
+            counts = await unread_counts(
+                session, user_id=self._viewer_id, conversation_ids=conversation_ids
+            )
+        return [counts[cid] for cid in conversation_ids]

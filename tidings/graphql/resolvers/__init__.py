@@ -1,0 +1,1 @@
+"""Thin resolvers: parse arguments, authorise, call a domain operation, convert the result."""

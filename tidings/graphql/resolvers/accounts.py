@@ -1,0 +1,148 @@
+"""Accounts: who am I, find people, register, log in and out, profile and settings."""
+
+from __future__ import annotations
+
+import strawberry
+
+from tidings.domain import accounts
+from tidings.errors import InvalidCredentials, ValidationFailed
+from tidings.graphql.context import Info
+from tidings.graphql.inputs import (
+    LoginInput,
+    RegisterInput,
+    UpdateProfileInput,
+    UpdateSettingsInput,
+)
+from tidings.graphql.types import AuthPayload, Settings, User, Viewer
+from tidings.ids import parse_id
+from tidings.models import User as UserRow
+
+__all__ = ["AccountMutations", "AccountQueries"]
+
+
+def _payload(issued: accounts.IssuedTokens) -> AuthPayload:
+    return AuthPayload(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        access_token_expires_at=issued.access_token_expires_at,
+        refresh_token_expires_at=issued.refresh_token_expires_at,
+        user=User.of(issued.user),
+    )
+
+
+async def _viewer_row(info: Info) -> UserRow:
+    loaders = await info.context.loaders()
+    user = await loaders.users.load((await info.context.viewer()).user_id)
+    assert user is not None, "authenticate() found this user a moment ago"
+    return user
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(description="The signed-in user, with private fields.")
+    async def me(self, info: Info) -> Viewer:
+        return Viewer.of(await _viewer_row(info))
+
+    @strawberry.field
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        user_id = parse_id(id, field="id")
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(user_id)
+        return User.of(user) if user is not None else None
+
+    @strawberry.field(
+        description="Users whose username starts with, or display name contains, the query."
+    )
+    async def search_users(self, info: Info, query: str, first: int | None = 20) -> list[User]:
+        await info.context.viewer()
+        async with info.context.db() as session:
+            users = await accounts.search_users(
+                session=session, query=query, limit=20 if first is None else first
+            )
+        return [User.of(user) for user in users]
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        services = info.context.services
+        await services.limits.hit("register", f"ip:{info.context.client_ip}")
+        async with info.context.db() as session:
+            issued = await accounts.register(
+                session=session,
+                passwords=services.passwords,
+                tokens=services.tokens,
+                username=input.username,
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+            )
+        return _payload(issued)
+
+    @strawberry.mutation(description="Failures never say whether the account exists.")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        services = info.context.services
+        identifier = input.username_or_email.strip().lower()
+        if not identifier:
+            raise ValidationFailed("usernameOrEmail", "Enter a username or email")
+        keys = (f"ip:{info.context.client_ip}", f"account:{identifier}")
+        # Only failures count, so a user who types their password right is never locked out
+        # by their own successful logins.
+        await services.limits.check("login", *keys)
+        try:
+            async with info.context.db() as session:
+                issued = await accounts.login(
+                    session=session,
+                    passwords=services.passwords,
+                    tokens=services.tokens,
+                    username_or_email=identifier,
+                    password=input.password,
+                )
+        except InvalidCredentials:
+            await services.limits.hit("login", *keys)
+            raise
+        return _payload(issued)
+
+    @strawberry.mutation(
+        description="Rotates the refresh token; reusing an old one ends the session."
+    )
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        async with info.context.db() as session:
+            issued = await accounts.refresh(
+                session=session, tokens=info.context.services.tokens, refresh_token=refresh_token
+            )
+        return _payload(issued)
+
+    @strawberry.mutation(description="Ends this login session everywhere it is used.")
+    async def logout(self, info: Info) -> bool:
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            await accounts.logout(session=session, session_id=viewer.session_id)
+        return True
+
+    @strawberry.mutation
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
+        user = await _viewer_row(info)
+        async with info.context.db() as session:
+            user = await accounts.update_profile(
+                session=session,
+                user=user,
+                display_name=input.display_name,
+                avatar_url=input.avatar_url,
+            )
+        return User.of(user)
+
+    @strawberry.mutation
+    async def update_settings(self, info: Info, input: UpdateSettingsInput) -> Settings:
+        user = await _viewer_row(info)
+        async with info.context.db() as session:
+            user = await accounts.update_settings(
+                session=session,
+                user=user,
+                share_read_receipts=input.share_read_receipts,
+                share_presence=input.share_presence,
+            )
+        return Settings(
+            share_read_receipts=user.share_read_receipts, share_presence=user.share_presence
+        )

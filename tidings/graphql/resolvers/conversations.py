@@ -1,0 +1,119 @@
+"""Conversations: the inbox, one conversation, and membership changes."""
+
+from __future__ import annotations
+
+import strawberry
+
+from tidings.domain import conversations
+from tidings.graphql.context import Info
+from tidings.graphql.cursors import decode_inbox_cursor
+from tidings.graphql.inputs import CreateConversationInput
+from tidings.graphql.types import Conversation, ConversationConnection, page_size
+from tidings.ids import parse_id
+
+__all__ = ["ConversationMutations", "ConversationQueries"]
+
+DEFAULT_INBOX_PAGE = 20
+
+
+@strawberry.type
+class ConversationQueries:
+    @strawberry.field(description="The viewer's conversations, latest activity first.")
+    async def conversations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> ConversationConnection:
+        size = page_size(first, "first")
+        cursor = decode_inbox_cursor(after, "after")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            page = await conversations.inbox_page(
+                session=session,
+                user_id=viewer.user_id,
+                first=DEFAULT_INBOX_PAGE if size is None else size,
+                after=cursor,
+            )
+        return ConversationConnection.of(
+            page.conversations, has_next=page.has_next_page, has_previous=cursor is not None
+        )
+
+    @strawberry.field(description="NOT_IN_CONVERSATION unless the viewer is a participant.")
+    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
+        conversation_id = parse_id(id, field="id")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            conversation, _ = await conversations.get_membership(
+                session, conversation_id=conversation_id, user_id=viewer.user_id
+            )
+        return Conversation.of(conversation)
+
+
+@strawberry.type
+class ConversationMutations:
+    @strawberry.mutation(description="A DIRECT conversation that already exists is returned.")
+    async def create_conversation(self, info: Info, input: CreateConversationInput) -> Conversation:
+        participant_ids = [parse_id(pid, field="participantIds") for pid in input.participant_ids]
+        viewer = await info.context.viewer()
+        services = info.context.services
+        await services.limits.hit("createConversation", f"user:{viewer.user_id}")
+        async with info.context.db() as session:
+            conversation = await conversations.create_conversation(
+                session=session,
+                creator_id=viewer.user_id,
+                kind=input.kind,
+                participant_ids=participant_ids,
+                title=input.title,
+                max_participants=services.settings.group_max_participants,
+            )
+        return Conversation.of(conversation)
+
+    @strawberry.mutation(description="Group admins only.")
+    async def add_participants(
+        self, info: Info, conversation_id: strawberry.ID, user_ids: list[strawberry.ID]
+    ) -> Conversation:
+        cid = parse_id(conversation_id, field="conversationId")
+        uids = [parse_id(uid, field="userIds") for uid in user_ids]
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            conversation, _ = await conversations.add_participants(
+                session=session,
+                actor_id=viewer.user_id,
+                conversation_id=cid,
+                user_ids=uids,
+                max_participants=info.context.services.settings.group_max_participants,
+            )
+        return Conversation.of(conversation)
+
+    @strawberry.mutation(description="Group admins only; removing yourself leaves the group.")
+    async def remove_participant(
+        self, info: Info, conversation_id: strawberry.ID, user_id: strawberry.ID
+    ) -> Conversation:
+        cid = parse_id(conversation_id, field="conversationId")
+        uid = parse_id(user_id, field="userId")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            conversation = await conversations.remove_participant(
+                session=session, actor_id=viewer.user_id, conversation_id=cid, user_id=uid
+            )
+        return Conversation.of(conversation)
+
+    @strawberry.mutation(description="Leave a group; direct conversations cannot be left.")
+    async def leave_conversation(self, info: Info, conversation_id: strawberry.ID) -> bool:
+        cid = parse_id(conversation_id, field="conversationId")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            await conversations.leave_conversation(
+                session=session, user_id=viewer.user_id, conversation_id=cid
+            )
+        return True
+
+    @strawberry.mutation(description="Set a group's title, or clear it with null (admins only).")
+    async def rename_conversation(
+        self, info: Info, conversation_id: strawberry.ID, title: str | None
+    ) -> Conversation:
+        cid = parse_id(conversation_id, field="conversationId")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            conversation = await conversations.rename_conversation(
+                session=session, actor_id=viewer.user_id, conversation_id=cid, title=title
+            )
+        return Conversation.of(conversation)

@@ -1,0 +1,97 @@
+"""Messages: history, one message, send, edit, delete, and read marks."""
+
+from __future__ import annotations
+
+import strawberry
+
+from tidings.domain import messages, read_marks
+from tidings.graphql.context import Info
+from tidings.graphql.inputs import SendMessageInput
+from tidings.graphql.types import Message, MessageConnection, Participant, load_message_page
+from tidings.ids import parse_id
+
+__all__ = ["MessageMutations", "MessageQueries"]
+
+
+@strawberry.type
+class MessageQueries:
+    @strawberry.field(description="A page of history; by default the newest 50 messages.")
+    async def messages(
+        self,
+        info: Info,
+        conversation_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> MessageConnection:
+        cid = parse_id(conversation_id, field="conversationId")
+        return await load_message_page(
+            info, cid, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="NOT_FOUND unless it is in one of the viewer's conversations.")
+    async def message(self, info: Info, id: strawberry.ID) -> Message | None:
+        message_id = parse_id(id, field="id")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            message, _ = await messages.get_visible_message(
+                session, message_id=message_id, viewer_id=viewer.user_id
+            )
+        return Message.of(message)
+
+
+@strawberry.type
+class MessageMutations:
+    @strawberry.mutation(
+        description="Idempotent per clientMessageId: a retry returns the original."
+    )
+    async def send_message(self, info: Info, input: SendMessageInput) -> Message:
+        cid = parse_id(input.conversation_id, field="conversationId")
+        reply_to = parse_id(input.reply_to_id, field="replyToId") if input.reply_to_id else None
+        viewer = await info.context.viewer()
+        await info.context.services.limits.hit("sendMessage", f"user:{viewer.user_id}")
+        async with info.context.db() as session:
+            sent = await messages.send_message(
+                session=session,
+                sender_id=viewer.user_id,
+                conversation_id=cid,
+                content=input.content,
+                client_message_id=input.client_message_id,
+                reply_to_id=reply_to,
+            )
+        return Message.of(sent.message)
+
+    @strawberry.mutation(description="Your own messages only.")
+    async def edit_message(self, info: Info, message_id: strawberry.ID, content: str) -> Message:
+        mid = parse_id(message_id, field="messageId")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            message = await messages.edit_message(
+                session=session, editor_id=viewer.user_id, message_id=mid, content=content
+            )
+        return Message.of(message)
+
+    @strawberry.mutation(description="Leaves a tombstone; senders and group admins may delete.")
+    async def delete_message(self, info: Info, message_id: strawberry.ID) -> Message:
+        mid = parse_id(message_id, field="messageId")
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            message = await messages.delete_message(
+                session=session, actor_id=viewer.user_id, message_id=mid
+            )
+        return Message.of(message)
+
+    @strawberry.mutation(description="Moves the read mark up to this message; never back.")
+    async def mark_read(
+        self, info: Info, conversation_id: strawberry.ID, message_id: strawberry.ID
+    ) -> Participant:
+        cid = parse_id(conversation_id, field="conversationId")
+        mid = parse_id(message_id, field="messageId")
+        viewer = await info.context.viewer()
+        await info.context.services.limits.hit("markRead", f"user:{viewer.user_id}")
+        async with info.context.db() as session:
+            participant = await read_marks.mark_read(
+                session=session, reader_id=viewer.user_id, conversation_id=cid, message_id=mid
+            )
+        return Participant.of(participant)

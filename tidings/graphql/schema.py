@@ -1,0 +1,49 @@
+"""The Strawberry schema: operations merged from the resolver modules, plus the limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.tools import merge_types
+from strawberry.types.execution import ExecutionContext
+
+from tidings.graphql.extensions import OperationScopes
+from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
+from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
+from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
+from tidings.settings import Settings
+
+__all__ = ["TidingsSchema", "build_schema"]
+
+Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
+Mutation = merge_types("Mutation", (AccountMutations, ConversationMutations, MessageMutations))
+
+
+class TidingsSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """``OperationScopes`` logs what needs logging, with the request id; nothing else."""
+
+
+def build_schema(settings: Settings | None = None) -> TidingsSchema:
+    """The schema with the query limits of ``settings`` (defaults when ``None``)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [  # Strawberry accepts instances; its hints say factories
+        OperationScopes,
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return TidingsSchema(query=Query, mutation=Mutation, extensions=extensions)
