@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from tidings import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from tidings.db import create_engine
 from tidings.settings import Settings
 
 target_metadata = SQLModel.metadata
 
 
-def _settings() -> Settings:
+def _database_url() -> str:
+    """The URL ``tidings migrate`` passed in, else TIDINGS_DATABASE_URL, else the default.
+
+    Read without the full Settings, so migrating does not need the JWT secret.
+    """
     url = context.config.attributes.get("database_url")
-    return Settings(database_url=url) if url else Settings()
+    default = Settings.model_fields["database_url"].default
+    return str(url or os.environ.get("TIDINGS_DATABASE_URL") or default)
 
 
 def _run(connection: Connection) -> None:
@@ -32,7 +39,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(_settings())
+    engine = create_async_engine(_database_url(), poolclass=NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
@@ -48,7 +55,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_settings().database_url, target_metadata=target_metadata)
+    context.configure(url=_database_url(), target_metadata=target_metadata)
     with context.begin_transaction():
         context.run_migrations()
 else:

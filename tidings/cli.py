@@ -13,14 +13,22 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from tidings.app import create_app
+    from tidings.logs import configure_logging
     from tidings.migrate import upgrade
     from tidings.settings import Settings
 
+    configure_logging(args.log_level.upper())
     settings = Settings()
     if settings.embedded or args.migrate:
         # The embedded default is zero-setup: its schema is brought up to date on start.
         upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,  # configure_logging() already set uvicorn's loggers up
+        proxy_headers=True,
+    )
 
 
 def _migrate(_: argparse.Namespace) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -12,6 +12,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
@@ -38,12 +39,13 @@ class TidingsSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> TidingsSchema:
     """The schema with the query limits of ``settings`` (defaults when ``None``)."""
     settings = settings or Settings()
-    extensions: list[Any] = [  # Strawberry accepts instances; its hints say factories
+    # Factories, so each operation gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         OperationScopes,
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return TidingsSchema(query=Query, mutation=Mutation, extensions=extensions)

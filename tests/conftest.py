@@ -1,0 +1,157 @@
+"""Fixtures: every integration test runs twice, embedded (SQLite + memory) and production
+(PostgreSQL + Redis), against a real uvicorn server and real clients.
+
+PostgreSQL: the test database is migrated once per session (so migrations are tested) and
+truncated before each test. SQLite: a migrated template file is copied per test. Redis: each
+test gets its own key namespace, deleted afterwards. Without PostgreSQL or Redis the production
+runs are skipped with the reason, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis as SyncRedis
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from tests.api import Api
+from tests.server import RunningServer, run_server
+from tests.services import (
+    POSTGRES_ADMIN_URL,
+    POSTGRES_TEST_DB,
+    REDIS_URL,
+    in_ci,
+    unreachable,
+)
+from tidings.migrate import upgrade
+from tidings.settings import Settings
+
+BACKENDS = ["embedded", "production"]
+
+# Cheap but real Argon2id, and limits high enough that only the rate-limit tests meet them.
+TEST_SETTINGS: dict[str, Any] = {
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 1024,
+    "argon2_parallelism": 1,
+    "rate_limit_login_failures": "1000/minute",
+    "rate_limit_register": "1000/minute",
+    "rate_limit_send_message": "10000/minute",
+    "rate_limit_create_conversation": "1000/minute",
+    "rate_limit_mark_read": "10000/minute",
+    "rate_limit_set_typing": "10000/minute",
+    "rate_limit_ws_connect": "1000/minute",
+}
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _postgres_url(database: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+@pytest.fixture(scope="session")
+def production_available() -> str | None:
+    """None when PostgreSQL and Redis are reachable, else the reason (fails under CI)."""
+    reason = unreachable()
+    if reason and in_ci():
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    return reason
+
+
+@pytest.fixture(scope="session")
+def postgres_database(production_available: str | None) -> Iterator[str]:
+    """A freshly created and migrated PostgreSQL database URL."""
+    if production_available:
+        pytest.skip(f"production backend skipped: {production_available}")
+
+    async def recreate() -> None:
+        admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DB}" WITH (FORCE)')
+            )
+            await connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
+        await admin.dispose()
+
+    asyncio.run(recreate())
+    url = _postgres_url(POSTGRES_TEST_DB)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+_TABLES = ", ".join(f'"{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_settings(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[Callable[..., Settings]]:
+    """A factory of Settings for this test's isolated database and Redis namespace.
+
+    Call it with overrides, e.g. ``make_settings(rate_limit_register="2/hour")``.
+    """
+    namespace = f"tidings-test-{uuid.uuid4().hex[:12]}"
+    if backend == "embedded":
+        database = tmp_path / "tidings.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), database)
+        base: dict[str, Any] = {"database_url": f"sqlite+aiosqlite:///{database}"}
+    else:
+        url = request.getfixturevalue("postgres_database")
+        asyncio.run(_truncate(url))
+        base = {"database_url": url, "redis_url": REDIS_URL, "redis_namespace": namespace}
+
+    def factory(**overrides: Any) -> Settings:
+        return Settings(jwt_secret=TEST_SECRET, **{**TEST_SETTINGS, **base, **overrides})
+
+    yield factory
+
+    if backend == "production":
+        redis = SyncRedis.from_url(REDIS_URL)
+        keys = list(redis.scan_iter(match=f"{namespace}*"))
+        if keys:
+            redis.delete(*keys)
+        redis.close()
+
+
+async def _truncate(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text(f"TRUNCATE {_TABLES} CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[RunningServer]:
+    """A real uvicorn server on a free loopback port, serving ``settings``."""
+    async with run_server(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def api(server: RunningServer) -> AsyncIterator[Api]:
+    async with Api.connect(server.http_url) as client:
+        yield client
