@@ -80,10 +80,19 @@ def postgres_database(production_available: str | None) -> Iterator[str]:
             await connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
         await admin.dispose()
 
+    async def drop() -> None:
+        admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DB}" WITH (FORCE)')
+            )
+        await admin.dispose()
+
     asyncio.run(recreate())
     url = _postgres_url(POSTGRES_TEST_DB)
     upgrade(url)
-    return url
+    yield url
+    asyncio.run(drop())
 
 
 @pytest.fixture(scope="session")

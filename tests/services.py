@@ -10,7 +10,8 @@ __all__ = ["POSTGRES_ADMIN_URL", "POSTGRES_TEST_DB", "REDIS_URL", "in_ci", "unre
 POSTGRES_HOST = os.environ.get("TIDINGS_TEST_PG_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TIDINGS_TEST_PG_PORT", "5432"))
 POSTGRES_USER = os.environ.get("TIDINGS_TEST_PG_USER", "postgres")
-POSTGRES_TEST_DB = os.environ.get("TIDINGS_TEST_PG_DATABASE", "tidings_test")
+# One database per test run, so parallel runs on one machine do not trample each other.
+POSTGRES_TEST_DB = os.environ.get("TIDINGS_TEST_PG_DATABASE", f"tidings_test_{os.getpid()}")
 POSTGRES_ADMIN_URL = (
     f"postgresql+asyncpg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
 )

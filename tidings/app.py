@@ -10,29 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from tidings.errors import ErrorCode
-from tidings.graphql.context import Context
-from tidings.graphql.schema import build_schema
-from tidings.services import Services, open_services
+from tidings.graphql.view import TidingsGraphQL
+from tidings.services import open_services
 from tidings.settings import Settings
 
 __all__ = ["create_app"]
-
-
-class TidingsGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view, with our context."""
-
-    def __init__(self, services: Services) -> None:
-        super().__init__(build_schema(services.settings), graphql_ide="graphiql")
-        self.services = services
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        return Context(services=self.services, request=request, response=response)
 
 
 class BodySizeLimit:
@@ -81,10 +65,15 @@ async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _graphql(scope: Scope, receive: Receive, send: Send) -> None:
-    """Hand HTTP and WebSocket requests to the view the lifespan built."""
-    view: TidingsGraphQL = scope["app"].state.graphql
-    await view(scope, receive, send)
+class _GraphQLEndpoint:
+    """Hands HTTP and WebSocket requests to the view the lifespan built."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        view: TidingsGraphQL = scope["app"].state.graphql
+        await view(scope, receive, send)
+
+
+_graphql = _GraphQLEndpoint()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from tidings.broadcast import Hub, create_backend
 from tidings.db import create_engine, create_session_factory
+from tidings.events import Channels, Events
 from tidings.passwords import Passwords
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
 from tidings.settings import Settings
+from tidings.sockets import Sockets
 from tidings.tokens import TokenIssuer
 
 __all__ = ["Services", "open_services"]
@@ -27,6 +30,13 @@ class Services:
     tokens: TokenIssuer
     limits: RateLimits
     redis: Redis | None
+    hub: Hub
+    events: Events
+    sockets: Sockets
+
+    @property
+    def channels(self) -> Channels:
+        return self.events.channels
 
 
 @asynccontextmanager
@@ -34,6 +44,16 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Create the engine, Redis client and helpers for ``settings``; dispose of them after."""
     engine = create_engine(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    channels = Channels(settings.redis_namespace)
+    hub = Hub(
+        create_backend(settings.redis_url, namespace=settings.redis_namespace),
+        buffer=settings.subscription_buffer,
+    )
+    sockets = Sockets(
+        redis=redis, hub=hub, channels=channels, max_per_user=settings.ws_max_sockets_per_user
+    )
+    await hub.start()
+    await sockets.start()
     try:
         yield Services(
             settings=settings,
@@ -43,8 +63,13 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             tokens=TokenIssuer(settings),
             limits=RateLimits(settings, create_rate_limit_storage(settings)),
             redis=redis,
+            hub=hub,
+            events=Events(hub, channels),
+            sockets=sockets,
         )
     finally:
+        await sockets.stop()
+        await hub.stop()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()

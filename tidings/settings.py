@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     rate_limit_set_typing: str = "120/minute"
     rate_limit_ws_connect: str = "10/minute"
 
+    # WebSockets.
+    ws_max_sockets_per_user: int = Field(default=10, ge=1)
+    ws_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Events a subscription may have waiting; a subscriber further behind is disconnected.
+    subscription_buffer: int = Field(default=1000, ge=10)
+    # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
+    # connection_init, never in cookies, so "*" is safe; list origins to lock it down.
+    allowed_origins: str = "*"
+    typing_ttl_seconds: float = Field(default=6.0, gt=0)
+
     # Query limits.
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=20, ge=1)
@@ -77,6 +89,10 @@ class Settings(BaseSettings):
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -20,6 +20,7 @@ from tidings.tokens import TokenIssuer, hash_refresh_token
 
 __all__ = [
     "IssuedTokens",
+    "RefreshTokenReused",
     "authenticate",
     "login",
     "logout",
@@ -29,6 +30,14 @@ __all__ = [
     "update_profile",
     "update_settings",
 ]
+
+
+class RefreshTokenReused(Unauthenticated):
+    """A rotated refresh token came back: someone holds a copy, so its session was revoked."""
+
+    def __init__(self, session_id: uuid.UUID) -> None:
+        super().__init__("The refresh token was already used; the session has been revoked")
+        self.session_id = session_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +179,7 @@ async def refresh(
         # Already rotated: someone else holds a copy. End the session for everyone.
         await _revoke(session, auth_session.id)
         await session.commit()
-        raise Unauthenticated("The refresh token was already used; the session has been revoked")
+        raise RefreshTokenReused(auth_session.id)
     issued = await _issue(session=session, tokens=tokens, user=user, session_id=auth_session.id)
     await session.commit()
     return issued

@@ -29,6 +29,7 @@ __all__ = [
     "get_membership",
     "inbox_page",
     "leave_conversation",
+    "member_ids",
     "remove_participant",
     "rename_conversation",
 ]
@@ -50,6 +51,15 @@ async def get_membership(
     return row[0], row[1]
 
 
+async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        sa.select(col(Participant.user_id)).where(
+            col(Participant.conversation_id) == conversation_id
+        )
+    )
+    return list(rows)
+
+
 async def create_conversation(
     *,
     session: AsyncSession,
@@ -58,8 +68,11 @@ async def create_conversation(
     participant_ids: Sequence[uuid.UUID],
     title: str | None,
     max_participants: int,
-) -> Conversation:
-    """Create a conversation; a DIRECT one that already exists is returned as it is."""
+) -> tuple[Conversation, bool]:
+    """Create a conversation; a DIRECT one that already exists is returned as it is.
+
+    Returns the conversation and whether this call created it.
+    """
     others = list(dict.fromkeys(pid for pid in participant_ids if pid != creator_id))
     await _require_users_exist(session, others)
     if kind is ConversationKind.DIRECT:
@@ -89,19 +102,19 @@ async def create_conversation(
     )
     session.add_all(Participant(conversation_id=conversation.id, user_id=uid) for uid in others)
     await session.commit()
-    return conversation
+    return conversation, True
 
 
 async def _open_direct(
     *, session: AsyncSession, creator_id: uuid.UUID, other_id: uuid.UUID
-) -> Conversation:
+) -> tuple[Conversation, bool]:
     low, high = sorted((creator_id, other_id))
     direct_key = f"{low}:{high}"
     existing = await session.scalar(
         sa.select(Conversation).where(col(Conversation.direct_key) == direct_key)
     )
     if existing is not None:
-        return existing
+        return existing, False
     conversation = Conversation(
         kind=ConversationKind.DIRECT.value, direct_key=direct_key, created_by_id=creator_id
     )
@@ -118,8 +131,8 @@ async def _open_direct(
             sa.select(Conversation).where(col(Conversation.direct_key) == direct_key)
         )
         assert winner is not None
-        return winner
-    return conversation
+        return winner, False
+    return conversation, True
 
 
 async def _require_users_exist(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> None:

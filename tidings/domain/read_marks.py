@@ -72,5 +72,6 @@ async def unread_counts(
         .group_by(col(Message.conversation_id))
     )
     counts: dict[uuid.UUID, int] = dict.fromkeys(conversation_ids, 0)
-    counts.update(dict(rows.tuples()))
+    # Not dict(rows): a Result has .keys() (its column names), so dict() would index it.
+    counts.update(dict(rows.all()))
     return counts

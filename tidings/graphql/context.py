@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,23 +49,40 @@ class OperationScope:
         # GraphQL resolves sibling fields concurrently; one AsyncSession must not be.
         self._lock = asyncio.Lock()
         self._loaders: Loaders | None = None
+        # A subscription lives for hours: it must not hold a connection between events.
+        self.streaming = False
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
             if self._session is None:
                 self._session = self.services.sessions()
-            yield self._session
+            try:
+                yield self._session
+            finally:
+                if self.streaming:
+                    await self.close()
 
     def loaders(self, viewer_id: uuid.UUID) -> Loaders:
         if self._loaders is None:
             self._loaders = Loaders(self.db, viewer_id)
         return self._loaders
 
+    def forget_loaded(self) -> None:
+        """Drop cached loads, so a long subscription does not serve stale rows."""
+        self._loaders = None
+
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._session is None:
+            return
+        session, self._session = self._session, None
+        try:
+            await session.close()
+        except SQLAlchemyError:
+            # When a non-null field fails, graphql-core cancels its siblings, possibly mid-query,
+            # which can leave the connection unusable. Discard it rather than let the failed
+            # rollback replace the operation's result.
+            await session.invalidate()
 
 
 _scope: ContextVar[OperationScope] = ContextVar("tidings_operation_scope")
@@ -120,6 +138,18 @@ class Context:
             return None
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    async def authenticate_socket(self) -> Viewer:
+        """Check the ``connection_init`` token of a WebSocket; the socket keeps this viewer."""
+        token = self.bearer_token()
+        if token is None:
+            raise Unauthenticated("connection_init carries no token")
+        async with self.services.sessions() as session:
+            user, session_id = await accounts.authenticate(
+                session=session, tokens=self.services.tokens, access_token=token
+            )
+        self._viewer = Viewer(user.id, session_id)
+        return self._viewer
 
     async def viewer(self) -> Viewer:
         """The authenticated viewer, or ``UNAUTHENTICATED`` / ``TOKEN_EXPIRED``."""

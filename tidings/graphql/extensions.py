@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import structlog
 from graphql import GraphQLError
@@ -13,9 +14,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from tidings.errors import ErrorCode, TidingsError, Unavailable
-from tidings.graphql.context import Context, OperationScope, enter_scope, leave_scope
+from tidings.graphql.context import (
+    Context,
+    OperationScope,
+    current_scope,
+    enter_scope,
+    leave_scope,
+)
 
 __all__ = ["OperationScopes"]
 
@@ -43,6 +51,21 @@ class OperationScopes(SchemaExtension):
     unreachable database or Redis becomes ``UNAVAILABLE``. Anything else is logged with the
     request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id.
     """
+
+    def on_execute(self) -> Iterator[None]:
+        operation = self.execution_context.operation_type
+        current_scope().streaming = operation is OperationType.SUBSCRIPTION
+        yield
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Code the errors of each result a subscription streams."""
+        if getattr(result, "errors", None):
+            scope = current_scope()
+            result.errors = [
+                self._coded(error, scope, self.execution_context.operation_name)
+                for error in result.errors
+            ]
+        yield
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context

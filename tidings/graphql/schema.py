@@ -21,6 +21,7 @@ from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
+from tidings.graphql.resolvers.subscriptions import Subscription
 from tidings.settings import Settings
 
 __all__ = ["TidingsSchema", "build_schema"]
@@ -48,4 +49,6 @@ def build_schema(settings: Settings | None = None) -> TidingsSchema:
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return TidingsSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return TidingsSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )

@@ -12,6 +12,7 @@ from strawberry import Private
 from tidings import models
 from tidings.domain.messages import HistoryPage, history_page
 from tidings.errors import ValidationFailed
+from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import (
     decode_message_cursor,
@@ -28,6 +29,7 @@ __all__ = [
     "MessageConnection",
     "Participant",
     "Settings",
+    "TypingEvent",
     "User",
     "Viewer",
     "load_message_page",
@@ -57,13 +59,16 @@ class User:
     created_at: datetime
 
     @classmethod
-    def of(cls, user: models.User) -> User:
+    def of(cls, user: models.User | PublicUser) -> User:
+        created_at = user.created_at
         return cls(
             id=strawberry.ID(str(user.id)),
             username=user.username,
             display_name=user.display_name,
             avatar_url=user.avatar_url,
-            created_at=user.created_at,
+            created_at=datetime.fromisoformat(created_at)
+            if isinstance(created_at, str)
+            else created_at,
         )
 
 
@@ -72,6 +77,13 @@ async def _user(info: Info, user_id: uuid.UUID) -> User:
     user = await loaders.users.load(user_id)
     assert user is not None, "foreign keys keep every referenced user"
     return User.of(user)
+
+
+@strawberry.type
+class TypingEvent:
+    conversation_id: strawberry.ID
+    user: User
+    is_typing: bool
 
 
 @strawberry.type
@@ -140,6 +152,8 @@ class Participant:
 @strawberry.type
 class Message:
     model: Private[models.Message]
+    # Set when the sender came with the event that carried this message (no database trip).
+    known_sender: Private[User | None]
     id: strawberry.ID
     conversation_id: strawberry.ID
     seq: int
@@ -151,9 +165,10 @@ class Message:
     deleted_at: datetime | None
 
     @classmethod
-    def of(cls, message: models.Message) -> Message:
+    def of(cls, message: models.Message, sender: PublicUser | None = None) -> Message:
         return cls(
             model=message,
+            known_sender=User.of(sender) if sender is not None else None,
             id=strawberry.ID(str(message.id)),
             conversation_id=strawberry.ID(str(message.conversation_id)),
             seq=message.seq,
@@ -167,6 +182,8 @@ class Message:
 
     @strawberry.field
     async def sender(self, info: Info) -> User:
+        if self.known_sender is not None:
+            return self.known_sender
         return await _user(info, self.model.sender_id)
 
     @strawberry.field

@@ -108,10 +108,16 @@ class AccountMutations:
         description="Rotates the refresh token; reusing an old one ends the session."
     )
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        async with info.context.db() as session:
-            issued = await accounts.refresh(
-                session=session, tokens=info.context.services.tokens, refresh_token=refresh_token
-            )
+        try:
+            async with info.context.db() as session:
+                issued = await accounts.refresh(
+                    session=session,
+                    tokens=info.context.services.tokens,
+                    refresh_token=refresh_token,
+                )
+        except accounts.RefreshTokenReused as reused:
+            await info.context.services.events.session_revoked(reused.session_id)
+            raise
         return _payload(issued)
 
     @strawberry.mutation(description="Ends this login session everywhere it is used.")
@@ -119,6 +125,7 @@ class AccountMutations:
         viewer = await info.context.viewer()
         async with info.context.db() as session:
             await accounts.logout(session=session, session_id=viewer.session_id)
+        await info.context.services.events.session_revoked(viewer.session_id)
         return True
 
     @strawberry.mutation

@@ -56,7 +56,7 @@ class ConversationMutations:
         services = info.context.services
         await services.limits.hit("createConversation", f"user:{viewer.user_id}")
         async with info.context.db() as session:
-            conversation = await conversations.create_conversation(
+            conversation, created = await conversations.create_conversation(
                 session=session,
                 creator_id=viewer.user_id,
                 kind=input.kind,
@@ -64,6 +64,9 @@ class ConversationMutations:
                 title=input.title,
                 max_participants=services.settings.group_max_participants,
             )
+            members = await conversations.member_ids(session, conversation.id) if created else []
+        if created:
+            await services.events.conversation_changed(conversation.id, last_seq=0, added=members)
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Group admins only.")
@@ -74,12 +77,16 @@ class ConversationMutations:
         uids = [parse_id(uid, field="userIds") for uid in user_ids]
         viewer = await info.context.viewer()
         async with info.context.db() as session:
-            conversation, _ = await conversations.add_participants(
+            conversation, added = await conversations.add_participants(
                 session=session,
                 actor_id=viewer.user_id,
                 conversation_id=cid,
                 user_ids=uids,
                 max_participants=info.context.services.settings.group_max_participants,
+            )
+        if added:
+            await info.context.services.events.conversation_changed(
+                conversation.id, last_seq=conversation.last_seq, added=added
             )
         return Conversation.of(conversation)
 
@@ -94,6 +101,9 @@ class ConversationMutations:
             conversation = await conversations.remove_participant(
                 session=session, actor_id=viewer.user_id, conversation_id=cid, user_id=uid
             )
+        await info.context.services.events.conversation_changed(
+            conversation.id, last_seq=conversation.last_seq, removed=[uid]
+        )
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Leave a group; direct conversations cannot be left.")
@@ -101,9 +111,12 @@ class ConversationMutations:
         cid = parse_id(conversation_id, field="conversationId")
         viewer = await info.context.viewer()
         async with info.context.db() as session:
-            await conversations.leave_conversation(
+            conversation = await conversations.leave_conversation(
                 session=session, user_id=viewer.user_id, conversation_id=cid
             )
+        await info.context.services.events.conversation_changed(
+            conversation.id, last_seq=conversation.last_seq, removed=[viewer.user_id]
+        )
         return True
 
     @strawberry.mutation(description="Set a group's title, or clear it with null (admins only).")
@@ -116,4 +129,7 @@ class ConversationMutations:
             conversation = await conversations.rename_conversation(
                 session=session, actor_id=viewer.user_id, conversation_id=cid, title=title
             )
+        await info.context.services.events.conversation_changed(
+            conversation.id, last_seq=conversation.last_seq
+        )
         return Conversation.of(conversation)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain import messages, read_marks
+from tidings.domain.conversations import get_membership
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import SendMessageInput
 from tidings.graphql.types import Message, MessageConnection, Participant, load_message_page
 from tidings.ids import parse_id
+from tidings.models import Message as MessageRow
+from tidings.models import User as UserRow
 
 __all__ = ["MessageMutations", "MessageQueries"]
+
+
+async def _publish_update(info: Info, session: AsyncSession, message: MessageRow) -> None:
+    sender = await session.get(UserRow, message.sender_id)
+    assert sender is not None
+    await info.context.services.events.message(message, sender, added=False)
 
 
 @strawberry.type
@@ -60,6 +70,10 @@ class MessageMutations:
                 client_message_id=input.client_message_id,
                 reply_to_id=reply_to,
             )
+            sender = await session.get(UserRow, viewer.user_id)
+        assert sender is not None
+        if sent.created:
+            await info.context.services.events.message(sent.message, sender, added=True)
         return Message.of(sent.message)
 
     @strawberry.mutation(description="Your own messages only.")
@@ -70,6 +84,7 @@ class MessageMutations:
             message = await messages.edit_message(
                 session=session, editor_id=viewer.user_id, message_id=mid, content=content
             )
+            await _publish_update(info, session, message)
         return Message.of(message)
 
     @strawberry.mutation(description="Leaves a tombstone; senders and group admins may delete.")
@@ -80,7 +95,20 @@ class MessageMutations:
             message = await messages.delete_message(
                 session=session, actor_id=viewer.user_id, message_id=mid
             )
+            await _publish_update(info, session, message)
         return Message.of(message)
+
+    @strawberry.mutation(description="Typing indicator; never stored, expires after 6 s.")
+    async def set_typing(self, info: Info, conversation_id: strawberry.ID, is_typing: bool) -> bool:
+        cid = parse_id(conversation_id, field="conversationId")
+        viewer = await info.context.viewer()
+        await info.context.services.limits.hit("setTyping", f"user:{viewer.user_id}")
+        async with info.context.db() as session:
+            await get_membership(session, conversation_id=cid, user_id=viewer.user_id)
+            user = await session.get(UserRow, viewer.user_id)
+        assert user is not None
+        await info.context.services.events.typing(cid, user, is_typing=is_typing)
+        return True
 
     @strawberry.mutation(description="Moves the read mark up to this message; never back.")
     async def mark_read(

@@ -1,0 +1,127 @@
+"""Subscriptions: live feeds turned into GraphQL types, without a query per event."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TypeVar
+
+import strawberry
+from starlette.websockets import WebSocket
+
+from tidings.broadcast import Overflowed
+from tidings.errors import ValidationFailed
+from tidings.graphql.context import Info
+from tidings.graphql.types import Conversation, Message, TypingEvent, User
+from tidings.ids import parse_id
+from tidings.models import Conversation as ConversationRow
+from tidings.sockets import close
+from tidings.subscriptions.conversations import conversation_feed
+from tidings.subscriptions.messages import message_added_feed, message_updated_feed
+from tidings.subscriptions.typing import typing_feed
+
+__all__ = ["CLOSE_TOO_SLOW", "Subscription"]
+
+# 1013 "Try Again Later": clients reconnect and resume with afterSeq.
+CLOSE_TOO_SLOW = 1013
+
+T = TypeVar("T")
+
+
+async def _live(info: Info, feed: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Pass items on; a subscriber too far behind has its socket closed, not its buffer grown."""
+    try:
+        async for item in feed:
+            info.context.scope.forget_loaded()
+            yield item
+    except Overflowed:
+        if isinstance(info.context.request, WebSocket):
+            reason = "Subscriber too slow; reconnect and resume with afterSeq"
+            await close(info.context.request, CLOSE_TOO_SLOW, reason)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="New messages in seq order, without gap or duplicate. With a "
+        "conversationId and afterSeq, first replays what came after afterSeq. Without a "
+        "conversationId: every conversation of the viewer's, joined ones included."
+    )
+    async def message_added(
+        self,
+        info: Info,
+        conversation_id: strawberry.ID | None = None,
+        after_seq: int | None = None,
+    ) -> AsyncGenerator[Message, None]:
+        cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
+        if after_seq is not None and (cid is None or after_seq < 0):
+            raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = message_added_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            viewer_id=viewer.user_id,
+            conversation_id=cid,
+            after_seq=after_seq,
+        )
+        async for item in _live(info, feed):
+            yield Message.of(item.message, item.sender)
+
+    @strawberry.subscription(description="Edits and deletions (tombstones).")
+    async def message_updated(
+        self, info: Info, conversation_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Message, None]:
+        cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = message_updated_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            viewer_id=viewer.user_id,
+            conversation_id=cid,
+        )
+        async for item in _live(info, feed):
+            yield Message.of(item.message, item.sender)
+
+    @strawberry.subscription(
+        description="A conversation of the viewer's was created, joined, left, renamed or "
+        "changed members. After leaving, participants no longer include the viewer."
+    )
+    async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = conversation_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            viewer_id=viewer.user_id,
+        )
+        async for conversation_id in _live(info, feed):
+            async with info.context.db() as session:
+                conversation = await session.get(ConversationRow, conversation_id)
+            if conversation is not None:
+                yield Conversation.of(conversation)
+
+    @strawberry.subscription(description="Others starting and stopping typing.")
+    async def typing(
+        self, info: Info, conversation_id: strawberry.ID
+    ) -> AsyncGenerator[TypingEvent, None]:
+        cid = parse_id(conversation_id, field="conversationId")
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = typing_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            viewer_id=viewer.user_id,
+            conversation_id=cid,
+            ttl=services.settings.typing_ttl_seconds,
+        )
+        async for item in _live(info, feed):
+            yield TypingEvent(
+                conversation_id=strawberry.ID(str(item.conversation_id)),
+                user=User.of(item.user),
+                is_typing=item.is_typing,
+            )

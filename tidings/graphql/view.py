@@ -1,0 +1,104 @@
+"""The GraphQL endpoint: Strawberry's ASGI view with Tidings' context and socket rules.
+
+For WebSockets (``graphql-transport-ws`` and the legacy ``graphql-ws``): a per-IP connect rate,
+authentication in ``connection_init`` (4403 when it fails), an init deadline for both
+protocols, the per-user socket cap (4429), and cleanup when the socket ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from tidings.errors import RateLimited, TidingsError
+from tidings.graphql.context import Context
+from tidings.graphql.schema import build_schema
+from tidings.services import Services
+from tidings.sockets import CLOSE_TOO_MANY, OpenSocket, close
+
+__all__ = ["TidingsGraphQL"]
+
+log = structlog.get_logger("tidings.sockets")
+
+CLOSE_INIT_TIMEOUT = 4408
+
+
+class _Socket(ASGIWebSocketAdapter):
+    """Strawberry's adapter, with a close that tolerates an already closed socket."""
+
+    async def close(self, code: int, reason: str) -> None:
+        await close(self.ws, code, reason)
+
+
+class TidingsGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = _Socket
+
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            keep_alive=True,  # legacy graphql-ws "ka" messages
+            keep_alive_interval=15,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            allowed_origins=settings.allowed_origin_list,
+        )
+        self.services = services
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(services=self.services, request=request, response=response)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        websocket = WebSocket(scope, receive=receive, send=send)
+        client = websocket.client.host if websocket.client else "unknown"
+        try:
+            await self.services.limits.hit("wsConnect", f"ip:{client}")
+        except RateLimited as error:
+            await websocket.accept(subprotocol=await self.pick_websocket_subprotocol(websocket))
+            await close(websocket, CLOSE_TOO_MANY, error.message)
+            return
+        watchdog = asyncio.create_task(self._require_init(websocket))
+        try:
+            await self.run(websocket)
+        finally:
+            watchdog.cancel()
+            socket: OpenSocket | None = scope.get("tidings.socket")
+            if socket is not None:
+                await self.services.sockets.release(socket)
+
+    async def _require_init(self, websocket: WebSocket) -> None:
+        """Close a socket that has not authenticated in time (the legacy protocol has no
+        deadline of its own)."""
+        await asyncio.sleep(self.services.settings.ws_init_timeout_seconds)
+        if "tidings.socket" not in websocket.scope:
+            await close(websocket, CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        try:
+            viewer = await context.authenticate_socket()
+        except TidingsError as error:
+            log.info("socket refused", reason=error.message)
+            raise ConnectionRejectionError from error
+        socket = OpenSocket(websocket, viewer.user_id, viewer.session_id)
+        if not await self.services.sockets.admit(socket):
+            limit = self.services.settings.ws_max_sockets_per_user
+            await close(websocket, CLOSE_TOO_MANY, f"At most {limit} open sockets per user")
+            raise ConnectionRejectionError
+        websocket.scope["tidings.socket"] = socket
+        return {"userId": str(viewer.user_id)}

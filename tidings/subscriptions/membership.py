@@ -1,0 +1,120 @@
+"""Which conversations a live feed follows, kept right as the viewer joins and leaves."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from tidings.broadcast import Listener
+from tidings.domain.conversations import get_membership
+from tidings.errors import NotInConversation
+from tidings.events import Channels
+from tidings.models import Conversation, Participant
+
+__all__ = ["Following"]
+
+
+class Following:
+    """The conversations one feed listens to: one given conversation, or all of the viewer's.
+
+    ``marks`` maps each followed conversation to the highest ``seq`` already accounted for.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        listener: Listener,
+        channels: Channels,
+        viewer_id: uuid.UUID,
+        conversation_id: uuid.UUID | None,
+        extra_channel: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.listener = listener
+        self.channels = channels
+        self.viewer_id = viewer_id
+        self.single = conversation_id
+        self.extra_channel = extra_channel
+        self.marks: dict[uuid.UUID, int] = {}
+
+    async def start(self) -> None:
+        """Subscribe first, then read the database, so nothing falls between the two."""
+        if self.extra_channel is not None:
+            await self.listener.add(self.extra_channel)
+        if self.single is not None:
+            await self.listener.add(self.channels.conversation(self.single))
+            async with self.sessions() as session:
+                conversation, _ = await get_membership(
+                    session, conversation_id=self.single, user_id=self.viewer_id
+                )
+            self.marks[self.single] = conversation.last_seq
+            return
+        await self.listener.add(self.channels.user(self.viewer_id))
+        for conversation_id, last_seq in (await self._memberships()).items():
+            await self.follow(conversation_id, last_seq)
+
+    async def follow(self, conversation_id: uuid.UUID, mark: int) -> None:
+        await self.listener.add(self.channels.conversation(conversation_id))
+        self.marks.setdefault(conversation_id, mark)
+
+    async def unfollow(self, conversation_id: uuid.UUID) -> None:
+        self.marks.pop(conversation_id, None)
+        await self.listener.remove(self.channels.conversation(conversation_id))
+
+    async def on_change(self, payload: dict[str, Any]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        """Apply a ``conversation_changed`` event; return (joined, left) for the viewer."""
+        conversation_id = uuid.UUID(payload["conversation_id"])
+        me = str(self.viewer_id)
+        if me in payload["removed"]:
+            if self.single == conversation_id:
+                raise NotInConversation
+            if conversation_id in self.marks:
+                await self.unfollow(conversation_id)
+                return [], [conversation_id]
+        if me in payload["added"] and self.single is None and conversation_id not in self.marks:
+            await self.follow(conversation_id, payload["last_seq"])
+            return [conversation_id], []
+        return [], []
+
+    async def resync(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        """After lost events: re-read memberships; return (joined, left) since last known."""
+        if self.single is not None:
+            async with self.sessions() as session:
+                await get_membership(session, conversation_id=self.single, user_id=self.viewer_id)
+            return [], []
+        current = await self._memberships(marks=True)
+        left = [cid for cid in self.marks if cid not in current]
+        joined = [cid for cid in current if cid not in self.marks]
+        for cid in left:
+            await self.unfollow(cid)
+        for cid in joined:
+            await self.follow(cid, current[cid])
+        return joined, left
+
+    async def _memberships(self, *, marks: bool = False) -> dict[uuid.UUID, int]:
+        """The viewer's conversations with their last seq (or, with ``marks``, read mark)."""
+        column = col(Participant.last_read_seq) if marks else col(Conversation.last_seq)
+        async with self.sessions() as session:
+            rows = await session.execute(
+                sa.select(col(Conversation.id), column)
+                .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
+                .where(col(Participant.user_id) == self.viewer_id)
+            )
+            return dict(rows.tuples().all())
+
+    async def last_seqs(self) -> dict[uuid.UUID, int]:
+        """The current last seq of every followed conversation."""
+        if not self.marks:
+            return {}
+        async with self.sessions() as session:
+            rows = await session.execute(
+                sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
+                    col(Conversation.id).in_(list(self.marks))
+                )
+            )
+            return dict(rows.tuples().all())

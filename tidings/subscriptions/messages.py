@@ -1,0 +1,180 @@
+"""``messageAdded`` and ``messageUpdated``: in ``seq`` order, without gap or duplicate.
+
+The feed subscribes before it reads the database, replays what came after ``afterSeq``, then
+follows the live events. An event whose ``seq`` is not the next one is either old (dropped)
+or shows a gap (filled from the database first). After the pub/sub connection was lost and
+restored, every followed conversation is filled from the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from tidings.broadcast import Hub, Reconnected
+from tidings.events import Channels, PublicUser, message_of
+from tidings.models import Message, User, utcnow
+from tidings.subscriptions.membership import Following
+
+__all__ = ["FeedItem", "message_added_feed", "message_updated_feed"]
+
+_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    message: Message
+    sender: PublicUser
+
+
+async def _read(
+    session: AsyncSession, condition: sa.ColumnElement[bool], limit: int | None = None
+) -> list[FeedItem]:
+    query = (
+        sa.select(Message, User)
+        .join(User, col(User.id) == col(Message.sender_id))
+        .where(condition)
+        .order_by(col(Message.conversation_id), col(Message.seq))
+    )
+    rows = await session.execute(query.limit(limit) if limit else query)
+    return [FeedItem(message, PublicUser.of(user)) for message, user in rows.tuples()]
+
+
+async def message_added_feed(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: Hub,
+    channels: Channels,
+    viewer_id: uuid.UUID,
+    conversation_id: uuid.UUID | None,
+    after_seq: int | None,
+) -> AsyncIterator[FeedItem]:
+    """New messages of one conversation, or of all the viewer's (joined ones included)."""
+    async with hub.listen() as listener:
+        following = Following(
+            sessions=sessions,
+            listener=listener,
+            channels=channels,
+            viewer_id=viewer_id,
+            conversation_id=conversation_id,
+        )
+        await following.start()
+        marks = following.marks
+        if conversation_id is not None and after_seq is not None:
+            marks[conversation_id] = max(0, after_seq)
+
+        async def fill(conversation: uuid.UUID, up_to: int) -> AsyncIterator[FeedItem]:
+            """Everything after the mark up to ``up_to``, from the database, in pages."""
+            while conversation in marks and marks[conversation] < up_to:
+                async with sessions() as session:
+                    page = await _read(
+                        session,
+                        sa.and_(
+                            col(Message.conversation_id) == conversation,
+                            col(Message.seq) > marks[conversation],
+                            col(Message.seq) <= up_to,
+                        ),
+                        _PAGE,
+                    )
+                if not page:
+                    return
+                for item in page:
+                    marks[conversation] = item.message.seq
+                    yield item
+
+        async def fill_all() -> AsyncIterator[FeedItem]:
+            for conversation, last_seq in (await following.last_seqs()).items():
+                async for item in fill(conversation, last_seq):
+                    yield item
+
+        async for item in fill_all():
+            yield item
+        while True:
+            event = await listener.next()
+            if isinstance(event, Reconnected):
+                await following.resync()
+                async for item in fill_all():
+                    yield item
+                continue
+            payload = event.payload
+            if payload["type"] == "conversation_changed":
+                joined, _ = await following.on_change(payload)
+                for conversation in joined:  # what arrived before we listened to it
+                    async for item in fill(
+                        conversation, (await following.last_seqs())[conversation]
+                    ):
+                        yield item
+                continue
+            if payload["type"] != "message_added":
+                continue
+            conversation = uuid.UUID(payload["conversation_id"])
+            seq = payload["seq"]
+            if conversation not in marks or seq <= marks[conversation]:
+                continue  # not followed, or already delivered
+            async for item in fill(conversation, seq - 1):
+                yield item
+            if marks.get(conversation) == seq - 1:
+                message, sender = message_of(payload)
+                marks[conversation] = seq
+                yield FeedItem(message, sender)
+
+
+async def message_updated_feed(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: Hub,
+    channels: Channels,
+    viewer_id: uuid.UUID,
+    conversation_id: uuid.UUID | None,
+) -> AsyncIterator[FeedItem]:
+    """Edits and deletions. After lost events, re-sends what changed while disconnected."""
+    async with hub.listen() as listener:
+        following = Following(
+            sessions=sessions,
+            listener=listener,
+            channels=channels,
+            viewer_id=viewer_id,
+            conversation_id=conversation_id,
+        )
+        await following.start()
+        heard_at = utcnow()
+        while True:
+            event = await listener.next()
+            if isinstance(event, Reconnected):
+                since = heard_at - timedelta(seconds=5)  # clock skew between instances
+                heard_at = utcnow()
+                await following.resync()
+                for item in await _changed_since(sessions, list(following.marks), since):
+                    yield item
+                continue
+            heard_at = utcnow()
+            payload = event.payload
+            if payload["type"] == "conversation_changed":
+                await following.on_change(payload)
+            elif (
+                payload["type"] == "message_updated"
+                and uuid.UUID(payload["conversation_id"]) in following.marks
+            ):
+                message, sender = message_of(payload)
+                yield FeedItem(message, sender)
+
+
+async def _changed_since(
+    sessions: async_sessionmaker[AsyncSession], conversations: list[uuid.UUID], since: datetime
+) -> list[FeedItem]:
+    if not conversations:
+        return []
+    async with sessions() as session:
+        return await _read(
+            session,
+            sa.and_(
+                col(Message.conversation_id).in_(conversations),
+                sa.or_(col(Message.edited_at) >= since, col(Message.deleted_at) >= since),
+            ),
+        )
