@@ -28,6 +28,9 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         log_config=None,  # configure_logging() already set uvicorn's loggers up
         proxy_headers=True,
+        # Protocol-level pings find dead peers (a phone that lost its network) and drop them.
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
     )
 
 

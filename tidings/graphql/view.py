@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
@@ -30,6 +30,17 @@ __all__ = ["TidingsGraphQL"]
 log = structlog.get_logger("tidings.sockets")
 
 CLOSE_INIT_TIMEOUT = 4408
+
+_WS_PARAMS = """subscriptionUrl,
+        wsConnectionParams: () => {
+          try {
+            const headers = JSON.parse(localStorage.getItem("graphiql:headers") || "{}");
+            return { authorization: headers.Authorization || headers.authorization || "" };
+          } catch (error) {
+            return {};
+          }
+        },
+"""
 
 
 class _Socket(ASGIWebSocketAdapter):
@@ -53,6 +64,12 @@ class TidingsGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origin_list,
         )
         self.services = services
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, whose subscriptions send the Authorization header set in its Headers tab
+        as the connection_init payload (browsers cannot set headers on WebSockets)."""
+        html = self.graphql_ide_html.replace("subscriptionUrl,\n", _WS_PARAMS, 1)
+        return HTMLResponse(html)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

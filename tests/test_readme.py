@@ -1,0 +1,48 @@
+"""The README's walkthrough, run as written against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+from tests.server import RunningServer
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _walkthrough() -> str:
+    text = README.read_text()
+    section = text.split("## Walkthrough", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert match, "the walkthrough has a sh block"
+    return match.group(1)
+
+
+async def test_walkthrough_commands_work_as_written(server: RunningServer) -> None:
+    script = _walkthrough().replace(
+        "API=http://127.0.0.1:8000/graphql", f"API={server.http_url}/graphql"
+    )
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "-euo",
+        "pipefail",
+        "-c",
+        script,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    responses = [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
+    assert all("errors" not in response for response in responses), responses
+    first, second, inbox, read, inbox_after = responses
+    assert first["data"]["sendMessage"] == {"seq": 1, "content": "Hi Bob!"}
+    assert second["data"]["sendMessage"]["seq"] == 2
+    (conversation,) = inbox["data"]["conversations"]["edges"]
+    assert conversation["node"]["displayTitle"] == "Alice"
+    assert conversation["node"]["unreadCount"] == 2
+    assert conversation["node"]["lastMessage"]["content"] == "Lunch?"
+    assert read["data"]["markRead"] == {"lastReadSeq": 2}
+    assert inbox_after["data"]["conversations"]["edges"][0]["node"]["unreadCount"] == 0
