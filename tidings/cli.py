@@ -5,8 +5,29 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tidings.settings import Settings
 
 __all__ = ["main"]
+
+
+def _settings() -> Settings:
+    """The settings from the environment; if they are invalid, exit saying why (no traceback)."""
+    from pydantic import ValidationError
+
+    from tidings.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            message = problem["msg"].removeprefix("Value error, ")
+            field = "_".join(str(part) for part in problem["loc"]).upper()
+            problems.append(f"TIDINGS_{field}: {message}" if field else message)
+        sys.exit("tidings: invalid configuration: " + "; ".join(problems))
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -15,10 +36,9 @@ def _serve(args: argparse.Namespace) -> None:
     from tidings.app import create_app
     from tidings.logs import configure_logging
     from tidings.migrate import upgrade
-    from tidings.settings import Settings
 
     configure_logging(args.log_level.upper())
-    settings = Settings()
+    settings = _settings()
     if settings.embedded or args.migrate:
         # The embedded default is zero-setup: its schema is brought up to date on start.
         upgrade(settings.database_url)
@@ -36,9 +56,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 def _migrate(_: argparse.Namespace) -> None:
     from tidings.migrate import upgrade
-    from tidings.settings import Settings
 
-    upgrade(Settings().database_url)
+    upgrade(_settings().database_url)
     print("database is up to date")
 
 

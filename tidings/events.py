@@ -5,6 +5,7 @@ Channels are namespaced (``<namespace>:v1:…``):
 - ``conversation:<id>``: messages added and updated, membership and title changes
 - ``user:<id>``: conversations a user joined or left (they are not on its channel then)
 - ``typing:<id>``: typing indicators, kept apart so chatter never delays messages
+- ``receipts:<id>``: coalesced read and delivered mark moves with new message counts
 - ``sessions``: revoked login sessions, whose sockets every instance must close
 """
 
@@ -33,6 +34,9 @@ class Channels:
 
     def typing(self, conversation_id: uuid.UUID | str) -> str:
         return f"{self.namespace}:v1:typing:{conversation_id}"
+
+    def receipts(self, conversation_id: uuid.UUID | str) -> str:
+        return f"{self.namespace}:v1:receipts:{conversation_id}"
 
     @property
     def sessions(self) -> str:
@@ -130,6 +134,12 @@ class Events:
                 "user": PublicUser.of(user).payload(),
                 "is_typing": is_typing,
             },
+        )
+
+    async def receipts(self, conversation_id: uuid.UUID, update: dict[str, Any]) -> None:
+        await self.hub.publish(
+            self.channels.receipts(conversation_id),
+            {"type": "receipts", "conversation_id": str(conversation_id), **update},
         )
 
     async def session_revoked(self, session_id: uuid.UUID) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "Message",
     "Participant",
     "ParticipantRole",
+    "ReadReceipt",
     "RefreshToken",
     "User",
     "utcnow",
@@ -117,7 +118,7 @@ class Conversation(SQLModel, table=True):
     activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-# Membership, with the participant's read mark (highest seq read).
+# Membership, with the participant's read and delivered marks (highest seq).
 class Participant(SQLModel, table=True):
     __tablename__ = "participants"
 
@@ -129,6 +130,9 @@ class Participant(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_read_seq: int = Field(default=0)
     last_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Highest seq pushed to one of the user's subscriptions or returned to them; never
+    # below last_read_seq (read implies delivered). Written in batches.
+    last_delivered_seq: int = Field(default=0)
 
 
 # A message. Deleting erases content and sets deleted_at; the row stays so seq has no gap.
@@ -155,3 +159,16 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A log of read-mark moves: a reader's readAt for message seq s is the read_at of their first
+# move to a seq >= s.
+class ReadReceipt(SQLModel, table=True):
+    __tablename__ = "read_receipts"
+
+    conversation_id: uuid.UUID = Field(
+        foreign_key="conversations.id", primary_key=True, ondelete="CASCADE"
+    )
+    seq: int = Field(primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True)
+    read_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

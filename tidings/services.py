@@ -14,6 +14,7 @@ from tidings.db import create_engine, create_session_factory
 from tidings.events import Channels, Events
 from tidings.passwords import Passwords
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
+from tidings.receipts import ReceiptDesk
 from tidings.settings import Settings
 from tidings.sockets import Sockets
 from tidings.tokens import TokenIssuer
@@ -33,6 +34,7 @@ class Services:
     hub: Hub
     events: Events
     sockets: Sockets
+    receipts: ReceiptDesk
 
     @property
     def channels(self) -> Channels:
@@ -52,22 +54,30 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     sockets = Sockets(
         redis=redis, hub=hub, channels=channels, max_per_user=settings.ws_max_sockets_per_user
     )
+    sessions = create_session_factory(engine)
+    events = Events(hub, channels)
+    receipts = ReceiptDesk(
+        sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
+    )
     await hub.start()
     await sockets.start()
+    await receipts.start()
     try:
         yield Services(
             settings=settings,
             engine=engine,
-            sessions=create_session_factory(engine),
+            sessions=sessions,
             passwords=Passwords(settings),
             tokens=TokenIssuer(settings),
             limits=RateLimits(settings, create_rate_limit_storage(settings)),
             redis=redis,
             hub=hub,
-            events=Events(hub, channels),
+            events=events,
             sockets=sockets,
+            receipts=receipts,
         )
     finally:
+        await receipts.stop()
         await sockets.stop()
         await hub.stop()
         if redis is not None:

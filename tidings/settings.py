@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # connection_init, never in cookies, so "*" is safe; list origins to lock it down.
     allowed_origins: str = "*"
     typing_ttl_seconds: float = Field(default=6.0, gt=0)
+    # How often delivered marks are written and receipt events published (≤ 1 s).
+    receipt_flush_seconds: float = Field(default=0.25, gt=0, le=1)
 
     # Query limits.
     max_query_depth: int = Field(default=10, ge=1)

@@ -74,7 +74,7 @@ async def create_conversation(
     Returns the conversation and whether this call created it.
     """
     others = list(dict.fromkeys(pid for pid in participant_ids if pid != creator_id))
-    await _require_users_exist(session, others)
+    await _require_users_exist(session, others, field="participantIds")
     if kind is ConversationKind.DIRECT:
         if title is not None:
             raise ValidationFailed("title", "Direct conversations have no title")
@@ -118,30 +118,35 @@ async def _open_direct(
     conversation = Conversation(
         kind=ConversationKind.DIRECT.value, direct_key=direct_key, created_by_id=creator_id
     )
-    session.add(conversation)
-    session.add_all(
-        Participant(conversation_id=conversation.id, user_id=uid) for uid in (creator_id, other_id)
-    )
     try:
-        await session.commit()
+        # A savepoint, so losing the race below undoes only these rows: a full rollback would
+        # expire everything the request has loaded (its viewer too), breaking the response.
+        async with session.begin_nested():
+            session.add(conversation)
+            session.add_all(
+                Participant(conversation_id=conversation.id, user_id=uid)
+                for uid in (creator_id, other_id)
+            )
     except IntegrityError:
         # The other person opened the same conversation at the same moment: use theirs.
-        await session.rollback()
         winner = await session.scalar(
             sa.select(Conversation).where(col(Conversation.direct_key) == direct_key)
         )
         assert winner is not None
         return winner, False
+    await session.commit()
     return conversation, True
 
 
-async def _require_users_exist(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> None:
+async def _require_users_exist(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], *, field: str
+) -> None:
     if not user_ids:
         return
     found = set(await session.scalars(sa.select(col(User.id)).where(col(User.id).in_(user_ids))))
     missing = [str(uid) for uid in user_ids if uid not in found]
     if missing:
-        raise ValidationFailed("participantIds", f"No such user: {', '.join(missing)}")
+        raise ValidationFailed(field, f"No such user: {', '.join(missing)}")
 
 
 async def _require_group_admin(
@@ -172,7 +177,7 @@ async def add_participants(
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         raise ValidationFailed("userIds", "Name at least one user to add")
-    await _require_users_exist(session, wanted)
+    await _require_users_exist(session, wanted, field="userIds")
     members = set(
         await session.scalars(
             sa.select(col(Participant.user_id)).where(

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from tidings.domain.conversations import get_membership
 from tidings.errors import NotFound
-from tidings.models import Message, Participant, utcnow
+from tidings.models import Message, Participant, ReadReceipt, utcnow
 
 __all__ = ["mark_read", "unread_counts"]
 
@@ -22,8 +22,12 @@ async def mark_read(
     reader_id: uuid.UUID,
     conversation_id: uuid.UUID,
     message_id: uuid.UUID,
-) -> Participant:
-    """Move the reader's mark up to ``message_id``'s seq. It never moves back."""
+) -> tuple[Participant, bool]:
+    """Move the reader's mark up to ``message_id``'s seq. It never moves back.
+
+    Reading implies delivery, so the delivered mark follows. Each move is logged, which is
+    where each message's ``readAt`` comes from. Returns the membership and whether it moved.
+    """
     _, membership = await get_membership(
         session, conversation_id=conversation_id, user_id=reader_id
     )
@@ -34,20 +38,34 @@ async def mark_read(
     )
     if seq is None:
         raise NotFound("No such message in this conversation")
-    if seq > membership.last_read_seq:
-        # Conditional, so a slower concurrent markRead for an older message cannot win.
-        await session.execute(
-            sa.update(Participant)
-            .where(
-                col(Participant.conversation_id) == conversation_id,
-                col(Participant.user_id) == reader_id,
-                col(Participant.last_read_seq) < seq,
-            )
-            .values(last_read_seq=seq, last_read_at=utcnow())
+    if seq <= membership.last_read_seq:
+        return membership, False
+    now = utcnow()
+    # Conditional, so a slower concurrent markRead for an older message cannot win.
+    moved = await session.scalar(
+        sa.update(Participant)
+        .where(
+            col(Participant.conversation_id) == conversation_id,
+            col(Participant.user_id) == reader_id,
+            col(Participant.last_read_seq) < seq,
         )
-        await session.commit()
-        await session.refresh(membership)
-    return membership
+        .values(
+            last_read_seq=seq,
+            last_read_at=now,
+            last_delivered_seq=sa.case(
+                (col(Participant.last_delivered_seq) < seq, seq),
+                else_=col(Participant.last_delivered_seq),
+            ),
+        )
+        .returning(col(Participant.user_id))
+    )
+    if moved is not None:
+        session.add(
+            ReadReceipt(conversation_id=conversation_id, user_id=reader_id, seq=seq, read_at=now)
+        )
+    await session.commit()
+    await session.refresh(membership)
+    return membership, moved is not None
 
 
 async def unread_counts(

@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,11 +14,14 @@ from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from tidings.domain.read_marks import unread_counts
+from tidings.domain.receipts import Recipient, readers, recipients_of
 from tidings.models import Conversation, Message, Participant, User
 
 __all__ = ["Loaders"]
 
 Db = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# (conversation, seq, sender) of a message whose readers are wanted.
+ReadersKey = tuple[uuid.UUID, int, uuid.UUID]
 
 
 class Loaders:
@@ -31,6 +35,10 @@ class Loaders:
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
         self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
         self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
+        self.recipients = DataLoader[uuid.UUID, list[Recipient]](load_fn=self._recipients)
+        self.readers = DataLoader[ReadersKey, list[tuple[uuid.UUID, datetime]]](
+            load_fn=self._readers
+        )
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
         async with self._db() as session:
@@ -71,6 +79,16 @@ class Loaders:
             for participant in rows:
                 grouped[participant.conversation_id].append(participant)
         return [grouped[cid] for cid in conversation_ids]
+
+    async def _recipients(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Recipient]]:
+        async with self._db() as session:
+            found = await recipients_of(session, conversation_ids)
+        return [found[cid] for cid in conversation_ids]
+
+    async def _readers(self, keys: Sequence[ReadersKey]) -> list[list[tuple[uuid.UUID, datetime]]]:
+        async with self._db() as session:
+            found = await readers(session, keys)
+        return [found[(cid, seq)] for cid, seq, _ in keys]
 
     async def _unread_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
         async with self._db() as session:

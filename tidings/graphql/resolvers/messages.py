@@ -119,7 +119,9 @@ class MessageMutations:
         viewer = await info.context.viewer()
         await info.context.services.limits.hit("markRead", f"user:{viewer.user_id}")
         async with info.context.db() as session:
-            participant = await read_marks.mark_read(
+            participant, moved = await read_marks.mark_read(
                 session=session, reader_id=viewer.user_id, conversation_id=cid, message_id=mid
             )
+        if moved:
+            info.context.services.receipts.read_moved(cid, viewer.user_id)
         return Participant.of(participant)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import datetime
 from typing import TypeVar
 
 import strawberry
@@ -10,13 +11,23 @@ from starlette.websockets import WebSocket
 
 from tidings.broadcast import Overflowed
 from tidings.errors import ValidationFailed
+from tidings.events import PublicUser
 from tidings.graphql.context import Info
-from tidings.graphql.types import Conversation, Message, TypingEvent, User
+from tidings.graphql.types import (
+    Conversation,
+    Message,
+    MessageReceiptCount,
+    ParticipantReceipt,
+    ReceiptUpdate,
+    TypingEvent,
+    User,
+)
 from tidings.ids import parse_id
 from tidings.models import Conversation as ConversationRow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
 from tidings.subscriptions.messages import message_added_feed, message_updated_feed
+from tidings.subscriptions.receipts import receipt_feed
 from tidings.subscriptions.typing import typing_feed
 
 __all__ = ["CLOSE_TOO_SLOW", "Subscription"]
@@ -66,6 +77,10 @@ class Subscription:
             after_seq=after_seq,
         )
         async for item in _live(info, feed):
+            if item.sender.id != viewer.user_id:
+                services.receipts.delivered(
+                    item.message.conversation_id, viewer.user_id, item.message.seq
+                )
             yield Message.of(item.message, item.sender)
 
     @strawberry.subscription(description="Edits and deletions (tombstones).")
@@ -103,6 +118,47 @@ class Subscription:
                 conversation = await session.get(ConversationRow, conversation_id)
             if conversation is not None:
                 yield Conversation.of(conversation)
+
+    @strawberry.subscription(
+        description="Read and delivered marks that moved, with the new counts of the affected "
+        "messages (newest 100); coalesced to a few events per second per conversation."
+    )
+    async def receipt_updated(
+        self, info: Info, conversation_id: strawberry.ID
+    ) -> AsyncGenerator[ReceiptUpdate, None]:
+        cid = parse_id(conversation_id, field="conversationId")
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = receipt_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            viewer_id=viewer.user_id,
+            conversation_id=cid,
+        )
+        async for update in _live(info, feed):
+            yield ReceiptUpdate(
+                conversation_id=strawberry.ID(str(cid)),
+                receipts=[
+                    ParticipantReceipt(
+                        user=User.of(PublicUser.from_payload(r["user"])),
+                        last_delivered_seq=r["last_delivered_seq"],
+                        last_read_seq=r["last_read_seq"],
+                        read_at=datetime.fromisoformat(r["read_at"]) if r["read_at"] else None,
+                    )
+                    for r in update["receipts"]
+                ],
+                counts=[
+                    MessageReceiptCount(
+                        message_id=strawberry.ID(c["message_id"]),
+                        seq=c["seq"],
+                        delivered_count=c["delivered"],
+                        read_count=c["read"],
+                        recipient_count=c["recipients"],
+                    )
+                    for c in update["counts"]
+                ],
+            )
 
     @strawberry.subscription(description="Others starting and stopping typing.")
     async def typing(

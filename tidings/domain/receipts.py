@@ -1,0 +1,193 @@
+"""Receipts: delivered marks, per-message counts and status, who read what and when.
+
+A recipient of a message is a current participant other than its sender who had joined by
+the time it was sent. A user who does not share read receipts still has their reads clear
+their own unread counts, but they are not counted in ``readCount`` nor listed in ``readBy``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from tidings.models import Message, Participant, ReadReceipt, User
+
+__all__ = [
+    "DeliveryStatus",
+    "MessageCounts",
+    "Recipient",
+    "count",
+    "newest_messages",
+    "readers",
+    "recipients_of",
+    "write_delivered",
+]
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    READ = "READ"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A participant's marks, with whether they share read receipts."""
+
+    user_id: uuid.UUID
+    joined_at: datetime
+    last_delivered_seq: int
+    last_read_seq: int
+    last_read_at: datetime | None
+    shares_reads: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCounts:
+    delivered: int
+    read: int
+    recipients: int
+
+    @property
+    def status(self) -> DeliveryStatus:
+        """WhatsApp's ticks: DELIVERED / READ once every recipient is."""
+        if self.recipients and self.read == self.recipients:
+            return DeliveryStatus.READ
+        if self.recipients and self.delivered == self.recipients:
+            return DeliveryStatus.DELIVERED
+        return DeliveryStatus.SENT
+
+
+def count(
+    *, seq: int, sender_id: uuid.UUID, sent_at: datetime, participants: Iterable[Recipient]
+) -> MessageCounts:
+    delivered = read = recipients = 0
+    for p in participants:
+        if p.user_id == sender_id or p.joined_at > sent_at:
+            continue
+        recipients += 1
+        delivered += max(p.last_delivered_seq, p.last_read_seq) >= seq
+        read += p.shares_reads and p.last_read_seq >= seq
+    return MessageCounts(delivered, read, recipients)
+
+
+async def recipients_of(
+    session: AsyncSession, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Recipient]]:
+    """Every participant's marks, per conversation (one query)."""
+    rows = await session.execute(
+        sa.select(
+            col(Participant.conversation_id),
+            col(Participant.user_id),
+            col(Participant.joined_at),
+            col(Participant.last_delivered_seq),
+            col(Participant.last_read_seq),
+            col(Participant.last_read_at),
+            col(User.share_read_receipts),
+        )
+        .join(User, col(User.id) == col(Participant.user_id))
+        .where(col(Participant.conversation_id).in_(conversation_ids))
+    )
+    grouped: dict[uuid.UUID, list[Recipient]] = defaultdict(list)
+    for conversation_id, user_id, joined_at, delivered, read, read_at, shares in rows.tuples():
+        grouped[conversation_id].append(
+            Recipient(user_id, joined_at, delivered, read, read_at, shares)
+        )
+    return {cid: grouped[cid] for cid in conversation_ids}
+
+
+async def readers(
+    session: AsyncSession, messages: Sequence[tuple[uuid.UUID, int, uuid.UUID]]
+) -> dict[tuple[uuid.UUID, int], list[tuple[uuid.UUID, datetime]]]:
+    """For (conversation, seq, sender) triples: who read each message and when.
+
+    Only current participants who share read receipts, never the sender. A reader's
+    ``readAt`` is the time of their first read-mark move to that seq or beyond.
+    """
+    lowest: dict[uuid.UUID, int] = {}
+    for conversation_id, seq, _ in messages:
+        lowest[conversation_id] = min(seq, lowest.get(conversation_id, seq))
+    if not lowest:
+        return {}
+    rows = await session.execute(
+        sa.select(
+            col(ReadReceipt.conversation_id),
+            col(ReadReceipt.user_id),
+            col(ReadReceipt.seq),
+            col(ReadReceipt.read_at),
+        )
+        .join(User, col(User.id) == col(ReadReceipt.user_id))
+        .join(
+            Participant,
+            sa.and_(
+                col(Participant.conversation_id) == col(ReadReceipt.conversation_id),
+                col(Participant.user_id) == col(ReadReceipt.user_id),
+            ),
+        )
+        .where(
+            col(User.share_read_receipts),
+            sa.or_(
+                *(
+                    sa.and_(col(ReadReceipt.conversation_id) == cid, col(ReadReceipt.seq) >= low)
+                    for cid, low in lowest.items()
+                )
+            ),
+        )
+        .order_by(col(ReadReceipt.seq))
+    )
+    moves: dict[uuid.UUID, list[tuple[uuid.UUID, int, datetime]]] = defaultdict(list)
+    for conversation_id, user_id, seq, read_at in rows.tuples():
+        moves[conversation_id].append((user_id, seq, read_at))
+    result: dict[tuple[uuid.UUID, int], list[tuple[uuid.UUID, datetime]]] = {}
+    for conversation_id, seq, sender_id in messages:
+        first: dict[uuid.UUID, datetime] = {}
+        for user_id, moved_to, read_at in moves[conversation_id]:  # ascending seq
+            if moved_to >= seq and user_id != sender_id and user_id not in first:
+                first[user_id] = read_at
+        result[(conversation_id, seq)] = sorted(first.items(), key=lambda item: item[1])
+    return result
+
+
+async def write_delivered(
+    session: AsyncSession, marks: Mapping[tuple[uuid.UUID, uuid.UUID], int]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Raise delivered marks (never lower them); return who moved, per conversation."""
+    moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for (conversation_id, user_id), seq in marks.items():
+        changed = await session.scalar(
+            sa.update(Participant)
+            .where(
+                col(Participant.conversation_id) == conversation_id,
+                col(Participant.user_id) == user_id,
+                col(Participant.last_delivered_seq) < seq,
+            )
+            .values(last_delivered_seq=seq)
+            .returning(col(Participant.user_id))
+        )
+        if changed is not None:
+            moved[conversation_id].add(user_id)
+    await session.commit()
+    return moved
+
+
+async def newest_messages(
+    session: AsyncSession, conversation_id: uuid.UUID, *, up_to: int, limit: int = 100
+) -> list[tuple[uuid.UUID, int, uuid.UUID, datetime]]:
+    """(id, seq, sender, created_at) of the newest ``limit`` messages up to seq ``up_to``."""
+    rows = await session.execute(
+        sa.select(
+            col(Message.id), col(Message.seq), col(Message.sender_id), col(Message.created_at)
+        )
+        .where(col(Message.conversation_id) == conversation_id, col(Message.seq) <= up_to)
+        .order_by(col(Message.seq).desc())
+        .limit(limit)
+    )
+    return list(rows.tuples())

@@ -1,0 +1,82 @@
+"""People: users, the viewer with private fields, auth payloads, typing events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from tidings import models
+from tidings.events import PublicUser
+from tidings.graphql.context import Info
+
+__all__ = ["AuthPayload", "Settings", "TypingEvent", "User", "Viewer", "load_user"]
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    avatar_url: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: models.User | PublicUser) -> User:
+        created_at = user.created_at
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            username=user.username,
+            display_name=user.display_name,
+            avatar_url=user.avatar_url,
+            created_at=datetime.fromisoformat(created_at)
+            if isinstance(created_at, str)
+            else created_at,
+        )
+
+
+async def load_user(info: Info, user_id: uuid.UUID) -> User:
+    loaders = await info.context.loaders()
+    user = await loaders.users.load(user_id)
+    assert user is not None, "foreign keys keep every referenced user"
+    return User.of(user)
+
+
+@strawberry.type
+class TypingEvent:
+    conversation_id: strawberry.ID
+    user: User
+    is_typing: bool
+
+
+@strawberry.type
+class Settings:
+    share_read_receipts: bool
+    share_presence: bool
+
+
+@strawberry.type
+class Viewer:
+    user: User
+    email: str
+    settings: Settings
+
+    @classmethod
+    def of(cls, user: models.User) -> Viewer:
+        return cls(
+            user=User.of(user),
+            email=user.email,
+            settings=Settings(
+                share_read_receipts=user.share_read_receipts, share_presence=user.share_presence
+            ),
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    access_token_expires_at: datetime
+    refresh_token_expires_at: datetime
+    user: User

@@ -1,0 +1,159 @@
+"""The receipt desk: batches delivered marks and coalesces receipt events per conversation.
+
+Delivered marks move on every push and every page a user is shown, far too often to write
+one by one: they are collected here and written every ``receipt_flush_seconds`` (a crash
+loses at most that much, and the next delivery writes it again; reads are written at once by
+``markRead``). Each flush publishes one ``receipts`` event per conversation whose marks moved,
+listing every moved mark and the new counts of the newest 100 affected messages, so a
+conversation gets at most a few receipt events per second however many read at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from tidings.domain.receipts import (
+    MessageCounts,
+    count,
+    newest_messages,
+    recipients_of,
+    write_delivered,
+)
+from tidings.events import Events, PublicUser
+from tidings.models import User
+
+__all__ = ["ReceiptDesk", "receipt_updates"]
+
+log = structlog.get_logger("tidings.receipts")
+
+
+class ReceiptDesk:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        events: Events,
+        flush_every: float,
+    ) -> None:
+        self._sessions = sessions
+        self._events = events
+        self._flush_every = flush_every
+        self._delivered: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+        self._moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+
+    def delivered(self, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> None:
+        """Note that ``user_id`` was shown ``conversation_id`` up to ``seq``."""
+        key = (conversation_id, user_id)
+        if self._delivered.get(key, 0) < seq:
+            self._delivered[key] = seq
+
+    def read_moved(self, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Note a read mark that ``markRead`` has just moved (and written)."""
+        self._moved[conversation_id].add(user_id)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tidings-receipts")
+
+    async def stop(self) -> None:
+        """Stop, writing and announcing what is still pending."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_every)
+            try:
+                await self.flush()
+            except Exception:  # the database or Redis is down: keep what we could not write
+                log.exception("receipt flush failed")
+
+    async def flush(self) -> None:
+        delivered, self._delivered = self._delivered, {}
+        moved, self._moved = self._moved, defaultdict(set)
+        if delivered:
+            try:
+                async with self._sessions() as session:
+                    for conversation_id, users in (
+                        await write_delivered(session, delivered)
+                    ).items():
+                        moved[conversation_id] |= users
+            except Exception:
+                for key, seq in delivered.items():
+                    self.delivered(*key, seq)
+                raise
+        if moved:
+            async with self._sessions() as session:
+                updates = await receipt_updates(session, moved)
+            for conversation_id, payload in updates.items():
+                await self._events.receipts(conversation_id, payload)
+
+
+async def receipt_updates(
+    session: AsyncSession, moved: dict[uuid.UUID, set[uuid.UUID]] | dict[uuid.UUID, None]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The ``receipts`` event payload per conversation: the marks of the users who moved
+    (``None``: everyone's) and the counts of the newest 100 messages up to those marks."""
+    updates: dict[uuid.UUID, dict[str, Any]] = {}
+    participants = await recipients_of(session, list(moved))
+    movers = {p.user_id for group in participants.values() for p in group}
+    users = {
+        user.id: user
+        for user in await session.scalars(sa.select(User).where(col(User.id).in_(movers)))
+    }
+    for conversation_id, user_ids in moved.items():
+        marks = [
+            p for p in participants[conversation_id] if user_ids is None or p.user_id in user_ids
+        ]
+        if not marks:
+            continue  # they left meanwhile
+        high = max(max(p.last_delivered_seq, p.last_read_seq) for p in marks)
+        messages = await newest_messages(session, conversation_id, up_to=high)
+        updates[conversation_id] = {
+            "receipts": [
+                {
+                    "user": PublicUser.of(users[p.user_id]).payload(),
+                    "last_delivered_seq": max(p.last_delivered_seq, p.last_read_seq),
+                    "last_read_seq": p.last_read_seq,
+                    "read_at": p.last_read_at.isoformat() if p.last_read_at else None,
+                    "private": not p.shares_reads,
+                }
+                for p in marks
+            ],
+            "counts": [
+                {
+                    "message_id": str(message_id),
+                    "seq": seq,
+                    **_counts(
+                        count(
+                            seq=seq,
+                            sender_id=sender_id,
+                            sent_at=sent_at,
+                            participants=participants[conversation_id],
+                        )
+                    ),
+                }
+                for message_id, seq, sender_id, sent_at in messages
+            ],
+        }
+    return updates
+
+
+def _counts(counts: MessageCounts) -> dict[str, int]:
+    return {
+        "delivered": counts.delivered,
+        "read": counts.read,
+        "recipients": counts.recipients,
+    }
