@@ -2,10 +2,12 @@
 
 Channels are namespaced (``<namespace>:v1:…``):
 
-- ``conversation:<id>``: messages added and updated, membership and title changes
+- ``conversation:<id>``: messages added and updated
+- ``members:<id>``: membership and title changes
 - ``user:<id>``: conversations a user joined or left (they are not on its channel then)
 - ``typing:<id>``: typing indicators, kept apart so chatter never delays messages
 - ``receipts:<id>``: coalesced read and delivered mark moves with new message counts
+- ``presence:<user id>``: one event per presence change of that user, whoever watches
 - ``sessions``: revoked login sessions, whose sockets every instance must close
 """
 
@@ -29,11 +31,17 @@ class Channels:
     def conversation(self, conversation_id: uuid.UUID | str) -> str:
         return f"{self.namespace}:v1:conversation:{conversation_id}"
 
+    def members(self, conversation_id: uuid.UUID | str) -> str:
+        return f"{self.namespace}:v1:members:{conversation_id}"
+
     def user(self, user_id: uuid.UUID | str) -> str:
         return f"{self.namespace}:v1:user:{user_id}"
 
     def typing(self, conversation_id: uuid.UUID | str) -> str:
         return f"{self.namespace}:v1:typing:{conversation_id}"
+
+    def presence(self, user_id: uuid.UUID | str) -> str:
+        return f"{self.namespace}:v1:presence:{user_id}"
 
     def receipts(self, conversation_id: uuid.UUID | str) -> str:
         return f"{self.namespace}:v1:receipts:{conversation_id}"
@@ -121,7 +129,7 @@ class Events:
             "added": [str(uid) for uid in added],
             "removed": [str(uid) for uid in removed],
         }
-        await self.hub.publish(self.channels.conversation(conversation_id), event)
+        await self.hub.publish(self.channels.members(conversation_id), event)
         for user_id in [*added, *removed]:
             await self.hub.publish(self.channels.user(user_id), event)
 
@@ -140,6 +148,25 @@ class Events:
         await self.hub.publish(
             self.channels.receipts(conversation_id),
             {"type": "receipts", "conversation_id": str(conversation_id), **update},
+        )
+
+    async def presence(self, user: User, status: str) -> None:
+        await self.hub.publish(
+            self.channels.presence(user.id),
+            {
+                "type": "presence",
+                "user": PublicUser.of(user).payload(),
+                "status": status,
+                "last_seen_at": user.last_seen_at.isoformat() if user.last_seen_at else None,
+                "shares": user.share_presence,
+            },
+        )
+
+    async def session_presence(self, session_id: uuid.UUID, status: str) -> None:
+        """A device set its presence over HTTP: its sockets, wherever they are, take it."""
+        await self.hub.publish(
+            self.channels.sessions,
+            {"type": "session_presence", "session_id": str(session_id), "status": status},
         )
 
     async def session_revoked(self, session_id: uuid.UUID) -> None:

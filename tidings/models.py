@@ -75,6 +75,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     share_read_receipts: bool = Field(default=True)
     share_presence: bool = Field(default=True)
+    # When the user last went offline (their last socket closed).
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

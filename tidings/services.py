@@ -10,9 +10,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tidings.broadcast import Hub, create_backend
+from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
 from tidings.events import Channels, Events
 from tidings.passwords import Passwords
+from tidings.presence import Presence
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
 from tidings.receipts import ReceiptDesk
 from tidings.settings import Settings
@@ -34,6 +36,7 @@ class Services:
     hub: Hub
     events: Events
     sockets: Sockets
+    presence: Presence
     receipts: ReceiptDesk
 
     @property
@@ -51,16 +54,36 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         create_backend(settings.redis_url, namespace=settings.redis_namespace),
         buffer=settings.subscription_buffer,
     )
-    sockets = Sockets(
-        redis=redis, hub=hub, channels=channels, max_per_user=settings.ws_max_sockets_per_user
-    )
     sessions = create_session_factory(engine)
     events = Events(hub, channels)
+    store: ConnectionStore = (
+        RedisConnections(
+            redis, namespace=settings.redis_namespace, ttl=settings.presence_ttl_seconds
+        )
+        if redis is not None
+        else MemoryConnections()
+    )
+    presence = Presence(
+        store=store,
+        sessions=sessions,
+        events=events,
+        grace=settings.presence_grace_seconds,
+        sweep_every=settings.presence_sweep_seconds,
+    )
+    sockets = Sockets(
+        store=store,
+        presence=presence,
+        hub=hub,
+        channels=channels,
+        max_per_user=settings.ws_max_sockets_per_user,
+        refresh_every=settings.presence_refresh_seconds,
+    )
     receipts = ReceiptDesk(
         sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
     )
     await hub.start()
     await sockets.start()
+    await presence.start()
     await receipts.start()
     try:
         yield Services(
@@ -74,10 +97,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             hub=hub,
             events=events,
             sockets=sockets,
+            presence=presence,
             receipts=receipts,
         )
     finally:
         await receipts.stop()
+        await presence.stop()
         await sockets.stop()
         await hub.stop()
         if redis is not None:

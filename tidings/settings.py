@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # connection_init, never in cookies, so "*" is safe; list origins to lock it down.
     allowed_origins: str = "*"
     typing_ttl_seconds: float = Field(default=6.0, gt=0)
+    # Presence: connection records expire after the TTL unless refreshed; OFFLINE is announced
+    # after the grace period without a reconnect; every instance sweeps for lapsed records.
+    presence_ttl_seconds: float = Field(default=30.0, gt=0)
+    presence_refresh_seconds: float = Field(default=15.0, gt=0)
+    presence_grace_seconds: float = Field(default=5.0, ge=0)
+    presence_sweep_seconds: float = Field(default=5.0, gt=0)
     # How often delivered marks are written and receipt events published (≤ 1 s).
     receipt_flush_seconds: float = Field(default=0.25, gt=0, le=1)
 

@@ -1,41 +1,33 @@
-"""Open WebSockets: the per-user cap across instances, and closing a revoked session's sockets.
+"""Open WebSockets: the per-user cap across instances, presence bookkeeping, and closing a
+revoked session's sockets.
 
-Each socket holds a slot in a per-user Redis sorted set (score: expiry time), refreshed by this
-process while the socket lives, so a crashed instance's slots lapse on their own. The embedded
-default counts in memory. Logout publishes ``session_revoked``; every instance closes the
-sockets of that session it holds.
+Each socket is a connection record in the ``ConnectionStore`` (Redis or memory), refreshed
+by this process while the socket lives, so a crashed instance's records lapse by themselves.
+Logout publishes ``session_revoked``; every instance closes the sockets of that session it
+holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from dataclasses import dataclass, field
 
 import structlog
-from redis.asyncio import Redis
 from starlette.websockets import WebSocket, WebSocketState
 
 from tidings.broadcast import Delivery, Hub
+from tidings.connections import Connection, ConnectionStore
 from tidings.events import Channels
+from tidings.presence import Presence
 
-__all__ = ["CLOSE_SESSION_ENDED", "CLOSE_TOO_MANY", "OpenSocket", "Sockets"]
+__all__ = ["CLOSE_SESSION_ENDED", "CLOSE_TOO_MANY", "OpenSocket", "Sockets", "close"]
 
 log = structlog.get_logger("tidings.sockets")
 
 CLOSE_TOO_MANY = 4429
 CLOSE_SESSION_ENDED = 4401
-
-# Atomically: forget lapsed slots, and take one if fewer than the cap are held.
-_ADMIT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
-"""
 
 
 @dataclass(eq=False)
@@ -45,37 +37,39 @@ class OpenSocket:
     session_id: uuid.UUID
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
+    @property
+    def connection(self) -> Connection:
+        return Connection(self.id, self.user_id)
+
 
 class Sockets:
-    """The sockets this process holds, and their slots in the per-user cap."""
+    """The sockets this process holds."""
 
     def __init__(
         self,
         *,
-        redis: Redis | None,
+        store: ConnectionStore,
+        presence: Presence,
         hub: Hub,
         channels: Channels,
         max_per_user: int,
-        slot_ttl: float = 30.0,
-        refresh_every: float = 15.0,
+        refresh_every: float,
     ) -> None:
-        self._redis = redis
+        self._store = store
+        self._presence = presence
         self._hub = hub
         self._channels = channels
         self._max_per_user = max_per_user
-        self._slot_ttl = slot_ttl
         self._refresh_every = refresh_every
         self._open: dict[str, OpenSocket] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._admit = redis.register_script(_ADMIT) if redis is not None else None
 
     def __len__(self) -> int:
         return len(self._open)
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._close_revoked(), name="tidings-revocations"))
-        if self._redis is not None:
-            self._tasks.append(asyncio.create_task(self._refresh(), name="tidings-socket-slots"))
+        self._tasks.append(asyncio.create_task(self._follow_sessions(), name="tidings-sessions"))
+        self._tasks.append(asyncio.create_task(self._refresh(), name="tidings-connections"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -83,63 +77,50 @@ class Sockets:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _key(self, user_id: uuid.UUID) -> str:
-        return f"{self._channels.namespace}:v1:sockets:{user_id}"
-
     async def admit(self, socket: OpenSocket) -> bool:
-        """Take a slot for ``socket``; False when its user already has the maximum open."""
-        if self._admit is None:
-            held = sum(1 for s in self._open.values() if s.user_id == socket.user_id)
-            if held >= self._max_per_user:
-                return False
-        else:
-            now = time.time()
-            admitted = await self._admit(
-                keys=[self._key(socket.user_id)],
-                args=[
-                    now,
-                    now + self._slot_ttl,
-                    self._max_per_user,
-                    socket.id,
-                    int(self._slot_ttl) + 1,
-                ],
-            )
-            if not admitted:
-                return False
+        """Record ``socket``; False when its user already has the maximum open."""
+        if not await self._store.admit(socket.connection, limit=self._max_per_user):
+            return False
         self._open[socket.id] = socket
+        await self._presence.settle(socket.user_id)
         return True
 
     async def release(self, socket: OpenSocket) -> None:
         if self._open.pop(socket.id, None) is None:
             return
-        if self._redis is not None:
-            with contextlib.suppress(Exception):  # the slot lapses by itself anyway
-                await self._redis.zrem(self._key(socket.user_id), socket.id)
+        with contextlib.suppress(Exception):  # Redis down: the record lapses by itself
+            await self._store.release(socket.connection)
+        self._presence.settle_after_grace(socket.user_id)
+
+    async def set_status(self, socket: OpenSocket, status: str) -> None:
+        await self._store.set_status(socket.connection, status)
+        await self._presence.settle(socket.user_id)
 
     async def _refresh(self) -> None:
-        assert self._redis is not None
         while True:
             await asyncio.sleep(self._refresh_every)
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    expiry = time.time() + self._slot_ttl
-                    for socket in self._open.values():
-                        pipe.zadd(self._key(socket.user_id), {socket.id: expiry})
-                        pipe.expire(self._key(socket.user_id), int(self._slot_ttl) + 1)
-                    await pipe.execute()
+                await self._store.refresh([s.connection for s in self._open.values()])
             except Exception as error:  # Redis down: try again next round
-                log.warning("could not refresh socket slots", error=str(error))
+                log.warning("could not refresh connection records", error=str(error))
 
-    async def _close_revoked(self) -> None:
+    async def _follow_sessions(self) -> None:
+        """Apply what happened to a login session to this process's sockets of it."""
         async with self._hub.listen() as listener:
             await listener.add(self._channels.sessions)
             while True:
                 event = await listener.next()
                 if not isinstance(event, Delivery):
                     continue
-                revoked = uuid.UUID(event.payload["session_id"])
-                for socket in [s for s in self._open.values() if s.session_id == revoked]:
-                    await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
+                session_id = uuid.UUID(event.payload["session_id"])
+                for socket in [s for s in self._open.values() if s.session_id == session_id]:
+                    try:
+                        if event.payload["type"] == "session_revoked":
+                            await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
+                        elif event.payload["type"] == "session_presence":
+                            await self.set_status(socket, event.payload["status"])
+                    except Exception:  # one socket's trouble must not stop the others
+                        log.exception("could not apply a session event")
 
 
 async def close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -25,6 +25,7 @@ from tidings.models import (
 __all__ = [
     "InboxPage",
     "add_participants",
+    "contacts_of",
     "create_conversation",
     "get_membership",
     "inbox_page",
@@ -58,6 +59,17 @@ async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[
         )
     )
     return list(rows)
+
+
+async def contacts_of(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """Everyone who shares at least one conversation with ``user_id``, themselves included."""
+    mine = sa.select(col(Participant.conversation_id)).where(col(Participant.user_id) == user_id)
+    rows = await session.scalars(
+        sa.select(col(Participant.user_id))
+        .where(col(Participant.conversation_id).in_(mine))
+        .distinct()
+    )
+    return {user_id, *rows}
 
 
 async def create_conversation(

@@ -97,7 +97,7 @@ async def recipients_of(
         .where(col(Participant.conversation_id).in_(conversation_ids))
     )
     grouped: dict[uuid.UUID, list[Recipient]] = defaultdict(list)
-    for conversation_id, user_id, joined_at, delivered, read, read_at, shares in rows.tuples():
+    for conversation_id, user_id, joined_at, delivered, read, read_at, shares in rows:
         grouped[conversation_id].append(
             Recipient(user_id, joined_at, delivered, read, read_at, shares)
         )
@@ -144,7 +144,7 @@ async def readers(
         .order_by(col(ReadReceipt.seq))
     )
     moves: dict[uuid.UUID, list[tuple[uuid.UUID, int, datetime]]] = defaultdict(list)
-    for conversation_id, user_id, seq, read_at in rows.tuples():
+    for conversation_id, user_id, seq, read_at in rows:
         moves[conversation_id].append((user_id, seq, read_at))
     result: dict[tuple[uuid.UUID, int], list[tuple[uuid.UUID, datetime]]] = {}
     for conversation_id, seq, sender_id in messages:
@@ -190,4 +190,4 @@ async def newest_messages(
         .order_by(col(Message.seq).desc())
         .limit(limit)
     )
-    return list(rows.tuples())
+    return [(message_id, seq, sender, at) for message_id, seq, sender, at in rows]

@@ -65,7 +65,7 @@ class OperationScope:
 
     def loaders(self, viewer_id: uuid.UUID) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, viewer_id)
+            self._loaders = Loaders(self.db, viewer_id, self.services.presence)
         return self._loaders
 
     def forget_loaded(self) -> None:

@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
+from tidings.domain.conversations import contacts_of
 from tidings.domain.read_marks import unread_counts
 from tidings.domain.receipts import Recipient, readers, recipients_of
 from tidings.models import Conversation, Message, Participant, User
+from tidings.presence import Presence
 
 __all__ = ["Loaders"]
 
@@ -27,14 +29,17 @@ ReadersKey = tuple[uuid.UUID, int, uuid.UUID]
 class Loaders:
     """The loaders of one operation, for one viewer."""
 
-    def __init__(self, db: Db, viewer_id: uuid.UUID) -> None:
+    def __init__(self, db: Db, viewer_id: uuid.UUID, presence: Presence) -> None:
         self._db = db
         self._viewer_id = viewer_id
+        self._presence = presence
+        self._contacts: set[uuid.UUID] | None = None
         self.users = DataLoader[uuid.UUID, User | None](load_fn=self._users)
         self.messages = DataLoader[uuid.UUID, Message | None](load_fn=self._messages)
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
         self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
         self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
+        self.presence = DataLoader[uuid.UUID, str](load_fn=self._presence_statuses)
         self.recipients = DataLoader[uuid.UUID, list[Recipient]](load_fn=self._recipients)
         self.readers = DataLoader[ReadersKey, list[tuple[uuid.UUID, datetime]]](
             load_fn=self._readers
@@ -79,6 +84,17 @@ class Loaders:
             for participant in rows:
                 grouped[participant.conversation_id].append(participant)
         return [grouped[cid] for cid in conversation_ids]
+
+    async def _presence_statuses(self, user_ids: Sequence[uuid.UUID]) -> list[str]:
+        statuses = await self._presence.statuses(list(user_ids))
+        return [statuses[uid] for uid in user_ids]
+
+    async def contacts(self) -> set[uuid.UUID]:
+        """Everyone who shares a conversation with the viewer (the viewer included)."""
+        if self._contacts is None:
+            async with self._db() as session:
+                self._contacts = await contacts_of(session, self._viewer_id)
+        return self._contacts
 
     async def _recipients(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Recipient]]:
         async with self._db() as session:

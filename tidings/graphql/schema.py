@@ -21,13 +21,16 @@ from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
+from tidings.graphql.resolvers.presence import PresenceMutations
 from tidings.graphql.resolvers.subscriptions import Subscription
 from tidings.settings import Settings
 
 __all__ = ["TidingsSchema", "build_schema"]
 
 Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
-Mutation = merge_types("Mutation", (AccountMutations, ConversationMutations, MessageMutations))
+Mutation = merge_types(
+    "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
+)
 
 
 class TidingsSchema(strawberry.Schema):

@@ -33,6 +33,7 @@ class Following:
         viewer_id: uuid.UUID,
         conversation_id: uuid.UUID | None,
         extra_channel: str | None = None,
+        messages: bool = False,
     ) -> None:
         self.sessions = sessions
         self.listener = listener
@@ -40,6 +41,9 @@ class Following:
         self.viewer_id = viewer_id
         self.single = conversation_id
         self.extra_channel = extra_channel
+        # Message feeds also listen to each conversation's messages; the others only to
+        # its membership changes, so a busy conversation costs them nothing.
+        self.messages = messages
         self.marks: dict[uuid.UUID, int] = {}
 
     async def start(self) -> None:
@@ -47,7 +51,8 @@ class Following:
         if self.extra_channel is not None:
             await self.listener.add(self.extra_channel)
         if self.single is not None:
-            await self.listener.add(self.channels.conversation(self.single))
+            for channel in self._channels_of(self.single):
+                await self.listener.add(channel)
             async with self.sessions() as session:
                 conversation, _ = await get_membership(
                     session, conversation_id=self.single, user_id=self.viewer_id
@@ -58,13 +63,21 @@ class Following:
         for conversation_id, last_seq in (await self._memberships()).items():
             await self.follow(conversation_id, last_seq)
 
+    def _channels_of(self, conversation_id: uuid.UUID) -> list[str]:
+        channels = [self.channels.members(conversation_id)]
+        if self.messages:
+            channels.append(self.channels.conversation(conversation_id))
+        return channels
+
     async def follow(self, conversation_id: uuid.UUID, mark: int) -> None:
-        await self.listener.add(self.channels.conversation(conversation_id))
+        for channel in self._channels_of(conversation_id):
+            await self.listener.add(channel)
         self.marks.setdefault(conversation_id, mark)
 
     async def unfollow(self, conversation_id: uuid.UUID) -> None:
         self.marks.pop(conversation_id, None)
-        await self.listener.remove(self.channels.conversation(conversation_id))
+        for channel in self._channels_of(conversation_id):
+            await self.listener.remove(channel)
 
     async def on_change(self, payload: dict[str, Any]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Apply a ``conversation_changed`` event; return (joined, left) for the viewer."""
@@ -105,7 +118,7 @@ class Following:
                 .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
                 .where(col(Participant.user_id) == self.viewer_id)
             )
-            return dict(rows.tuples().all())
+            return dict(rows.all())
 
     async def last_seqs(self) -> dict[uuid.UUID, int]:
         """The current last seq of every followed conversation."""
@@ -117,4 +130,4 @@ class Following:
                     col(Conversation.id).in_(list(self.marks))
                 )
             )
-            return dict(rows.tuples().all())
+            return dict(rows.all())

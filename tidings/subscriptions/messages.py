@@ -43,7 +43,7 @@ async def _read(
         .order_by(col(Message.conversation_id), col(Message.seq))
     )
     rows = await session.execute(query.limit(limit) if limit else query)
-    return [FeedItem(message, PublicUser.of(user)) for message, user in rows.tuples()]
+    return [FeedItem(message, PublicUser.of(user)) for message, user in rows]
 
 
 async def message_added_feed(
@@ -63,6 +63,7 @@ async def message_added_feed(
             channels=channels,
             viewer_id=viewer_id,
             conversation_id=conversation_id,
+            messages=True,
         )
         await following.start()
         marks = following.marks
@@ -141,6 +142,7 @@ async def message_updated_feed(
             channels=channels,
             viewer_id=viewer_id,
             conversation_id=conversation_id,
+            messages=True,
         )
         await following.start()
         heard_at = utcnow()

@@ -143,6 +143,7 @@ class AccountMutations:
     @strawberry.mutation
     async def update_settings(self, info: Info, input: UpdateSettingsInput) -> Settings:
         user = await _viewer_row(info)
+        shared_presence = user.share_presence
         async with info.context.db() as session:
             user = await accounts.update_settings(
                 session=session,
@@ -150,6 +151,9 @@ class AccountMutations:
                 share_read_receipts=input.share_read_receipts,
                 share_presence=input.share_presence,
             )
+        if user.share_presence != shared_presence:
+            # Watchers now see the real status, or OFFLINE: tell them.
+            await info.context.services.presence.announce(user)
         return Settings(
             share_read_receipts=user.share_read_receipts, share_presence=user.share_presence
         )

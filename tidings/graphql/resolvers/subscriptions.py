@@ -18,6 +18,8 @@ from tidings.graphql.types import (
     Message,
     MessageReceiptCount,
     ParticipantReceipt,
+    PresenceEvent,
+    PresenceStatus,
     ReceiptUpdate,
     TypingEvent,
     User,
@@ -27,6 +29,7 @@ from tidings.models import Conversation as ConversationRow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
 from tidings.subscriptions.messages import message_added_feed, message_updated_feed
+from tidings.subscriptions.presence import presence_feed
 from tidings.subscriptions.receipts import receipt_feed
 from tidings.subscriptions.typing import typing_feed
 
@@ -158,6 +161,31 @@ class Subscription:
                     )
                     for c in update["counts"]
                 ],
+            )
+
+    @strawberry.subscription(
+        description="Presence changes of these users, or without ids of everyone the viewer "
+        "shares a conversation with (following joins and leaves). Others are never shown."
+    )
+    async def presence_changed(
+        self, info: Info, user_ids: list[strawberry.ID] | None = None
+    ) -> AsyncGenerator[PresenceEvent, None]:
+        wanted = {parse_id(uid, field="userIds") for uid in user_ids} if user_ids else None
+        viewer = await info.context.viewer()
+        services = info.context.services
+        feed = presence_feed(
+            sessions=services.sessions,
+            hub=services.hub,
+            channels=services.channels,
+            presence=services.presence,
+            viewer_id=viewer.user_id,
+            user_ids=wanted,
+        )
+        async for item in _live(info, feed):
+            yield PresenceEvent(
+                user=User.of(item.user),
+                status=PresenceStatus(item.status),
+                last_seen_at=item.last_seen_at,
             )
 
     @strawberry.subscription(description="Others starting and stopping typing.")

@@ -25,7 +25,16 @@ from tidings.graphql.types.receipts import (
     ParticipantReceipt,
     ReceiptUpdate,
 )
-from tidings.graphql.types.users import AuthPayload, Settings, TypingEvent, User, Viewer
+from tidings.graphql.types.users import (
+    AuthPayload,
+    Presence,
+    PresenceEvent,
+    PresenceStatus,
+    Settings,
+    TypingEvent,
+    User,
+    Viewer,
+)
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -43,6 +52,9 @@ __all__ = [
     "Participant",
     "ParticipantReceipt",
     "ParticipantRole",
+    "Presence",
+    "PresenceEvent",
+    "PresenceStatus",
     "ReceiptUpdate",
     "Settings",
     "TypingEvent",

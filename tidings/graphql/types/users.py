@@ -4,14 +4,42 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
 from tidings import models
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
+from tidings.presence import visible_presence
 
-__all__ = ["AuthPayload", "Settings", "TypingEvent", "User", "Viewer", "load_user"]
+__all__ = [
+    "AuthPayload",
+    "Presence",
+    "PresenceEvent",
+    "PresenceStatus",
+    "Settings",
+    "TypingEvent",
+    "User",
+    "Viewer",
+    "load_user",
+]
+
+
+@strawberry.enum
+class PresenceStatus(Enum):
+    ONLINE = "ONLINE"
+    AWAY = "AWAY"
+    BUSY = "BUSY"
+    OFFLINE = "OFFLINE"
+
+
+@strawberry.type
+class Presence:
+    status: PresenceStatus
+    last_seen_at: datetime | None = strawberry.field(
+        description="When an OFFLINE user was last online; null otherwise or when hidden."
+    )
 
 
 @strawberry.type
@@ -35,12 +63,40 @@ class User:
             else created_at,
         )
 
+    @strawberry.field(
+        description="OFFLINE to people who share no conversation with this user, and to "
+        "everyone else when the user hides their presence."
+    )
+    async def presence(self, info: Info) -> Presence:
+        viewer = await info.context.viewer()
+        loaders = await info.context.loaders()
+        user_id = uuid.UUID(self.id)
+        if user_id not in await loaders.contacts():
+            return Presence(status=PresenceStatus.OFFLINE, last_seen_at=None)
+        user = await loaders.users.load(user_id)
+        status, seen = visible_presence(
+            status=await loaders.presence.load(user_id),
+            last_seen_at=user.last_seen_at if user else None,
+            shares=user is not None and user.share_presence,
+            is_self=user_id == viewer.user_id,
+        )
+        return Presence(
+            status=PresenceStatus(status), last_seen_at=seen if status == "OFFLINE" else None
+        )
+
 
 async def load_user(info: Info, user_id: uuid.UUID) -> User:
     loaders = await info.context.loaders()
     user = await loaders.users.load(user_id)
     assert user is not None, "foreign keys keep every referenced user"
     return User.of(user)
+
+
+@strawberry.type
+class PresenceEvent:
+    user: User
+    status: PresenceStatus
+    last_seen_at: datetime | None
 
 
 @strawberry.type
