@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.errors import ErrorCode
 from tidings.graphql.view import TidingsGraphQL
-from tidings.services import open_services
+from tidings.services import Services, open_services
 from tidings.settings import Settings
 
 __all__ = ["create_app"]
@@ -62,7 +65,35 @@ class _TooLarge(Exception):
 
 
 async def healthz(_: Request) -> Response:
+    """The process is alive and serving."""
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """PostgreSQL (or SQLite) and Redis answer; 503 naming what does not."""
+    services: Services = request.app.state.services
+    problems: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            async with services.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+    except Exception as error:  # any failure means not ready; say which
+        problems["database"] = f"{type(error).__name__}: {error}"[:200]
+    if services.redis is not None:
+        try:
+            async with asyncio.timeout(2):
+                await services.redis.ping()
+        except Exception as error:
+            problems["redis"] = f"{type(error).__name__}: {error}"[:200]
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition of this instance's ``tidings_*`` metrics."""
+    services: Services = request.app.state.services
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class _GraphQLEndpoint:
@@ -90,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route(
                 "/graphql",
                 BodySizeLimit(_graphql, settings.max_body_bytes),

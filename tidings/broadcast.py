@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from broadcaster._base import Event
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from tidings.metrics import Metrics
 
 __all__ = [
     "PAYLOAD_VERSION",
@@ -177,8 +180,9 @@ class Listener:
 class Hub:
     """Publishes versioned JSON events and routes them to listeners by channel."""
 
-    def __init__(self, backend: BroadcastBackend, *, buffer: int = 1000) -> None:
+    def __init__(self, backend: BroadcastBackend, *, metrics: Metrics, buffer: int = 1000) -> None:
         self._backend = backend
+        self.metrics = metrics
         self._buffer = buffer
         self._listeners: dict[str, set[Listener]] = {}
         self._pump_task: asyncio.Task[None] | None = None
@@ -206,7 +210,11 @@ class Hub:
         Listeners deduplicate and backfill from the database, so a late or lost event costs
         latency, never correctness; the caller's committed work is not failed for it.
         """
-        data = json.dumps({"v": PAYLOAD_VERSION, **event}, separators=(",", ":"), default=str)
+        data = json.dumps(
+            {"v": PAYLOAD_VERSION, "ts": time.time(), **event},
+            separators=(",", ":"),
+            default=str,
+        )
         try:
             await self._backend.publish(channel, data)
         except _REDIS_ERRORS:
@@ -254,6 +262,7 @@ class Hub:
         while True:
             event = await self._backend.next_published()
             if event.channel == _RECONNECTED:
+                self.metrics.pubsub_reconnects.inc()
                 everyone = {listener for group in self._listeners.values() for listener in group}
                 for listener in everyone:
                     listener.offer(Reconnected())
@@ -268,6 +277,8 @@ class Hub:
                 continue
             if payload.get("v") != PAYLOAD_VERSION:
                 continue  # another version's instance during a rolling upgrade
+            if isinstance(payload.get("ts"), float):
+                self.metrics.pubsub_lag.observe(max(0.0, time.time() - payload["ts"]))
             delivery = Delivery(event.channel, payload)
             for listener in list(listeners):
                 listener.offer(delivery)

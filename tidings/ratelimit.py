@@ -10,6 +10,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from tidings.errors import RateLimited
+from tidings.metrics import Metrics
 from tidings.settings import Settings
 
 __all__ = ["RateLimits", "create_rate_limit_storage"]
@@ -28,8 +29,9 @@ def create_rate_limit_storage(settings: Settings) -> Storage:
 class RateLimits:
     """Named limits from settings. ``hit`` consumes one unit or raises ``RATE_LIMITED``."""
 
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    def __init__(self, settings: Settings, storage: Storage, metrics: Metrics) -> None:
         self._storage = storage
+        self._metrics = metrics
         self._limiter = SlidingWindowCounterRateLimiter(storage)
         self._items: dict[str, RateLimitItem] = {
             "login": parse(settings.rate_limit_login_failures),
@@ -61,4 +63,5 @@ class RateLimits:
     async def _refuse(self, action: str, item: RateLimitItem, key: str) -> None:
         stats = await self._limiter.get_window_stats(item, action, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        self._metrics.rate_limited.labels(action).inc()
         raise RateLimited(action, retry_after)

@@ -13,6 +13,7 @@ from tidings.broadcast import Hub, create_backend
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
 from tidings.events import Channels, Events
+from tidings.metrics import Metrics
 from tidings.passwords import Passwords
 from tidings.presence import Presence
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
@@ -38,6 +39,7 @@ class Services:
     sockets: Sockets
     presence: Presence
     receipts: ReceiptDesk
+    metrics: Metrics
 
     @property
     def channels(self) -> Channels:
@@ -50,8 +52,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     engine = create_engine(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     channels = Channels(settings.redis_namespace)
+    metrics = Metrics()
     hub = Hub(
         create_backend(settings.redis_url, namespace=settings.redis_namespace),
+        metrics=metrics,
         buffer=settings.subscription_buffer,
     )
     sessions = create_session_factory(engine)
@@ -81,6 +85,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     receipts = ReceiptDesk(
         sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
     )
+    metrics.gauge("tidings_open_sockets", "WebSockets open on this instance.", sockets.__len__)
+    pool = engine.sync_engine.pool
+    metrics.gauge(
+        "tidings_db_pool_checked_out",
+        "Database connections in use.",
+        lambda: float(getattr(pool, "checkedout", lambda: 0)()),
+    )
+    metrics.gauge(
+        "tidings_db_pool_size",
+        "Database connections the pool keeps.",
+        lambda: float(getattr(pool, "size", lambda: 0)()),
+    )
     await hub.start()
     await sockets.start()
     await presence.start()
@@ -92,13 +108,14 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             sessions=sessions,
             passwords=Passwords(settings),
             tokens=TokenIssuer(settings),
-            limits=RateLimits(settings, create_rate_limit_storage(settings)),
+            limits=RateLimits(settings, create_rate_limit_storage(settings), metrics),
             redis=redis,
             hub=hub,
             events=events,
             sockets=sockets,
             presence=presence,
             receipts=receipts,
+            metrics=metrics,
         )
     finally:
         await receipts.stop()

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # How often delivered marks are written and receipt events published (≤ 1 s).
     receipt_flush_seconds: float = Field(default=0.25, gt=0, le=1)
 
+    # Seconds a SIGTERM'd instance lets in-flight requests finish.
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
+
     # Query limits.
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=20, ge=1)

@@ -80,9 +80,6 @@ async def send_message(
         # A concurrent retry may have committed while we waited for the lock.
         original = await _by_client_id(session, conversation_id, sender_id, client_message_id)
         if original is not None:
-            import sys
-
-            print("DEDUP-AFTER-LOCK", file=sys.stderr)
             await session.rollback()
             # The rollback expired every loaded row, the original too: read it back.
             await session.refresh(original)

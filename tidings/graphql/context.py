@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -112,6 +113,11 @@ class Context:
     _viewer: Viewer | None = field(default=None, repr=False)
 
     @property
+    def viewer_id(self) -> uuid.UUID | None:
+        """The viewer's id if already authenticated (for logs), without authenticating."""
+        return self._viewer.user_id if self._viewer else None
+
+    @property
     def scope(self) -> OperationScope:
         return current_scope()
 
@@ -163,6 +169,7 @@ class Context:
                 )
             self._viewer = Viewer(user.id, session_id)
             self.scope.loaders(user.id).users.prime(user.id, user)
+        structlog.contextvars.bind_contextvars(user_id=str(self._viewer.user_id))
         return self._viewer
 
     async def loaders(self) -> Loaders:

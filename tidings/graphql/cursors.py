@@ -39,7 +39,8 @@ def decode_message_cursor(cursor: str | None, field: str) -> int | None:
     if cursor is None:
         return None
     value = _decode(cursor, field, "seq:")
-    if not value.isdigit():
+    # isascii too: str.isdigit() accepts digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()):
         raise ValidationFailed(field, f"{field} is not a valid cursor")
     return int(value)
 

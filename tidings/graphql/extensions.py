@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -55,6 +56,9 @@ class OperationScopes(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         operation = self.execution_context.operation_type
         current_scope().streaming = operation is OperationType.SUBSCRIPTION
+        structlog.contextvars.bind_contextvars(
+            operation=self.execution_context.operation_name or "anonymous"
+        )
         yield
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
@@ -72,17 +76,42 @@ class OperationScopes(SchemaExtension):
         assert isinstance(context, Context)
         scope = OperationScope(context.services, _request_id(context))
         token = enter_scope(scope)
+        bound = structlog.contextvars.bind_contextvars(request_id=scope.request_id)
+        started = time.perf_counter()
         try:
             yield
+            result = self.execution_context.result
+            if result is not None and result.errors:
+                result.errors = [
+                    self._coded(error, scope, self.execution_context.operation_name)
+                    for error in result.errors
+                ]
+            self._record(context, result, time.perf_counter() - started)
         finally:
             await scope.close()
             leave_scope(token)
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [
-                self._coded(error, scope, self.execution_context.operation_name)
-                for error in result.errors
-            ]
+            structlog.contextvars.reset_contextvars(**bound)
+            structlog.contextvars.unbind_contextvars("operation", "user_id")
+
+    def _record(self, context: Context, result: Any, seconds: float) -> None:
+        """One metric and one log line per operation (never variables: they hold secrets)."""
+        errors = getattr(result, "errors", None) or []
+        codes = [(error.extensions or {}).get("code", "UNKNOWN") for error in errors]
+        outcome = codes[0] if codes else "ok"
+        name = self.execution_context.operation_name or "anonymous"
+        try:
+            kind = self.execution_context.operation_type.value
+        except (RuntimeError, GraphQLError, ValueError):  # the document did not parse
+            kind = "invalid"
+        context.services.metrics.operations.labels(name, kind, outcome).inc()
+        log.info(
+            "operation",
+            operation=name,
+            type=kind,
+            outcome=outcome,
+            user_id=str(context.viewer_id) if context.viewer_id else None,
+            duration_ms=round(seconds * 1000, 2),
+        )
 
     @staticmethod
     def _coded(error: GraphQLError, scope: OperationScope, operation: str | None) -> GraphQLError:

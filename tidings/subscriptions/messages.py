@@ -70,7 +70,9 @@ async def message_added_feed(
         if conversation_id is not None and after_seq is not None:
             marks[conversation_id] = max(0, after_seq)
 
-        async def fill(conversation: uuid.UUID, up_to: int) -> AsyncIterator[FeedItem]:
+        async def fill(
+            conversation: uuid.UUID, up_to: int, reason: str = "gap"
+        ) -> AsyncIterator[FeedItem]:
             """Everything after the mark up to ``up_to``, from the database, in pages."""
             while conversation in marks and marks[conversation] < up_to:
                 async with sessions() as session:
@@ -85,31 +87,31 @@ async def message_added_feed(
                     )
                 if not page:
                     return
+                hub.metrics.backfills.labels(reason).inc()
                 for item in page:
                     marks[conversation] = item.message.seq
                     yield item
 
-        async def fill_all() -> AsyncIterator[FeedItem]:
+        async def fill_all(reason: str) -> AsyncIterator[FeedItem]:
             for conversation, last_seq in (await following.last_seqs()).items():
-                async for item in fill(conversation, last_seq):
+                async for item in fill(conversation, last_seq, reason):
                     yield item
 
-        async for item in fill_all():
+        async for item in fill_all("replay"):
             yield item
         while True:
             event = await listener.next()
             if isinstance(event, Reconnected):
                 await following.resync()
-                async for item in fill_all():
+                async for item in fill_all("reconnect"):
                     yield item
                 continue
             payload = event.payload
             if payload["type"] == "conversation_changed":
                 joined, _ = await following.on_change(payload)
                 for conversation in joined:  # what arrived before we listened to it
-                    async for item in fill(
-                        conversation, (await following.last_seqs())[conversation]
-                    ):
+                    up_to = (await following.last_seqs())[conversation]
+                    async for item in fill(conversation, up_to, "joined"):
                         yield item
                 continue
             if payload["type"] != "message_added":

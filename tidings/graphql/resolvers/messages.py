@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +61,7 @@ class MessageMutations:
     async def send_message(self, info: Info, input: SendMessageInput) -> Message:
         cid = parse_id(input.conversation_id, field="conversationId")
         reply_to = parse_id(input.reply_to_id, field="replyToId") if input.reply_to_id else None
+        started = time.perf_counter()
         viewer = await info.context.viewer()
         await info.context.services.limits.hit("sendMessage", f"user:{viewer.user_id}")
         async with info.context.db() as session:
@@ -73,6 +76,7 @@ class MessageMutations:
             sender = await session.get(UserRow, viewer.user_id)
         assert sender is not None
         if sent.created:
+            info.context.services.metrics.send_latency.observe(time.perf_counter() - started)
             await info.context.services.events.message(sent.message, sender, added=True)
         return Message.of(sent.message)
 

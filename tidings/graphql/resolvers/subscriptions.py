@@ -26,6 +26,7 @@ from tidings.graphql.types import (
 )
 from tidings.ids import parse_id
 from tidings.models import Conversation as ConversationRow
+from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
 from tidings.subscriptions.messages import message_added_feed, message_updated_feed
@@ -43,14 +44,20 @@ T = TypeVar("T")
 
 async def _live(info: Info, feed: AsyncIterator[T]) -> AsyncIterator[T]:
     """Pass items on; a subscriber too far behind has its socket closed, not its buffer grown."""
+    metrics = info.context.services.metrics
+    gauge = metrics.subscriptions.labels(info.field_name)
+    gauge.inc()
     try:
         async for item in feed:
             info.context.scope.forget_loaded()
             yield item
     except Overflowed:
+        metrics.slow_subscribers.inc()
         if isinstance(info.context.request, WebSocket):
             reason = "Subscriber too slow; reconnect and resume with afterSeq"
             await close(info.context.request, CLOSE_TOO_SLOW, reason)
+    finally:
+        gauge.dec()
 
 
 @strawberry.type
@@ -84,6 +91,9 @@ class Subscription:
                 services.receipts.delivered(
                     item.message.conversation_id, viewer.user_id, item.message.seq
                 )
+            services.metrics.delivery_latency.observe(
+                max(0.0, (utcnow() - item.message.created_at).total_seconds())
+            )
             yield Message.of(item.message, item.sender)
 
     @strawberry.subscription(description="Edits and deletions (tombstones).")

@@ -1,0 +1,73 @@
+"""Prometheus metrics (``/metrics``), one registry per app. Names are ``tidings_*``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["Metrics"]
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.operations = Counter(
+            "tidings_operations",
+            "GraphQL operations by name, type and outcome (ok or the error code).",
+            ["operation", "type", "outcome"],
+            registry=r,
+        )
+        self.send_latency = Histogram(
+            "tidings_send_message_seconds",
+            "sendMessage: from the request reaching the resolver to the committed message.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.delivery_latency = Histogram(
+            "tidings_delivery_seconds",
+            "From a message's commit to its hand-over to a subscriber's socket.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.pubsub_lag = Histogram(
+            "tidings_pubsub_lag_seconds",
+            "From publishing an event to this instance receiving it.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.subscriptions = Gauge(
+            "tidings_active_subscriptions",
+            "Live GraphQL subscriptions by field.",
+            ["field"],
+            registry=r,
+        )
+        self.pubsub_reconnects = Counter(
+            "tidings_pubsub_reconnects",
+            "Times the Redis pub/sub connection was lost and restored.",
+            registry=r,
+        )
+        self.backfills = Counter(
+            "tidings_backfills",
+            "Times a subscription filled a gap or an outage from the database.",
+            ["reason"],
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "tidings_rate_limit_rejections",
+            "Requests refused by a rate limit, by action.",
+            ["action"],
+            registry=r,
+        )
+        self.slow_subscribers = Counter(
+            "tidings_slow_subscribers_disconnected",
+            "Sockets closed because a subscription fell too far behind.",
+            registry=r,
+        )
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A gauge read when scraped (open sockets, pool use)."""
+        Gauge(name, documentation, registry=self.registry).set_function(read)
