@@ -90,7 +90,8 @@ class ReceiptDesk:
                         await write_delivered(session, delivered)
                     ).items():
                         moved[conversation_id] |= users
-            except Exception:
+            except BaseException as e:
+                print("FLUSH INTERRUPTED", type(e).__name__, delivered)
                 for key, seq in delivered.items():
                     self.delivered(*key, seq)
                 raise

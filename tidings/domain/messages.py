@@ -199,30 +199,49 @@ async def history_page(
     last: int | None,
     before: int | None,
 ) -> HistoryPage:
-    """A page of messages by ``seq`` (tombstones included).
+    """A page of messages by ``seq`` (tombstones included), oldest first.
 
-    Because ``seq`` runs 1..last_seq without gaps, the page is a seq range known before
-    reading it: one indexed range scan, and exact ``hasPreviousPage``/``hasNextPage``.
-    Without ``first`` the page is the newest ``last`` (default 50) before ``before``.
+    Without ``first`` the page is the newest ``last`` (default 50) before ``before``. One
+    indexed query reads the page, checks membership and learns ``last_seq``; because ``seq``
+    runs 1..last_seq without gaps, ``hasPreviousPage``/``hasNextPage`` are exact. Only an
+    empty page needs a second query, to tell "nothing there" from "not a participant".
     """
-    conversation, _ = await get_membership(
-        session, conversation_id=conversation_id, user_id=viewer_id
+    size = first if first is not None else (last if last is not None else 50)
+    is_member = (
+        sa.select(col(Participant.user_id))
+        .where(
+            col(Participant.conversation_id) == conversation_id,
+            col(Participant.user_id) == viewer_id,
+        )
+        .exists()
     )
-    low = (after or 0) + 1
-    high = min(before - 1 if before is not None else conversation.last_seq, conversation.last_seq)
-    if first is not None:
-        high = min(high, low + first - 1)
-    else:
-        low = max(low, high - (last if last is not None else 50) + 1)
-    if high < low:
+    query = (
+        sa.select(Message, col(Conversation.last_seq))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(col(Message.conversation_id) == conversation_id, is_member)
+        .limit(size)
+    )
+    if after is not None:
+        query = query.where(col(Message.seq) > after)
+    if before is not None:
+        query = query.where(col(Message.seq) < before)
+    seq = col(Message.seq)
+    rows = (await session.execute(query.order_by(seq if first is not None else seq.desc()))).all()
+    if not rows:
+        conversation, _ = await get_membership(
+            session, conversation_id=conversation_id, user_id=viewer_id
+        )
+        low = (after or 0) + 1
+        high = min(
+            before - 1 if before is not None else conversation.last_seq, conversation.last_seq
+        )
         return HistoryPage(
             [], has_previous_page=low > 1, has_next_page=high < conversation.last_seq
         )
-    rows = await session.scalars(
-        sa.select(Message)
-        .where(col(Message.conversation_id) == conversation_id, col(Message.seq).between(low, high))
-        .order_by(col(Message.seq))
-    )
+    messages = sorted((row[0] for row in rows), key=lambda message: message.seq)
+    last_seq = rows[0][1]
     return HistoryPage(
-        list(rows), has_previous_page=low > 1, has_next_page=high < conversation.last_seq
+        messages,
+        has_previous_page=messages[0].seq > 1,
+        has_next_page=messages[-1].seq < last_seq,
     )

@@ -105,15 +105,15 @@ async def recipients_of(
 
 
 async def readers(
-    session: AsyncSession, messages: Sequence[tuple[uuid.UUID, int, uuid.UUID]]
+    session: AsyncSession, messages: Sequence[tuple[uuid.UUID, int, uuid.UUID, datetime]]
 ) -> dict[tuple[uuid.UUID, int], list[tuple[uuid.UUID, datetime]]]:
-    """For (conversation, seq, sender) triples: who read each message and when.
+    """For (conversation, seq, sender, sent_at): who read each message and when.
 
-    Only current participants who share read receipts, never the sender. A reader's
-    ``readAt`` is the time of their first read-mark move to that seq or beyond.
+    Only its recipients (as in ``count``) who share read receipts. A reader's ``readAt`` is
+    the time of their first read-mark move to that seq or beyond.
     """
     lowest: dict[uuid.UUID, int] = {}
-    for conversation_id, seq, _ in messages:
+    for conversation_id, seq, _, _ in messages:
         lowest[conversation_id] = min(seq, lowest.get(conversation_id, seq))
     if not lowest:
         return {}
@@ -123,6 +123,7 @@ async def readers(
             col(ReadReceipt.user_id),
             col(ReadReceipt.seq),
             col(ReadReceipt.read_at),
+            col(Participant.joined_at),
         )
         .join(User, col(User.id) == col(ReadReceipt.user_id))
         .join(
@@ -143,14 +144,17 @@ async def readers(
         )
         .order_by(col(ReadReceipt.seq))
     )
-    moves: dict[uuid.UUID, list[tuple[uuid.UUID, int, datetime]]] = defaultdict(list)
-    for conversation_id, user_id, seq, read_at in rows:
-        moves[conversation_id].append((user_id, seq, read_at))
+    moves: dict[uuid.UUID, list[tuple[uuid.UUID, int, datetime, datetime]]] = defaultdict(list)
+    for conversation_id, user_id, seq, read_at, joined_at in rows:
+        moves[conversation_id].append((user_id, seq, read_at, joined_at))
     result: dict[tuple[uuid.UUID, int], list[tuple[uuid.UUID, datetime]]] = {}
-    for conversation_id, seq, sender_id in messages:
+    for conversation_id, seq, sender_id, sent_at in messages:
         first: dict[uuid.UUID, datetime] = {}
-        for user_id, moved_to, read_at in moves[conversation_id]:  # ascending seq
-            if moved_to >= seq and user_id != sender_id and user_id not in first:
+        for user_id, moved_to, read_at, joined_at in moves[conversation_id]:  # ascending seq
+            # A later joiner's first move reads past messages they were never sent.
+            if joined_at > sent_at or user_id == sender_id or user_id in first:
+                continue
+            if moved_to >= seq:
                 first[user_id] = read_at
         result[(conversation_id, seq)] = sorted(first.items(), key=lambda item: item[1])
     return result

@@ -22,8 +22,8 @@ from tidings.presence import Presence
 __all__ = ["Loaders"]
 
 Db = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-# (conversation, seq, sender) of a message whose readers are wanted.
-ReadersKey = tuple[uuid.UUID, int, uuid.UUID]
+# (conversation, seq, sender, sent at) of a message whose readers are wanted.
+ReadersKey = tuple[uuid.UUID, int, uuid.UUID, datetime]
 
 
 class Loaders:
@@ -104,7 +104,7 @@ class Loaders:
     async def _readers(self, keys: Sequence[ReadersKey]) -> list[list[tuple[uuid.UUID, datetime]]]:
         async with self._db() as session:
             found = await readers(session, keys)
-        return [found[(cid, seq)] for cid, seq, _ in keys]
+        return [found[(cid, seq)] for cid, seq, _, _ in keys]
 
     async def _unread_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
         async with self._db() as session:

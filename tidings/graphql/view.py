@@ -2,21 +2,26 @@
 
 For WebSockets (``graphql-transport-ws`` and the legacy ``graphql-ws``): a per-IP connect rate,
 authentication in ``connection_init`` (4403 when it fails), an init deadline for both
-protocols, the per-user socket cap (4429), and cleanup when the socket ends.
+protocols, the per-user socket cap (4429), and cleanup when the socket ends. Both protocols
+run queries and mutations as well as subscriptions.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 
 import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UnsetType
 
 from tidings.errors import RateLimited, TidingsError
@@ -29,6 +34,7 @@ __all__ = ["TidingsGraphQL"]
 
 log = structlog.get_logger("tidings.sockets")
 
+CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
 
 _WS_PARAMS = """subscriptionUrl,
@@ -44,14 +50,63 @@ _WS_PARAMS = """subscriptionUrl,
 
 
 class _Socket(ASGIWebSocketAdapter):
-    """Strawberry's adapter, with a close that tolerates an already closed socket."""
+    """Strawberry's adapter, tolerating a socket that Tidings closed meanwhile (a limit, a
+    logout, a slow subscriber): what Strawberry still sends to it is dropped, not an error."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        await super().send_json(message)
 
     async def close(self, code: int, reason: str) -> None:
         await close(self.ws, code, reason)
 
 
+class _LegacyProtocol(BaseGraphQLWSHandler[Context, None]):
+    """The legacy ``graphql-ws`` protocol, running queries and mutations too: Strawberry's
+    handler only runs subscriptions over it (``InvalidOperationTypeError`` otherwise)."""
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        # Strawberry's own method, with ``stream`` (any operation) for ``subscribe``.
+        try:
+            results = await self.schema.stream(
+                query,
+                variable_values=variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation_name,
+            )
+            self.subscriptions[operation_id] = results
+            first = True
+            async for result in results:
+                if first and isinstance(result, PreExecutionError):
+                    assert result.errors
+                    await self.send_message(
+                        ErrorMessage(
+                            type="error", id=operation_id, payload=result.errors[0].formatted
+                        )
+                    )
+                    return
+                if isinstance(result, ExecutionResult):  # @defer frames have no wire form here
+                    await self.send_data_message(result, operation_id)
+                first = False
+            await self.send_message(CompleteMessage(type="complete", id=operation_id))
+        except asyncio.CancelledError:
+            await self.send_message(CompleteMessage(type="complete", id=operation_id))
+        finally:
+            self.subscriptions.pop(operation_id, None)
+            self.tasks.pop(operation_id, None)
+
+
 class TidingsGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = _Socket
+    graphql_ws_handler_class = _LegacyProtocol
 
     def __init__(self, services: Services) -> None:
         settings = services.settings
@@ -111,6 +166,8 @@ class TidingsGraphQL(GraphQL[Context, None]):
             viewer = await context.authenticate_socket()
         except TidingsError as error:
             log.info("socket refused", reason=error.message)
+            # Closed here: the legacy protocol would close with 1011 on the rejection.
+            await close(websocket, CLOSE_FORBIDDEN, "Forbidden")
             raise ConnectionRejectionError from error
         socket = OpenSocket(websocket, viewer.user_id, viewer.session_id)
         if not await self.services.sockets.admit(socket):

@@ -39,5 +39,9 @@ async def conversation_feed(
                     yield conversation_id
                 continue
             if event.payload["type"] == "conversation_changed":
-                await following.on_change(event.payload)
-                yield uuid.UUID(event.payload["conversation_id"])
+                conversation_id = uuid.UUID(event.payload["conversation_id"])
+                followed = conversation_id in following.marks
+                joined, _ = await following.on_change(event.payload)
+                # A leaver hears the change twice (conversation and own channel): tell once.
+                if followed or joined:
+                    yield conversation_id

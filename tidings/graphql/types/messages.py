@@ -123,7 +123,12 @@ class Message:
     async def read_by(self, info: Info) -> list[MessageRead]:
         loaders = await info.context.loaders()
         reads = await loaders.readers.load(
-            (self.model.conversation_id, self.model.seq, self.model.sender_id)
+            (
+                self.model.conversation_id,
+                self.model.seq,
+                self.model.sender_id,
+                self.model.created_at,
+            )
         )
         users = await loaders.users.load_many([user_id for user_id, _ in reads])
         return [

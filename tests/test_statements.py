@@ -1,0 +1,123 @@
+"""Query batching: how many SQL statements a page costs must not grow with the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api import Account, Api
+from tests.chat import create, send
+from tests.server import RunningServer
+from tests.statements import count_statements
+
+INBOX = """
+query Inbox($first: Int) {
+  conversations(first: $first) {
+    edges { node {
+      id kind title displayTitle unreadCount participantCount lastMessageAt
+      lastMessage { id seq content sender { id username displayName } }
+      participants { role lastReadSeq user { id username displayName } }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+HISTORY = """
+query History($conversationId: ID!, $last: Int) {
+  messages(conversationId: $conversationId, last: $last) {
+    edges { cursor node {
+      id seq content createdAt editedAt deletedAt
+      sender { id username displayName }
+      replyTo { id seq content }
+    } }
+    pageInfo { hasPreviousPage startCursor }
+  }
+}
+"""
+
+
+async def _counted(
+    server: RunningServer,
+    api: Api,
+    query: str,
+    variables: dict[str, Any],
+    viewer: Account,
+) -> tuple[dict[str, Any], list[str]]:
+    """The data of ``query`` and the statements it ran (after a warm-up run of the same)."""
+    await api.data(query, variables, token=viewer.access_token)
+    # The receipt desk writes delivered marks in the background. Stopping it writes what the
+    # warm-up left pending and holds back the next batch, so only the request is counted.
+    desk = server.services.receipts
+    await desk.stop()
+    try:
+        with count_statements(server.services.engine) as statements:
+            data = await api.data(query, variables, token=viewer.access_token)
+    finally:
+        await desk.start()
+    return data, list(statements)
+
+
+async def _people(api: Api) -> list[Account]:
+    names = ["alice", "bob", "carol", "dave", "erin"]
+    return [await api.register(name, display_name=name.title()) for name in names]
+
+
+async def _open(api: Api, people: list[Account], number: int) -> None:
+    """Open conversation ``number``: DMs and groups, titled and not, each with a message."""
+    alice, others = people[0], people[1:]
+    if number in (0, 3):
+        cid = (await create(api, alice, "DIRECT", others[number]))["id"]
+    else:
+        members = [others[(number + k) % 4] for k in range(1 + number % 3)]
+        title = f"Group {number}" if number % 2 else None
+        cid = (await create(api, alice, "GROUP", *members, title=title))["id"]
+    sender = others[number % 4] if number % 5 else alice
+    await send(api, sender, cid, f"hello {number}")
+
+
+async def test_inbox_statements_do_not_grow_with_the_list(server: RunningServer, api: Api) -> None:
+    people = await _people(api)
+    alice = people[0]
+    for number in range(5):
+        await _open(api, people, number)
+    small, small_statements = await _counted(server, api, INBOX, {"first": 100}, alice)
+
+    for number in range(5, 50):
+        await _open(api, people, number)
+    large, large_statements = await _counted(server, api, INBOX, {"first": 100}, alice)
+
+    assert len(small["conversations"]["edges"]) == 5
+    assert len(large["conversations"]["edges"]) == 50
+    nodes = [edge["node"] for edge in large["conversations"]["edges"]]
+    assert all(node["lastMessage"]["sender"]["displayName"] for node in nodes)
+    assert all(len(node["participants"]) == node["participantCount"] >= 2 for node in nodes)
+    assert all(node["displayTitle"] for node in nodes)
+    assert len(large_statements) == len(small_statements), (small_statements, large_statements)
+
+
+async def test_history_page_statements_do_not_grow_with_the_page(
+    server: RunningServer, api: Api
+) -> None:
+    people = await _people(api)
+    alice, bob, carol = people[:3]
+    cid = (await create(api, alice, "GROUP", bob, carol))["id"]
+    previous: str | None = None
+    for n in range(50):
+        sender = people[n % 3]
+        previous = (await send(api, sender, cid, f"message {n}", reply_to_id=previous))["id"]
+
+    small, small_statements = await _counted(
+        server, api, HISTORY, {"conversationId": cid, "last": 5}, bob
+    )
+    large, large_statements = await _counted(
+        server, api, HISTORY, {"conversationId": cid, "last": 50}, bob
+    )
+
+    assert [e["node"]["seq"] for e in small["messages"]["edges"]] == list(range(46, 51))
+    assert [e["node"]["seq"] for e in large["messages"]["edges"]] == list(range(1, 51))
+    edges = large["messages"]["edges"]
+    assert edges[0]["node"]["replyTo"] is None
+    assert all(e["node"]["replyTo"]["seq"] == e["node"]["seq"] - 1 for e in edges[1:])
+    assert {e["node"]["sender"]["id"] for e in edges} == {alice.id, bob.id, carol.id}
+    assert len(large_statements) == len(small_statements), (small_statements, large_statements)
+    assert len(large_statements) <= 5, large_statements
