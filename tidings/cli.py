@@ -57,9 +57,14 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _migrate(_: argparse.Namespace) -> None:
-    from tidings.migrate import upgrade
+    import os
 
-    upgrade(_settings().database_url)
+    from tidings.migrate import upgrade
+    from tidings.settings import Settings
+
+    # Migrating needs only the database: no JWT secret, so it can run in a deploy step.
+    default = Settings.model_fields["database_url"].default
+    upgrade(os.environ.get("TIDINGS_DATABASE_URL") or str(default))
     print("database is up to date")
 
 

@@ -50,6 +50,7 @@ class ReceiptDesk:
         self._delivered: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
         self._moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def delivered(self, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> None:
         """Note that ``user_id`` was shown ``conversation_id`` up to ``seq``."""
@@ -66,15 +67,16 @@ class ReceiptDesk:
 
     async def stop(self) -> None:
         """Stop, writing and announcing what is still pending."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Not cancelled: cancelling a flush midway would drop the batch it had taken.
+            await self._task
         await self.flush()
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_every)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._flush_every)
             try:
                 await self.flush()
             except Exception:  # the database or Redis is down: keep what we could not write
@@ -90,8 +92,7 @@ class ReceiptDesk:
                         await write_delivered(session, delivered)
                     ).items():
                         moved[conversation_id] |= users
-            except BaseException as e:
-                print("FLUSH INTERRUPTED", type(e).__name__, delivered)
+            except Exception:
                 for key, seq in delivered.items():
                     self.delivered(*key, seq)
                 raise
