@@ -62,6 +62,12 @@ class Metrics:
             ["action"],
             registry=r,
         )
+        self.rate_limit_unavailable = Counter(
+            "tidings_rate_limit_unavailable",
+            "Requests let through unchecked because the rate-limit storage was unreachable.",
+            ["action"],
+            registry=r,
+        )
         self.slow_subscribers = Counter(
             "tidings_slow_subscribers_disconnected",
             "Sockets closed because a subscription fell too far behind.",

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import AsyncIterator
 
+import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tidings.errors import RateLimited
 from tidings.metrics import Metrics
 from tidings.settings import Settings
 
 __all__ = ["RateLimits", "create_rate_limit_storage"]
+
+log = structlog.get_logger("tidings.ratelimit")
 
 
 def create_rate_limit_storage(settings: Settings) -> Storage:
@@ -46,19 +53,31 @@ class RateLimits:
     async def hit(self, action: str, *keys: str) -> None:
         """Count one ``action`` against every key (e.g. the IP and the account)."""
         item = self._items[action]
-        for key in keys:
-            if not await self._limiter.test(item, action, key):
-                await self._refuse(action, item, key)
-        for key in keys:
-            if not await self._limiter.hit(item, action, key):
-                await self._refuse(action, item, key)
+        async with self._fail_open(action):
+            for key in keys:
+                if not await self._limiter.test(item, action, key):
+                    await self._refuse(action, item, key)
+            for key in keys:
+                if not await self._limiter.hit(item, action, key):
+                    await self._refuse(action, item, key)
 
     async def check(self, action: str, *keys: str) -> None:
         """Raise ``RATE_LIMITED`` if any key is exhausted, without consuming anything."""
         item = self._items[action]
-        for key in keys:
-            if not await self._limiter.test(item, action, key):
-                await self._refuse(action, item, key)
+        async with self._fail_open(action):
+            for key in keys:
+                if not await self._limiter.test(item, action, key):
+                    await self._refuse(action, item, key)
+
+    @contextlib.asynccontextmanager
+    async def _fail_open(self, action: str) -> AsyncIterator[None]:
+        """While Redis is unreachable, let requests through rather than fail them: a chat
+        that cannot send during a Redis restart loses more than a few uncounted requests."""
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            self._metrics.rate_limit_unavailable.labels(action).inc()
+            log.warning("rate limit storage unreachable; allowing", action=action, error=str(error))
 
     async def _refuse(self, action: str, item: RateLimitItem, key: str) -> None:
         stats = await self._limiter.get_window_stats(item, action, key)

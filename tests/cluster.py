@@ -1,0 +1,505 @@
+"""Several real ``tidings serve`` processes sharing one PostgreSQL and Redis.
+
+For the cluster tests: start and stop the processes, talk to them with real clients
+(``websockets`` speaking graphql-transport-ws, httpx for mutations), and inject Redis faults
+(killed client connections, a restarted server).
+
+Each instance names its Redis connections (``client_name`` in ``TIDINGS_REDIS_URL``), so a test
+kills exactly its own instances' connections and never those of other test runs that share the
+Redis server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from tests.api import Account, Api
+from tests.chat import SEND_MESSAGE, code_of
+from tidings.events import Channels
+from tidings.settings import Settings
+
+__all__ = [
+    "WAIT",
+    "Cluster",
+    "Instance",
+    "PrivateRedis",
+    "Socket",
+    "Subscription",
+    "eventually",
+    "private_redis",
+    "run_cluster",
+    "send_retrying",
+]
+
+_USER_PASSWORD = "cluster-test-password"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Generous bound on every wait: a slow CI machine must never turn into a failure.
+WAIT = 20.0
+_POLL = 0.05
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def _holds(condition: Callable[[], Awaitable[bool]]) -> bool:
+    try:
+        return await condition()
+    except RedisConnectionError:
+        return False  # the test's own connection died with a restarted Redis: retry
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll ``condition`` until it holds; fail saying ``what`` did not happen."""
+    try:
+        async with asyncio.timeout(WAIT):
+            # Polling: the states waited for live in other processes (Redis, the servers).
+            while not await _holds(condition):  # noqa: ASYNC110
+                await asyncio.sleep(_POLL)
+    except TimeoutError:
+        raise AssertionError(f"not within {WAIT} s: {what}") from None
+
+
+@dataclass
+class Instance:
+    """One ``tidings serve`` process."""
+
+    name: str
+    port: int
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    async def stop(self) -> None:
+        """SIGTERM (a graceful shutdown), then SIGKILL if it does not end in time."""
+        if self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            async with asyncio.timeout(WAIT):
+                await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+def _with_client_name(url: str, client_name: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
+
+
+def _environment(settings: Settings, redis_url: str) -> dict[str, str]:
+    """``TIDINGS_*`` variables for every setting the test chose, and nothing inherited."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TIDINGS_")}
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"TIDINGS_{name.upper()}"] = str(value)
+    env["TIDINGS_REDIS_URL"] = redis_url
+    return env
+
+
+async def _start(name: str, settings: Settings, redis_url: str, log_dir: Path) -> Instance:
+    """Start one instance and wait until it answers ``/healthz``."""
+    env = _environment(settings, redis_url)
+    for _ in range(3):  # the free port may be taken between probing and binding
+        port = _free_port()
+        log = log_dir / f"{name}-{port}.log"
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "tidings",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "info",
+                env=env,
+                cwd=PROJECT_ROOT,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        instance = Instance(name, port, process, log)
+        if await _healthy(instance):
+            return instance
+        await instance.stop()
+        if "address already in use" not in instance.output().lower():
+            break
+    raise AssertionError(f"instance {name} did not start:\n{instance.output()}")
+
+
+async def _healthy(instance: Instance) -> bool:
+    async with httpx.AsyncClient(base_url=instance.http_url, timeout=2) as http:
+        try:
+            async with asyncio.timeout(WAIT * 2):  # a cold start imports a lot
+                while instance.process.returncode is None:
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await http.get("/healthz")).status_code == 200:
+                            return True
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            pass
+    return False
+
+
+@dataclass
+class Cluster:
+    """Instances sharing one database and Redis namespace, and a Redis client for the test."""
+
+    settings: Settings
+    instances: list[Instance]
+    client_name: str
+    redis: redis.Redis
+
+    @property
+    def channels(self) -> Channels:
+        return Channels(self.settings.redis_namespace)
+
+    def output(self) -> str:
+        return "\n".join(
+            f"----- {instance.name} (port {instance.port}) -----\n{instance.output()}"
+            for instance in self.instances
+        )
+
+    async def listening(self, channel: str) -> int:
+        """How many instances are subscribed to ``channel`` in Redis (one each at most)."""
+        counts = await self.redis.pubsub_numsub(channel)
+        return int(counts[0][1])
+
+    async def wait_listening(self, channel: str, instances: int) -> None:
+        """Wait until ``instances`` instances listen on ``channel``."""
+
+        async def enough() -> bool:
+            return await self.listening(channel) >= instances
+
+        await eventually(enough, f"{instances} instances listening on {channel}")
+
+    async def connections(self, kind: str, instance: Instance | None = None) -> dict[int, str]:
+        """Our instances' (or one instance's) Redis connections of ``kind`` ("pubsub" or
+        "normal"): id → client name."""
+        prefix = self.client_name if instance is None else self._client_name_of(instance)
+        clients = await self.redis.client_list(_type=kind)
+        return {
+            int(client["id"]): client["name"]
+            for client in clients
+            if client["name"].startswith(prefix)
+        }
+
+    def _client_name_of(self, instance: Instance) -> str:
+        return f"{self.client_name}-{instance.name}"
+
+    async def kill_connections(
+        self, *kinds: str, instance: Instance | None = None
+    ) -> dict[str, list[int]]:
+        """Close our instances' (or one instance's) Redis connections of these kinds, as a
+        network fault or ``CLIENT KILL TYPE …`` would; return the ids killed, by kind."""
+        killed: dict[str, list[int]] = {}
+        for kind in kinds:
+            killed[kind] = []
+            for client_id in await self.connections(kind, instance):
+                with contextlib.suppress(redis.ResponseError):  # it went away meanwhile
+                    await self.redis.client_kill_filter(_id=str(client_id))
+                    killed[kind].append(client_id)
+        return killed
+
+    async def wait_resubscribed(self, killed: list[int]) -> None:
+        """Wait until every instance has a new pub/sub connection (none of ``killed``)."""
+
+        async def resubscribed() -> bool:
+            current = await self.connections("pubsub")
+            fresh = {name for client_id, name in current.items() if client_id not in killed}
+            return len(fresh) == len(self.instances)
+
+        await eventually(resubscribed, "every instance back on pub/sub")
+
+
+@asynccontextmanager
+async def run_cluster(
+    settings: Settings, *, size: int, log_dir: Path, redis_urls: list[str] | None = None
+) -> AsyncIterator[Cluster]:
+    """Start ``size`` instances (``a``, ``b``…) for ``settings``; stop them all, whatever
+    happens. ``redis_urls`` gives each its own Redis URL (e.g. its own Redis user).
+
+    Their output goes to files under ``log_dir``; ``Cluster.output()`` reads it back.
+    """
+    assert settings.redis_url is not None, "a cluster needs Redis"
+    urls = redis_urls or [settings.redis_url] * size
+    assert len(urls) == size
+    client_name = f"{settings.redis_namespace}-instance"
+    names = [chr(ord("a") + index) for index in range(size)]
+    started = await asyncio.gather(
+        *(
+            _start(name, settings, _with_client_name(url, f"{client_name}-{name}"), log_dir)
+            for name, url in zip(names, urls, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    instances = [item for item in started if isinstance(item, Instance)]
+    client = redis.Redis.from_url(settings.redis_url)
+    cluster = Cluster(settings, instances, client_name, client)
+    try:
+        for item in started:
+            if isinstance(item, BaseException):
+                raise item
+        yield cluster
+    finally:
+        await asyncio.gather(*(instance.stop() for instance in instances))
+        with contextlib.suppress(RedisConnectionError):
+            await client.aclose()
+
+
+class Subscription:
+    """The results of one ``subscribe`` operation, in arrival order."""
+
+    def __init__(self, operation_id: str, field: str) -> None:
+        self.id = operation_id
+        self.field = field
+        self.queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self.received: list[dict[str, Any]] = []
+
+    async def next(self) -> dict[str, Any]:
+        """The next item (``data[field]``); fails on an error, the end, or a timeout."""
+        try:
+            async with asyncio.timeout(WAIT):
+                result = await self.queue.get()
+        except TimeoutError:
+            raise AssertionError(
+                f"subscription {self.field} got nothing within {WAIT} s "
+                f"after {len(self.received)} items"
+            ) from None
+        if isinstance(result, BaseException):
+            raise AssertionError(f"subscription {self.field} ended: {result!r}") from result
+        if result.get("errors"):
+            raise AssertionError(f"subscription {self.field} failed: {result['errors']}")
+        item: dict[str, Any] = result["data"][self.field]
+        self.received.append(item)
+        return item
+
+    async def take(self, count: int) -> list[dict[str, Any]]:
+        return [await self.next() for _ in range(count)]
+
+    async def until(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Items until one satisfies ``predicate``; returns that one."""
+        while not predicate(item := await self.next()):
+            pass
+        return item
+
+
+@dataclass
+class Socket:
+    """One graphql-transport-ws connection, operations multiplexed by id."""
+
+    connection: ClientConnection
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, url: str, account: Account) -> AsyncIterator[Socket]:
+        async with connect(
+            url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=WAIT
+        ) as connection:
+            init = {"authorization": f"Bearer {account.access_token}"}
+            await connection.send(json.dumps({"type": "connection_init", "payload": init}))
+            async with asyncio.timeout(WAIT):
+                ack = json.loads(await connection.recv())
+            assert ack["type"] == "connection_ack", ack
+            socket = cls(connection)
+            reader = asyncio.create_task(socket._read())
+            try:
+                yield socket
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+
+    async def subscribe(
+        self, query: str, variables: dict[str, Any] | None = None, *, field: str
+    ) -> Subscription:
+        subscription = Subscription(str(len(self.subscriptions) + 1), field)
+        self.subscriptions[subscription.id] = subscription
+        payload = {"query": query, "variables": variables or {}}
+        await self.connection.send(
+            json.dumps({"id": subscription.id, "type": "subscribe", "payload": payload})
+        )
+        return subscription
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.connection:
+                message = json.loads(raw)
+                kind = message["type"]
+                if kind == "ping":
+                    await self.connection.send(json.dumps({"type": "pong"}))
+                    continue
+                subscription = self.subscriptions.get(message.get("id", ""))
+                if subscription is None:
+                    continue
+                if kind == "next":
+                    subscription.queue.put_nowait(message["payload"])
+                elif kind == "error":
+                    subscription.queue.put_nowait({"errors": message["payload"]})
+                elif kind == "complete":
+                    subscription.queue.put_nowait(EOFError("complete"))
+        except ConnectionClosed as closed:
+            for subscription in self.subscriptions.values():
+                subscription.queue.put_nowait(closed)
+            return
+        for subscription in self.subscriptions.values():
+            subscription.queue.put_nowait(EOFError("socket closed"))
+
+
+async def send_retrying(
+    api: Api, sender: Account, conversation_id: str, content: str, *, client_message_id: str
+) -> dict[str, Any]:
+    """Send like a well-behaved client: retry ``UNAVAILABLE`` with the same clientMessageId
+    (SPEC §5: "a dependency is down: retry"; the id makes the retry idempotent)."""
+    variables = {
+        "input": {
+            "conversationId": conversation_id,
+            "content": content,
+            "clientMessageId": client_message_id,
+        }
+    }
+    async with asyncio.timeout(WAIT * 2):
+        while True:
+            try:
+                body = await api.execute(SEND_MESSAGE, variables, token=sender.access_token)
+            except httpx.TransportError:
+                body = {"errors": [{"extensions": {"code": "UNAVAILABLE"}}]}
+            errors = body.get("errors")
+            if not errors:
+                message: dict[str, Any] = body["data"]["sendMessage"]
+                return message
+            if code_of(errors[0]) != "UNAVAILABLE":
+                raise AssertionError(f"sendMessage failed: {errors}")
+            await asyncio.sleep(0.1)
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own, so restarting it disturbs nobody else."""
+
+    port: int
+    directory: Path
+    log: Path
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        """Start it (again, on the same port) and wait until it answers PING."""
+        with self.log.open("ab") as output:
+            self.process = await asyncio.create_subprocess_exec(
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        await self._wait_until_up()
+
+    def url_of(self, user: str) -> str:
+        return f"redis://{user}:{_USER_PASSWORD}@127.0.0.1:{self.port}/0"
+
+    async def add_user(self, user: str) -> str:
+        """A Redis user allowed everything; returns the URL that logs in as it."""
+        async with redis.Redis.from_url(self.url) as client:
+            await client.acl_setuser(
+                user,
+                enabled=True,
+                passwords=[f"+{_USER_PASSWORD}"],
+                keys=["*"],
+                channels=["*"],
+                commands=["+@all"],
+            )
+        return self.url_of(user)
+
+    async def set_user_enabled(self, user: str, *, enabled: bool) -> None:
+        """Disable (new logins refused) or re-enable ``user``."""
+        async with redis.Redis.from_url(self.url) as client:
+            await client.acl_setuser(user, enabled=enabled)
+
+    async def shutdown(self) -> None:
+        """SHUTDOWN NOSAVE (as ``redis-cli shutdown nosave`` does), and wait until it exits."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        client = redis.Redis.from_url(self.url)
+        with contextlib.suppress(RedisConnectionError):
+            await client.shutdown(nosave=True)
+        with contextlib.suppress(RedisConnectionError):
+            await client.aclose()
+        try:
+            async with asyncio.timeout(WAIT):
+                await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+    async def _wait_until_up(self) -> None:
+        async def answers() -> bool:
+            if self.process is not None and self.process.returncode is not None:
+                raise AssertionError(f"redis-server exited:\n{self.log.read_text()}")
+            async with redis.Redis.from_url(self.url, socket_connect_timeout=1) as client:
+                return bool(await client.ping())
+
+        await eventually(answers, "redis-server answering PING")
+
+
+@asynccontextmanager
+async def private_redis(directory: Path) -> AsyncIterator[PrivateRedis]:
+    """A fresh redis-server on a free port, working in the (existing) ``directory``, shut
+    down afterwards even when the test fails."""
+    if shutil.which("redis-server") is None:
+        raise AssertionError("redis-server is not installed")
+    server = PrivateRedis(_free_port(), directory, directory / "redis.log")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.shutdown()
