@@ -75,8 +75,16 @@ class ResilientRedisBackend(BroadcastBackend):
 
     async def connect(self) -> None:
         # Always subscribed to one channel, so the pub/sub connection is never idle-unused.
-        await self._pubsub.subscribe(self._keepalive_channel)
-        self._listener = asyncio.create_task(self._listen(), name="tidings-redis-pubsub")
+        try:
+            await self._pubsub.subscribe(self._keepalive_channel)
+            connected = True
+        except _REDIS_ERRORS as error:
+            # Start anyway (readiness reports Redis down) and keep trying in the background.
+            log.warning("redis unreachable at start", error=str(error))
+            connected = False
+        self._listener = asyncio.create_task(
+            self._listen(connected=connected), name="tidings-redis-pubsub"
+        )
 
     async def disconnect(self) -> None:
         if self._listener is not None:
@@ -104,7 +112,9 @@ class ResilientRedisBackend(BroadcastBackend):
     async def next_published(self) -> Event:
         return await self._queue.get()
 
-    async def _listen(self) -> None:
+    async def _listen(self, *, connected: bool) -> None:
+        if not connected:
+            await self._reconnect()
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=None)
