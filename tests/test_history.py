@@ -272,3 +272,38 @@ async def test_history_is_for_participants_only(api: Api) -> None:
 
     assert code_of(error) == "NOT_IN_CONVERSATION"
     assert code_of(nested) == "NOT_IN_CONVERSATION"
+
+
+RESUME = """
+query Resume($c: ID!, $afterSeq: Int, $after: String) {
+  messages(conversationId: $c, first: 100, afterSeq: $afterSeq, after: $after) {
+    edges { cursor node { seq cursor } }
+    pageInfo { hasNextPage hasPreviousPage }
+  }
+}
+"""
+
+
+async def test_a_client_that_knows_only_seqs_resumes_with_after_seq(api: Api) -> None:
+    _, bob, cid = await _filled(api, 7)
+    data = await api.data(RESUME, {"c": cid, "afterSeq": 4}, token=bob.access_token)
+    page = data["messages"]
+    assert [edge["node"]["seq"] for edge in page["edges"]] == [5, 6, 7]
+    assert page["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}
+    # A message's own cursor is its edge's cursor, usable for after/before.
+    assert all(edge["cursor"] == edge["node"]["cursor"] for edge in page["edges"])
+    again = await api.data(
+        RESUME, {"c": cid, "after": page["edges"][0]["cursor"]}, token=bob.access_token
+    )
+    assert [edge["node"]["seq"] for edge in again["messages"]["edges"]] == [6, 7]
+
+
+async def test_after_seq_refuses_a_negative_seq_or_a_cursor_as_well(api: Api) -> None:
+    _, bob, cid = await _filled(api, 2)
+    negative = await api.error(RESUME, {"c": cid, "afterSeq": -1}, token=bob.access_token)
+    both = await api.error(
+        RESUME, {"c": cid, "afterSeq": 1, "after": _cursor("seq:1")}, token=bob.access_token
+    )
+    for error in (negative, both):
+        assert code_of(error) == "VALIDATION_ERROR"
+        assert error["extensions"]["field"] == "afterSeq"

@@ -52,7 +52,7 @@ class ConnectionStore(Protocol):
         """The last announced presence of each user, in one round trip."""
 
     async def lapsed(self) -> list[uuid.UUID]:
-        """Users announced as present whose every connection record has expired."""
+        """Users with an expired connection record (its instance died), to be settled."""
 
 
 class MemoryConnections:
@@ -94,7 +94,9 @@ class MemoryConnections:
         return []
 
 
-# KEYS: records (zset id -> expiry), statuses (hash id -> status), online (zset user -> expiry)
+# KEYS: records (zset id -> expiry), statuses (hash id -> status), online (zset user -> when
+# the first of the user's records lapses: the sweep settles users whose time has come, so a
+# record whose instance died is noticed even while the user has other, live ones)
 # ARGV: now, expiry, limit, id, ttl, user
 _ADMIT = """
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -107,20 +109,37 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[4], 'ONLINE')
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('ZADD', KEYS[3], 'GT', ARGV[2], ARGV[6])
+redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2], ARGV[6])
 return 1
+"""
+
+# KEYS: records, statuses, online. ARGV: expiry, ttl, id, user
+_REFRESH = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2], ARGV[4])
 """
 
 # KEYS: records, statuses, announced (string), online. ARGV: now, user
 _SETTLE = """
-local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if #lapsed > 0 then
+  redis.call('ZREM', KEYS[1], unpack(lapsed))
+  redis.call('HDEL', KEYS[2], unpack(lapsed))
+end
+local live = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local rank = {BUSY = 3, ONLINE = 2, AWAY = 1}
 local status, best = 'OFFLINE', 0
-for _, id in ipairs(live) do
-  local s = redis.call('HGET', KEYS[2], id)
+for i = 1, #live, 2 do
+  local s = redis.call('HGET', KEYS[2], live[i])
   if s and rank[s] and rank[s] > best then status, best = s, rank[s] end
 end
-if status == 'OFFLINE' then redis.call('ZREM', KEYS[4], ARGV[2]) end
+if #live == 0 then
+  redis.call('ZREM', KEYS[4], ARGV[2])
+else
+  redis.call('ZADD', KEYS[4], live[2], ARGV[2])
+end
 local previous = redis.call('GET', KEYS[3]) or 'OFFLINE'
 if previous == status then return false end
 redis.call('SET', KEYS[3], status)
@@ -136,6 +155,7 @@ class RedisConnections:
         self._prefix = f"{namespace}:v1"
         self._ttl = ttl
         self._admit = redis.register_script(_ADMIT)
+        self._refresh = redis.register_script(_REFRESH)
         self._settle = redis.register_script(_SETTLE)
 
     def _records(self, user_id: uuid.UUID) -> str:
@@ -175,10 +195,11 @@ class RedisConnections:
         async with self._redis.pipeline(transaction=False) as pipe:
             for connection in connections:
                 user = connection.user_id
-                pipe.zadd(self._records(user), {connection.id: expiry})
-                pipe.expire(self._records(user), keep)
-                pipe.expire(self._statuses(user), keep)
-                pipe.zadd(self._online, {str(user): expiry}, gt=True)
+                await self._refresh(
+                    keys=[self._records(user), self._statuses(user), self._online],
+                    args=[expiry, keep, connection.id, str(user)],
+                    client=pipe,
+                )
             await pipe.execute()
 
     async def settle(self, user_id: uuid.UUID) -> str | None:

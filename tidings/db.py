@@ -18,12 +18,20 @@ __all__ = ["create_engine", "create_session_factory"]
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """Build the engine for ``settings.database_url`` (PostgreSQL via asyncpg, or SQLite)."""
+    """Build the engine for ``settings.database_url`` (PostgreSQL via asyncpg, or SQLite).
+
+    ``hide_parameters``: a failed statement's error (logged with its traceback) would
+    otherwise carry the statement's values: message content, password hashes, token digests.
+    """
     if settings.is_sqlite:
         # SQLite allows one writer; a single pooled connection serialises transactions
         # instead of failing them with "database is locked".
         engine = create_async_engine(
-            settings.database_url, pool_size=1, max_overflow=0, pool_timeout=60
+            settings.database_url,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -32,6 +40,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

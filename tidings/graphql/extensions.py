@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -79,7 +80,12 @@ class OperationScopes(SchemaExtension):
         bound = structlog.contextvars.bind_contextvars(request_id=scope.request_id)
         started = time.perf_counter()
         try:
-            yield
+            try:
+                yield
+            except (GeneratorExit, asyncio.CancelledError):
+                # How a subscription ends when its client stops it or goes away: still logged.
+                self._record(context, None, time.perf_counter() - started)
+                raise
             result = self.execution_context.result
             if result is not None and result.errors:
                 result.errors = [

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, DefaultCache
 
 from tidings.domain.conversations import contacts_of
 from tidings.domain.read_marks import unread_counts
@@ -33,8 +33,14 @@ class Loaders:
         self._db = db
         self._viewer_id = viewer_id
         self._presence = presence
-        self._contacts: set[uuid.UUID] | None = None
-        self.users = DataLoader[uuid.UUID, User | None](load_fn=self._users)
+        # A loader (one key: the viewer) rather than a cached attribute: the presence fields
+        # of a list ask all at once, and must share one query rather than each run it.
+        self._contacts = DataLoader[uuid.UUID, set[uuid.UUID]](load_fn=self._contacts_of)
+        # Kept at hand: its keys are every user this operation has asked for.
+        self._users_cache = DefaultCache[uuid.UUID, User | None]()
+        self.users = DataLoader[uuid.UUID, User | None](
+            load_fn=self._users, cache_map=self._users_cache
+        )
         self.messages = DataLoader[uuid.UUID, Message | None](load_fn=self._messages)
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
         self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
@@ -86,15 +92,27 @@ class Loaders:
         return [grouped[cid] for cid in conversation_ids]
 
     async def _presence_statuses(self, user_ids: Sequence[uuid.UUID]) -> list[str]:
-        statuses = await self._presence.statuses(list(user_ids))
+        # Every user this operation asked for is read along: a list's presence fields do not
+        # all start in one batch (a cached row resolves before the others), yet cost one round
+        # trip.
+        wanted = set(user_ids)
+        extra = [
+            uid
+            for uid in self._users_cache.cache_map
+            if isinstance(uid, uuid.UUID) and uid not in wanted
+        ]
+        statuses = await self._presence.statuses([*user_ids, *extra])
+        for uid in extra:
+            self.presence.prime(uid, statuses[uid])
         return [statuses[uid] for uid in user_ids]
 
     async def contacts(self) -> set[uuid.UUID]:
         """Everyone who shares a conversation with the viewer (the viewer included)."""
-        if self._contacts is None:
-            async with self._db() as session:
-                self._contacts = await contacts_of(session, self._viewer_id)
-        return self._contacts
+        return await self._contacts.load(self._viewer_id)
+
+    async def _contacts_of(self, viewer_ids: Sequence[uuid.UUID]) -> list[set[uuid.UUID]]:
+        async with self._db() as session:
+            return [await contacts_of(session, viewer_id) for viewer_id in viewer_ids]
 
     async def _recipients(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Recipient]]:
         async with self._db() as session:

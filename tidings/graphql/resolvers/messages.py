@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain import messages, read_marks
 from tidings.domain.conversations import get_membership
+from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
+from tidings.graphql.cursors import encode_message_cursor
 from tidings.graphql.inputs import SendMessageInput
 from tidings.graphql.types import Message, MessageConnection, Participant, load_message_page
 from tidings.ids import parse_id
@@ -36,8 +39,18 @@ class MessageQueries:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        after_seq: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Like after, by seq: what a client that got messages live knows."
+            ),
+        ] = None,
     ) -> MessageConnection:
         cid = parse_id(conversation_id, field="conversationId")
+        if after_seq is not None:
+            if after is not None or after_seq < 0:
+                raise ValidationFailed("afterSeq", "afterSeq is a seq ≥ 0, instead of after")
+            after = encode_message_cursor(after_seq)
         return await load_message_page(
             info, cid, first=first, after=after, last=last, before=before
         )
@@ -49,6 +62,10 @@ class MessageQueries:
         async with info.context.db() as session:
             message, _ = await messages.get_visible_message(
                 session, message_id=message_id, viewer_id=viewer.user_id
+            )
+        if message.sender_id != viewer.user_id:
+            info.context.services.receipts.delivered(
+                message.conversation_id, viewer.user_id, message.seq
             )
         return Message.of(message)
 

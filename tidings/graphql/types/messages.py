@@ -76,6 +76,10 @@ class Message:
             deleted_at=message.deleted_at,
         )
 
+    @strawberry.field(description="This message's cursor, for messages(after:/before:).")
+    def cursor(self) -> str:
+        return encode_message_cursor(self.seq)
+
     @strawberry.field
     async def sender(self, info: Info) -> User:
         if self.known_sender is not None:

@@ -1,0 +1,122 @@
+"""Private read receipts (``shareReadReceipts: false``): the reader's own unread counts and
+other devices follow their reads; everyone else sees neither the reads nor the read mark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api import Account, Api
+from tests.chat import create, mark_read, send, unread_count
+from tests.receipts import (
+    UPDATE_SETTINGS,
+    count_of,
+    live_receipts,
+    read_by,
+    read_up_to,
+    receipt_of,
+    ticks,
+    ticks_page,
+    timestamp,
+    update_when,
+    updates_until,
+    users,
+)
+from tests.server import RunningServer
+from tests.ws import graphql_socket
+
+MARKS = """
+query Marks($id: ID!) {
+  conversation(id: $id) { participants { user { id } lastReadSeq lastReadAt } }
+}
+"""
+
+
+async def _hide_reads(api: Api, user: Account) -> None:
+    data = await api.data(
+        UPDATE_SETTINGS, {"input": {"shareReadReceipts": False}}, token=user.access_token
+    )
+    assert data["updateSettings"] == {"shareReadReceipts": False}
+
+
+async def _marks(api: Api, viewer: Account, conversation_id: str) -> dict[str, dict[str, Any]]:
+    """User id → that participant's read mark, as ``viewer`` sees it."""
+    data = await api.data(MARKS, {"id": conversation_id}, token=viewer.access_token)
+    return {p["user"]["id"]: p for p in data["conversation"]["participants"]}
+
+
+async def test_private_reads_are_hidden_from_others_but_not_from_the_reader(
+    api: Api, server: RunningServer
+) -> None:
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
+    cid = (await create(api, alice, "GROUP", bob, carol))["id"]
+    await _hide_reads(api, carol)
+
+    async with (
+        graphql_socket(server.ws_url, alice.access_token) as alice_socket,
+        graphql_socket(server.ws_url, carol.access_token) as carol_other_device,
+    ):
+        alice_feed, carol_feed = await live_receipts(
+            api, cid, alice_socket, carol_other_device, reader=bob, writer=alice
+        )
+        m1 = await send(api, alice, cid, "one")
+        m2 = await send(api, alice, cid, "two")
+        unread_before = await unread_count(api, carol, cid)
+
+        carol_mark = await mark_read(api, carol, cid, m2["id"])
+        own = await update_when(carol_feed, read_up_to(carol, m2["seq"]))
+        # bob's read is the marker: alice hears it after anything carol's read made.
+        await mark_read(api, bob, cid, m2["id"])
+        seen_by_alice = await updates_until(alice_feed, read_up_to(bob, m2["seq"]))
+        page = await ticks_page(api, alice, cid)
+
+    unread_after = await unread_count(api, carol, cid)
+    to_alice = await _marks(api, alice, cid)
+    to_carol = await _marks(api, carol, cid)
+
+    # carol: her unread count clears and her other device gets her move.
+    assert unread_before >= 2
+    assert unread_after == 0
+    assert carol_mark["lastReadSeq"] == m2["seq"]
+    own_receipt = receipt_of(own, carol)
+    assert own_receipt is not None
+    assert own_receipt["lastReadSeq"] == m2["seq"]
+    assert timestamp(own_receipt["readAt"]) == timestamp(carol_mark["lastReadAt"])
+    assert to_carol[carol.id]["lastReadSeq"] == m2["seq"]
+    assert timestamp(to_carol[carol.id]["lastReadAt"]) == timestamp(carol_mark["lastReadAt"])
+
+    # alice: carol's read is nowhere, while bob's is there.
+    assert all(receipt_of(update, carol) is None for update in seen_by_alice), seen_by_alice
+    assert count_of(seen_by_alice[-1], m2["id"]) == {
+        "messageId": m2["id"],
+        "seq": m2["seq"],
+        "deliveredCount": 2,  # delivery is not private: carol's read delivered it
+        "readCount": 1,
+        "recipientCount": 2,
+    }
+    for message in (m1, m2):
+        shown = page[message["id"]]
+        assert (shown["deliveredCount"], shown["readCount"], shown["recipientCount"]) == (2, 1, 2)
+        assert read_by(shown) == ["bob"]
+        assert shown["status"] == "DELIVERED"  # never READ while a recipient hides reads
+    assert to_alice[carol.id]["lastReadSeq"] is None
+    assert to_alice[carol.id]["lastReadAt"] is None
+    assert to_alice[bob.id]["lastReadSeq"] == m2["seq"]
+    assert to_alice[bob.id]["lastReadAt"] is not None
+
+
+async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(api: Api) -> None:
+    alice, bob = await users(api, "alice", "bob")
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    await _hide_reads(api, bob)
+    hello = await send(api, alice, cid, "hello")
+
+    await mark_read(api, bob, cid, hello["id"])
+    seen = await ticks(api, alice, hello["id"])
+    own = await ticks(api, bob, hello["id"])
+
+    assert (seen["status"], seen["deliveredCount"], seen["readCount"]) == ("DELIVERED", 1, 0)
+    assert seen["readBy"] == []
+    assert own["readBy"] == []  # readBy is the same list for everyone
+    assert (await _marks(api, alice, cid))[bob.id]["lastReadSeq"] is None
+    assert (await _marks(api, bob, cid))[bob.id]["lastReadSeq"] == hello["seq"]
+    assert await unread_count(api, bob, cid) == 0
