@@ -9,6 +9,7 @@ extension sets around each operation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -82,8 +83,10 @@ class OperationScope:
         except SQLAlchemyError:
             # When a non-null field fails, graphql-core cancels its siblings, possibly mid-query,
             # which can leave the connection unusable. Discard it rather than let the failed
-            # rollback replace the operation's result.
-            await session.invalidate()
+            # rollback replace the operation's result. A session cancelled mid-checkout cannot
+            # even be invalidated; the pool reclaims that connection itself.
+            with contextlib.suppress(SQLAlchemyError):
+                await session.invalidate()
 
 
 _scope: ContextVar[OperationScope] = ContextVar("tidings_operation_scope")
