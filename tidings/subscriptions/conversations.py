@@ -5,34 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from tidings.broadcast import Hub, Reconnected
-from tidings.events import Channels
-from tidings.subscriptions.membership import Following
+from tidings.broadcast import Reconnected
+from tidings.subscriptions.membership import Viewing
 
 __all__ = ["conversation_feed"]
 
 
-async def conversation_feed(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    hub: Hub,
-    channels: Channels,
-    viewer_id: uuid.UUID,
-) -> AsyncIterator[uuid.UUID]:
+async def conversation_feed(viewing: Viewing) -> AsyncIterator[uuid.UUID]:
     """The id of each conversation that changed for the viewer, as it happens."""
-    async with hub.listen() as listener:
-        following = Following(
-            sessions=sessions,
-            listener=listener,
-            channels=channels,
-            viewer_id=viewer_id,
-            conversation_id=None,
-        )
-        await following.start()
+    async with viewing.follow() as following:
         while True:
-            event = await listener.next()
+            event = await following.listener.next()
             if isinstance(event, Reconnected):
                 joined, left = await following.resync()
                 for conversation_id in [*joined, *left]:

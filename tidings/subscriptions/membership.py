@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Listener
+from tidings.broadcast import Hub, Listener
 from tidings.domain.conversations import get_membership
 from tidings.errors import NotInConversation
 from tidings.events import Channels
 from tidings.models import Conversation, Participant
 
-__all__ = ["Following"]
+__all__ = ["Following", "Viewing"]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewing:
+    """What every feed needs: the database, the hub, the channel names, and who is watching."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    hub: Hub
+    channels: Channels
+    viewer_id: uuid.UUID
+
+    @contextlib.asynccontextmanager
+    async def follow(
+        self,
+        conversation_id: uuid.UUID | None = None,
+        *,
+        extra_channel: str | None = None,
+        messages: bool = False,
+    ) -> AsyncIterator[Following]:
+        """Listen to one conversation (or all of the viewer's) and keep that right."""
+        async with self.hub.listen() as listener:
+            following = Following(
+                self,
+                listener,
+                conversation_id=conversation_id,
+                extra_channel=extra_channel,
+                messages=messages,
+            )
+            await following.start()
+            yield following
 
 
 class Following:
@@ -26,19 +59,17 @@ class Following:
 
     def __init__(
         self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
+        viewing: Viewing,
         listener: Listener,
-        channels: Channels,
-        viewer_id: uuid.UUID,
+        *,
         conversation_id: uuid.UUID | None,
         extra_channel: str | None = None,
         messages: bool = False,
     ) -> None:
-        self.sessions = sessions
+        self.sessions = viewing.sessions
         self.listener = listener
-        self.channels = channels
-        self.viewer_id = viewer_id
+        self.channels = viewing.channels
+        self.viewer_id = viewing.viewer_id
         self.single = conversation_id
         self.extra_channel = extra_channel
         # Message feeds also listen to each conversation's messages; the others only to

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Hub, Reconnected
-from tidings.events import Channels, PublicUser, message_of
+from tidings.broadcast import Reconnected
+from tidings.events import PublicUser, message_of
 from tidings.models import Message, User, utcnow
-from tidings.subscriptions.membership import Following
+from tidings.subscriptions.membership import Viewing
 
 __all__ = ["FeedItem", "message_added_feed", "message_updated_feed"]
 
@@ -47,25 +47,12 @@ async def _read(
 
 
 async def message_added_feed(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    hub: Hub,
-    channels: Channels,
-    viewer_id: uuid.UUID,
-    conversation_id: uuid.UUID | None,
-    after_seq: int | None,
+    viewing: Viewing, conversation_id: uuid.UUID | None, after_seq: int | None
 ) -> AsyncIterator[FeedItem]:
     """New messages of one conversation, or of all the viewer's (joined ones included)."""
-    async with hub.listen() as listener:
-        following = Following(
-            sessions=sessions,
-            listener=listener,
-            channels=channels,
-            viewer_id=viewer_id,
-            conversation_id=conversation_id,
-            messages=True,
-        )
-        await following.start()
+    sessions, hub = viewing.sessions, viewing.hub
+    async with viewing.follow(conversation_id, messages=True) as following:
+        listener = following.listener
         marks = following.marks
         if conversation_id is not None and after_seq is not None:
             marks[conversation_id] = max(0, after_seq)
@@ -129,24 +116,11 @@ async def message_added_feed(
 
 
 async def message_updated_feed(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    hub: Hub,
-    channels: Channels,
-    viewer_id: uuid.UUID,
-    conversation_id: uuid.UUID | None,
+    viewing: Viewing, conversation_id: uuid.UUID | None
 ) -> AsyncIterator[FeedItem]:
     """Edits and deletions. After lost events, re-sends what changed while disconnected."""
-    async with hub.listen() as listener:
-        following = Following(
-            sessions=sessions,
-            listener=listener,
-            channels=channels,
-            viewer_id=viewer_id,
-            conversation_id=conversation_id,
-            messages=True,
-        )
-        await following.start()
+    async with viewing.follow(conversation_id, messages=True) as following:
+        listener = following.listener
         heard_at = utcnow()
         while True:
             event = await listener.next()
@@ -154,7 +128,8 @@ async def message_updated_feed(
                 since = heard_at - timedelta(seconds=5)  # clock skew between instances
                 heard_at = utcnow()
                 await following.resync()
-                for item in await _changed_since(sessions, list(following.marks), since):
+                conversations = list(following.marks)
+                for item in await _changed_since(viewing.sessions, conversations, since):
                     yield item
                 continue
             heard_at = utcnow()

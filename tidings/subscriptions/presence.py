@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Hub, Reconnected
+from tidings.broadcast import Reconnected
 from tidings.domain.conversations import contacts_of
-from tidings.events import Channels, PublicUser
+from tidings.events import PublicUser
 from tidings.models import User
 from tidings.presence import Presence, visible_presence
-from tidings.subscriptions.membership import Following
+from tidings.subscriptions.membership import Viewing
 
 __all__ = ["PresenceItem", "presence_feed"]
 
@@ -33,24 +33,12 @@ class PresenceItem:
 
 
 async def presence_feed(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    hub: Hub,
-    channels: Channels,
-    presence: Presence,
-    viewer_id: uuid.UUID,
-    user_ids: set[uuid.UUID] | None,
+    viewing: Viewing, presence: Presence, user_ids: set[uuid.UUID] | None
 ) -> AsyncIterator[PresenceItem]:
     """Changes of ``user_ids`` (or of every contact), as each may see them."""
-    async with hub.listen() as listener:
-        following = Following(
-            sessions=sessions,
-            listener=listener,
-            channels=channels,
-            viewer_id=viewer_id,
-            conversation_id=None,
-        )
-        await following.start()
+    sessions, channels, viewer_id = viewing.sessions, viewing.channels, viewing.viewer_id
+    async with viewing.follow() as following:
+        listener = following.listener
         watched: set[uuid.UUID] = set()
 
         async def watch() -> None:

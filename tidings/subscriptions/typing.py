@@ -9,11 +9,9 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from tidings.broadcast import Hub, Reconnected
-from tidings.events import Channels, PublicUser
-from tidings.subscriptions.membership import Following
+from tidings.broadcast import Reconnected
+from tidings.events import PublicUser
+from tidings.subscriptions.membership import Viewing
 
 __all__ = ["TypingItem", "typing_feed"]
 
@@ -26,25 +24,12 @@ class TypingItem:
 
 
 async def typing_feed(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    hub: Hub,
-    channels: Channels,
-    viewer_id: uuid.UUID,
-    conversation_id: uuid.UUID,
-    ttl: float,
+    viewing: Viewing, conversation_id: uuid.UUID, *, ttl: float
 ) -> AsyncIterator[TypingItem]:
     """Who starts and stops typing in a conversation, other than the viewer."""
-    async with hub.listen() as listener:
-        following = Following(
-            sessions=sessions,
-            listener=listener,
-            channels=channels,
-            viewer_id=viewer_id,
-            conversation_id=conversation_id,
-            extra_channel=channels.typing(conversation_id),
-        )
-        await following.start()
+    typing_channel = viewing.channels.typing(conversation_id)
+    async with viewing.follow(conversation_id, extra_channel=typing_channel) as following:
+        listener = following.listener
         typing: dict[uuid.UUID, tuple[float, PublicUser]] = {}  # user -> (deadline, user)
         while True:
             now = time.monotonic()
@@ -67,7 +52,7 @@ async def typing_feed(
             if payload["type"] != "typing":
                 continue
             user = PublicUser.from_payload(payload["user"])
-            if user.id == viewer_id:
+            if user.id == viewing.viewer_id:
                 continue
             was_typing = typing.pop(user.id, None) is not None
             if payload["is_typing"]:

@@ -29,6 +29,7 @@ from tidings.models import Conversation as ConversationRow
 from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
+from tidings.subscriptions.membership import Viewing
 from tidings.subscriptions.messages import message_added_feed, message_updated_feed
 from tidings.subscriptions.presence import presence_feed
 from tidings.subscriptions.receipts import receipt_feed
@@ -60,6 +61,12 @@ async def _live(info: Info, feed: AsyncIterator[T]) -> AsyncIterator[T]:
         gauge.dec()
 
 
+async def _viewing(info: Info) -> Viewing:
+    services = info.context.services
+    viewer = await info.context.viewer()
+    return Viewing(services.sessions, services.hub, services.channels, viewer.user_id)
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -76,20 +83,12 @@ class Subscription:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         if after_seq is not None and (cid is None or after_seq < 0):
             raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
-        viewer = await info.context.viewer()
+        viewing = await _viewing(info)
         services = info.context.services
-        feed = message_added_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            viewer_id=viewer.user_id,
-            conversation_id=cid,
-            after_seq=after_seq,
-        )
-        async for item in _live(info, feed):
-            if item.sender.id != viewer.user_id:
+        async for item in _live(info, message_added_feed(viewing, cid, after_seq)):
+            if item.sender.id != viewing.viewer_id:
                 services.receipts.delivered(
-                    item.message.conversation_id, viewer.user_id, item.message.seq
+                    item.message.conversation_id, viewing.viewer_id, item.message.seq
                 )
             services.metrics.delivery_latency.observe(
                 max(0.0, (utcnow() - item.message.created_at).total_seconds())
@@ -101,16 +100,7 @@ class Subscription:
         self, info: Info, conversation_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Message, None]:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
-        viewer = await info.context.viewer()
-        services = info.context.services
-        feed = message_updated_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            viewer_id=viewer.user_id,
-            conversation_id=cid,
-        )
-        async for item in _live(info, feed):
+        async for item in _live(info, message_updated_feed(await _viewing(info), cid)):
             yield Message.of(item.message, item.sender)
 
     @strawberry.subscription(
@@ -118,15 +108,7 @@ class Subscription:
         "changed members. After leaving, participants no longer include the viewer."
     )
     async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
-        viewer = await info.context.viewer()
-        services = info.context.services
-        feed = conversation_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            viewer_id=viewer.user_id,
-        )
-        async for conversation_id in _live(info, feed):
+        async for conversation_id in _live(info, conversation_feed(await _viewing(info))):
             async with info.context.db() as session:
                 conversation = await session.get(ConversationRow, conversation_id)
             if conversation is not None:
@@ -140,16 +122,7 @@ class Subscription:
         self, info: Info, conversation_id: strawberry.ID
     ) -> AsyncGenerator[ReceiptUpdate, None]:
         cid = parse_id(conversation_id, field="conversationId")
-        viewer = await info.context.viewer()
-        services = info.context.services
-        feed = receipt_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            viewer_id=viewer.user_id,
-            conversation_id=cid,
-        )
-        async for update in _live(info, feed):
+        async for update in _live(info, receipt_feed(await _viewing(info), cid)):
             yield ReceiptUpdate(
                 conversation_id=strawberry.ID(str(cid)),
                 receipts=[
@@ -181,16 +154,7 @@ class Subscription:
         self, info: Info, user_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[PresenceEvent, None]:
         wanted = {parse_id(uid, field="userIds") for uid in user_ids} if user_ids else None
-        viewer = await info.context.viewer()
-        services = info.context.services
-        feed = presence_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            presence=services.presence,
-            viewer_id=viewer.user_id,
-            user_ids=wanted,
-        )
+        feed = presence_feed(await _viewing(info), info.context.services.presence, wanted)
         async for item in _live(info, feed):
             yield PresenceEvent(
                 user=User.of(item.user),
@@ -203,17 +167,8 @@ class Subscription:
         self, info: Info, conversation_id: strawberry.ID
     ) -> AsyncGenerator[TypingEvent, None]:
         cid = parse_id(conversation_id, field="conversationId")
-        viewer = await info.context.viewer()
-        services = info.context.services
-        feed = typing_feed(
-            sessions=services.sessions,
-            hub=services.hub,
-            channels=services.channels,
-            viewer_id=viewer.user_id,
-            conversation_id=cid,
-            ttl=services.settings.typing_ttl_seconds,
-        )
-        async for item in _live(info, feed):
+        ttl = info.context.services.settings.typing_ttl_seconds
+        async for item in _live(info, typing_feed(await _viewing(info), cid, ttl=ttl)):
             yield TypingEvent(
                 conversation_id=strawberry.ID(str(item.conversation_id)),
                 user=User.of(item.user),
