@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 import redis.asyncio as redis
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 from redis.exceptions import ConnectionError as RedisConnectionError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -41,11 +43,14 @@ __all__ = [
     "Cluster",
     "Instance",
     "PrivateRedis",
+    "Scrape",
     "Socket",
     "Subscription",
     "eventually",
     "private_redis",
     "run_cluster",
+    "run_instance",
+    "scrape",
     "send_retrying",
 ]
 
@@ -113,12 +118,18 @@ class Instance:
             self.process.kill()
             await self.process.wait()
 
+    async def kill(self) -> None:
+        """SIGKILL: the process dies at once, cleaning nothing up (a crashed instance)."""
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
+
 
 def _with_client_name(url: str, client_name: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
 
 
-def _environment(settings: Settings, redis_url: str) -> dict[str, str]:
+def _environment(settings: Settings, redis_url: str | None) -> dict[str, str]:
     """``TIDINGS_*`` variables for every setting the test chose, and nothing inherited."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("TIDINGS_")}
     for name in settings.model_fields_set:
@@ -126,11 +137,12 @@ def _environment(settings: Settings, redis_url: str) -> dict[str, str]:
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
         env[f"TIDINGS_{name.upper()}"] = str(value)
-    env["TIDINGS_REDIS_URL"] = redis_url
+    if redis_url is not None:  # None: embedded (SQLite, in-process fan-out), no Redis at all
+        env["TIDINGS_REDIS_URL"] = redis_url
     return env
 
 
-async def _start(name: str, settings: Settings, redis_url: str, log_dir: Path) -> Instance:
+async def _start(name: str, settings: Settings, redis_url: str | None, log_dir: Path) -> Instance:
     """Start one instance and wait until it answers ``/healthz``."""
     env = _environment(settings, redis_url)
     for _ in range(3):  # the free port may be taken between probing and binding
@@ -281,6 +293,60 @@ async def run_cluster(
         await asyncio.gather(*(instance.stop() for instance in instances))
         with contextlib.suppress(RedisConnectionError):
             await client.aclose()
+
+
+@asynccontextmanager
+async def run_instance(
+    settings: Settings, *, log_dir: Path, name: str = "a"
+) -> AsyncIterator[Instance]:
+    """One instance for ``settings``, embedded (no Redis) or production; stopped afterwards
+    (SIGTERM, then SIGKILL), whatever happens. Its Redis connections, if any, are named like
+    a cluster's instance ``name``."""
+    redis_url = settings.redis_url and _with_client_name(
+        settings.redis_url, f"{settings.redis_namespace}-instance-{name}"
+    )
+    instance = await _start(name, settings, redis_url, log_dir)
+    try:
+        yield instance
+    finally:
+        await instance.stop()
+
+
+_SAMPLE_SUFFIXES = ("", "_total", "_count", "_sum", "_bucket", "_created")
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """One reading of a server's ``/metrics``, parsed by prometheus-client."""
+
+    families: dict[str, Metric]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The sample ``name`` (``tidings_operations_total``, ``…_seconds_count``) with exactly
+        ``labels``: 0 while a labelled child was never used, a failure if no such metric."""
+        family = next(
+            (
+                family
+                for family in self.families.values()
+                if name.startswith(family.name)
+                and name.removeprefix(family.name) in _SAMPLE_SUFFIXES
+            ),
+            None,
+        )
+        assert family is not None, f"{name} is not among the metrics: {sorted(self.families)}"
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+        return 0.0
+
+
+async def scrape(http_url: str) -> Scrape:
+    """Read ``http_url``'s ``/metrics``."""
+    async with httpx.AsyncClient(base_url=http_url, timeout=WAIT) as http:
+        response = await http.get("/metrics")
+    assert response.status_code == 200, response.text
+    families = text_string_to_metric_families(response.text)
+    return Scrape({family.name: family for family in families})
 
 
 class Subscription:
