@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -45,7 +46,10 @@ class Loaders:
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
         self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
         self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
-        self.presence = DataLoader[uuid.UUID, str](load_fn=self._presence_statuses)
+        self._presence_cache = DefaultCache[uuid.UUID, str]()
+        self.presence = DataLoader[uuid.UUID, str](
+            load_fn=self._presence_statuses, cache_map=self._presence_cache
+        )
         self.recipients = DataLoader[uuid.UUID, list[Recipient]](load_fn=self._recipients)
         self.readers = DataLoader[ReadersKey, list[tuple[uuid.UUID, datetime]]](
             load_fn=self._readers
@@ -92,18 +96,31 @@ class Loaders:
         return [grouped[cid] for cid in conversation_ids]
 
     async def _presence_statuses(self, user_ids: Sequence[uuid.UUID]) -> list[str]:
-        # Every user this operation asked for is read along: a list's presence fields do not
-        # all start in one batch (a cached row resolves before the others), yet cost one round
-        # trip.
+        # Every user this operation asked for is read along, and loads of them meanwhile wait
+        # for this round trip: a list's presence fields do not all start in one batch (a cached
+        # row resolves before the others), yet cost one round trip.
         wanted = set(user_ids)
-        extra = [
-            uid
-            for uid in self._users_cache.cache_map
-            if isinstance(uid, uuid.UUID) and uid not in wanted
-        ]
-        statuses = await self._presence.statuses([*user_ids, *extra])
-        for uid in extra:
-            self.presence.prime(uid, statuses[uid])
+        loop = asyncio.get_running_loop()
+        along: dict[uuid.UUID, asyncio.Future[str]] = {}
+        for uid in self._users_cache.cache_map:
+            if (
+                isinstance(uid, uuid.UUID)
+                and uid not in wanted
+                and self._presence_cache.get(uid) is None
+            ):
+                along[uid] = loop.create_future()
+                self._presence_cache.set(uid, along[uid])
+        try:
+            statuses = await self._presence.statuses([*user_ids, *along])
+        except BaseException as error:
+            for future in along.values():
+                if isinstance(error, Exception):
+                    future.set_exception(error)
+                else:
+                    future.cancel()
+            raise
+        for uid, future in along.items():
+            future.set_result(statuses[uid])
         return [statuses[uid] for uid in user_ids]
 
     async def contacts(self) -> set[uuid.UUID]:

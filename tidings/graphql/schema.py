@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import GraphQLError
@@ -11,8 +12,10 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
@@ -27,10 +30,26 @@ from tidings.settings import Settings
 
 __all__ = ["TidingsSchema", "build_schema"]
 
+# Frontends send a few dozen distinct documents; 1024 leaves room for many clients' versions.
+_CACHED_DOCUMENTS = 1024
+
 Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
 Mutation = merge_types(
     "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
 )
+
+
+class _ParserCache(ParserCache):
+    """Strawberry's parser cache, leaving documents that fail to parse to Strawberry's own
+    parse step, which reports them as errors of the response rather than of the request."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 class TidingsSchema(strawberry.Schema):
@@ -43,15 +62,22 @@ class TidingsSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> TidingsSchema:
     """The schema with the query limits of ``settings`` (defaults when ``None``)."""
     settings = settings or Settings()
+    # The limit rules are built once: the validation cache is keyed by the rule classes, so
+    # the same classes every time let a repeated document skip parsing and validation.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, so each operation gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         OperationScopes,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: _ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
     ]
-    if not settings.introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return TidingsSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
