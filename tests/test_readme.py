@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 from pathlib import Path
 
+from tests.api import Api
+from tests.chat import create, send
 from tests.server import RunningServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -46,3 +49,48 @@ async def test_walkthrough_commands_work_as_written(server: RunningServer) -> No
     assert conversation["node"]["lastMessage"]["content"] == "Lunch?"
     assert read["data"]["markRead"] == {"lastReadSeq": 2}
     assert inbox_after["data"]["conversations"]["edges"][0]["node"]["unreadCount"] == 0
+
+
+def _subscription_script() -> str:
+    text = README.read_text()
+    section = text.split("**From a script**", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "the subscription section has a python block"
+    return match.group(1)
+
+
+async def test_subscription_script_receives_a_message(server: RunningServer) -> None:
+    async with Api.connect(server.http_url) as api:
+        alice = await api.register("alice")
+        bob = await api.register("bob")
+        script = (
+            _subscription_script()
+            .replace("ws://127.0.0.1:8000/graphql", server.ws_url)
+            .replace("<access token>", bob.access_token)
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        try:
+            ack = await asyncio.wait_for(process.stdout.readline(), 20)
+            assert json.loads(ack)["type"] == "connection_ack"
+            conversation = await create(api, alice, "DIRECT", bob)
+            # Resend until the subscription (started just after the ack) hears one.
+            for attempt in range(50):
+                await send(api, alice, conversation["id"], f"hello {attempt}")
+                try:
+                    line = await asyncio.wait_for(process.stdout.readline(), 0.5)
+                except TimeoutError:
+                    continue
+                frame = json.loads(line)
+                assert frame["type"] == "next"
+                added = frame["payload"]["data"]["messageAdded"]
+                assert added["content"].startswith("hello")
+                assert added["sender"]["username"] == "alice"
+                break
+            else:
+                raise AssertionError("the README's script never printed a message")
+        finally:
+            process.kill()
+            await process.wait()
