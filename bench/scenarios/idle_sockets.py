@@ -1,0 +1,203 @@
+"""(e) Idle sockets: many users each holding one socket with three subscriptions
+(``messageAdded``, ``messageUpdated`` and ``conversationUpdated``, all conversations), held by
+client processes of their own. The figure is the server's resident memory (VmRSS) per socket:
+after all are live, less before any connected (after a warm-up). The baseline: the bare
+server holding the same number of plain sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from bench.queries import CONVERSATION_UPDATED, MESSAGE_ADDED, MESSAGE_UPDATED
+from bench.results import ScenarioResult
+from bench.scenarios._shared import Run, close_all, open_sockets, subscriptions_live
+from bench.stack import ServerProcess
+
+__all__ = ["run"]
+
+_SUBSCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
+    (MESSAGE_ADDED, {}),
+    (MESSAGE_UPDATED, {}),
+    (CONVERSATION_UPDATED, {}),
+]
+_FIELDS = ("messageAdded", "messageUpdated", "conversationUpdated")
+
+
+class _Holders:
+    """The client processes, each holding its share of the sockets."""
+
+    def __init__(self) -> None:
+        self.processes: list[asyncio.subprocess.Process] = []
+
+    async def open(
+        self,
+        run: Run,
+        url: str,
+        tokens: list[str | None],
+        subscriptions: list[Any],
+        compression: bool,
+    ) -> tuple[int, list[str]]:
+        share = -(-len(tokens) // run.sizes.idle_processes)
+        for start in range(0, len(tokens), share):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.idle_client",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            assert process.stdin is not None
+            order = {
+                "url": url,
+                "tokens": tokens[start : start + share],
+                "subscriptions": subscriptions,
+                "compression": compression,
+                "concurrency": 16,
+            }
+            process.stdin.write(json.dumps(order).encode() + b"\n")
+            await process.stdin.drain()
+            self.processes.append(process)
+        opened, failures = 0, []
+        progress = [0] * len(self.processes)
+        for index, process in enumerate(self.processes):
+            assert process.stdout is not None
+            while True:
+                line = (await process.stdout.readline()).decode().strip()
+                if not line:
+                    raise RuntimeError("an idle client process died")
+                word, _, rest = line.partition(" ")
+                if word == "progress":
+                    progress[index] = int(rest)
+                    run.say(f"{sum(progress):,}/{len(tokens):,} idle sockets open")
+                elif word == "failure":
+                    failures.append(rest)
+                elif word == "ready":
+                    count, failed = rest.split()
+                    opened += int(count)
+                    progress[index] = int(count)
+                    if int(failed):
+                        failures.append(f"{failed} sockets failed to open")
+                    break
+        return opened, failures
+
+    async def close(self) -> int:
+        """Close every socket; how many the server had closed while they were held."""
+        lost = 0
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(b"close\n")
+            await process.stdin.drain()
+        for process in self.processes:
+            assert process.stdout is not None
+            while line := (await process.stdout.readline()).decode().strip():
+                if line.startswith("closed "):
+                    lost += int(line.split()[1])
+            await process.wait()
+        self.processes = []
+        return lost
+
+
+async def _warm(
+    run: Run, server: ServerProcess, url: str, tokens: list[str | None], compression: bool
+) -> None:
+    """Run a few sockets through every code path first, so imports and caches are not counted."""
+    sockets = await open_sockets(url, tokens, compression=compression, say=run.say, what="warm")
+
+    def ignore(_payload: dict[str, Any], _at: float) -> None:
+        pass
+
+    if tokens[0] is not None:
+        for socket in sockets:
+            for query, variables in _SUBSCRIPTIONS:
+                await socket.subscribe(query, variables, ignore)
+        await subscriptions_live(server, dict.fromkeys(_FIELDS, len(sockets)))
+    await close_all(sockets)
+    await asyncio.sleep(run.sizes.settle_seconds)
+
+
+async def _measure(
+    run: Run, result: ScenarioResult, server: ServerProcess, label: str, url: str,
+    tokens: list[str | None], compression: bool,
+) -> dict[str, Any]:  # fmt: skip
+    n = len(tokens)
+    subscriptions = _SUBSCRIPTIONS if tokens[0] is not None else []
+    await _warm(run, server, url, tokens[-5:], compression)
+    before, cpu = server.rss_kib(), server.cpu_seconds()
+    holders = _Holders()
+    try:
+        async with run.measuring(server, f"e-{label.replace(' ', '-')}"):
+            opened, failures = await holders.open(run, url, tokens, subscriptions, compression)
+        result.expect(f"{label} sockets opened", n, opened)
+        result.problems.extend(f"{label}: {failure}" for failure in failures[:3])
+        if subscriptions:
+            try:
+                await subscriptions_live(server, dict.fromkeys(_FIELDS, opened), within=300)
+            except TimeoutError as error:
+                result.problems.append(f"{label}: {error}")
+        await asyncio.sleep(run.sizes.settle_seconds)  # let allocations settle
+        after = server.rss_kib()
+        connect_cpu = server.cpu_seconds() - cpu
+    finally:
+        lost = await holders.close()
+    result.expect(f"{label} sockets closed by the server while idle", 0, lost)
+    held = max(1, opened)
+    return {
+        "sockets": opened,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "kib_per_socket": (after - before) / held,
+        "server_cpu_ms_per_socket": connect_cpu * 1000 / held,
+    }
+
+
+async def _pair(
+    run: Run, result: ScenarioResult, n: int, compression: bool, suffix: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Tidings and the baseline holding ``n`` sockets each."""
+    tokens: list[str | None] = list(run.data.tokens[:n])
+    async with run.tidings("idle" + suffix) as server:
+        run.say(f"tidings: opening {n:,} sockets with 3 subscriptions each{suffix}")
+        tidings = await _measure(
+            run, result, server, "tidings" + suffix, server.ws_url("/graphql"), tokens,
+            compression,
+        )  # fmt: skip
+    async with run.baseline("idle" + suffix) as server:
+        run.say(f"baseline: opening {n:,} plain sockets{suffix}")
+        baseline = await _measure(
+            run, result, server, "baseline" + suffix, server.ws_url("/ws"), [None] * n,
+            compression,
+        )  # fmt: skip
+    return tidings, baseline
+
+
+async def run(run: Run) -> ScenarioResult:
+    n = min(run.sizes.idle_sockets, len(run.data.tokens))
+    result = ScenarioResult("e", f"{n:,} idle sockets with 3 subscriptions each")
+    tidings, baseline = await _pair(run, result, n, run.compression, "")
+    result.details.update(tidings=tidings, baseline=baseline)
+    per_socket = tidings["kib_per_socket"]
+    deflate = " (deflate)" if run.compression else ""
+    result.figure(
+        f"server RSS per socket{deflate}", per_socket, "KiB",
+        baseline=baseline["kib_per_socket"], target="≤ 40 KiB", met=per_socket <= 40,
+    )  # fmt: skip
+    if run.compression and run.sizes.idle_variant_sockets:
+        m = min(run.sizes.idle_variant_sockets, n)
+        plain, plain_baseline = await _pair(run, result, m, False, " without deflate")
+        result.details.update(
+            tidings_without_deflate=plain, baseline_without_deflate=plain_baseline
+        )
+        result.figure(
+            f"… without deflate ({m:,} sockets)", plain["kib_per_socket"], "KiB",
+            baseline=plain_baseline["kib_per_socket"],
+        )  # fmt: skip
+        result.notes.append(
+            "clients offer permessage-deflate, as browsers do, and the server accepts it; "
+            "the second row is the same measurement with clients that do not offer it"
+        )
+    result.figure(
+        "server CPU to open one socket", tidings["server_cpu_ms_per_socket"], "ms",
+        baseline=baseline["server_cpu_ms_per_socket"],
+    )  # fmt: skip
+    return result

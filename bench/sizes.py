@@ -1,0 +1,80 @@
+"""How big each scenario is: the full run that SPEC §6 names, and the quick run CI uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FULL", "QUICK", "Sizes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    name: str
+    # Seeded users; every one has a login session and a minted access token.
+    users: int
+    # (a) 1:1 traffic: users connected, messages per second, seconds of traffic.
+    direct_users: int
+    direct_rate: float
+    direct_seconds: float
+    # (b) one group: subscribers, paced messages (latency), burst messages (saturation).
+    group_size: int
+    group_paced: int
+    group_burst: int
+    group_in_flight: int
+    # (c) sendMessage saturation: messages, and how many are in flight at once.
+    throughput_messages: int
+    throughput_in_flight: int
+    # (d) reads: messages stored in all, the reader's conversations, requests timed.
+    stored_messages: int
+    inbox_conversations: int
+    read_requests: int
+    # (e) idle sockets (3 subscriptions each), and the client processes holding them; the
+    # variant without permessage-deflate is measured with fewer sockets.
+    idle_sockets: int
+    idle_processes: int
+    idle_variant_sockets: int
+    # Seconds to let a server settle before reading its memory.
+    settle_seconds: float
+
+
+QUICK = Sizes(
+    name="quick",
+    users=120,
+    direct_users=30,
+    direct_rate=20.0,
+    direct_seconds=2.0,
+    group_size=30,
+    group_paced=5,
+    group_burst=10,
+    group_in_flight=2,
+    throughput_messages=100,
+    throughput_in_flight=8,
+    stored_messages=5_000,
+    inbox_conversations=12,
+    read_requests=10,
+    idle_sockets=40,
+    idle_processes=1,
+    idle_variant_sockets=0,
+    settle_seconds=0.5,
+)
+
+FULL = Sizes(
+    name="full",
+    users=10_000,
+    direct_users=1_000,
+    direct_rate=100.0,
+    direct_seconds=20.0,
+    group_size=1_000,
+    group_paced=20,
+    group_burst=100,
+    group_in_flight=8,
+    throughput_messages=4_000,
+    throughput_in_flight=32,
+    stored_messages=1_000_000,
+    inbox_conversations=150,
+    read_requests=200,
+    idle_sockets=10_000,
+    idle_processes=2,
+    idle_variant_sockets=2_000,
+    settle_seconds=3.0,
+)
