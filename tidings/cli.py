@@ -51,6 +51,7 @@ def _serve(args: argparse.Namespace) -> None:
         # Protocol-level pings find dead peers (a phone that lost its network) and drop them.
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        ws_per_message_deflate=settings.ws_compression,
         # On SIGTERM: stop accepting, close sockets with 1012, let in-flight requests finish.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

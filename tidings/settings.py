@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     ws_init_timeout_seconds: float = Field(default=10.0, gt=0)
     ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
     ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    # permessage-deflate costs ~35-40 KiB of server memory per socket (BENCHMARKS.md, (e));
+    # chat frames are small, so it is off unless bandwidth matters more than memory.
+    ws_compression: bool = False
     # Events a subscription may have waiting; a subscriber further behind is disconnected.
     subscription_buffer: int = Field(default=1000, ge=10)
     # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
