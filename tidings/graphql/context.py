@@ -158,6 +158,8 @@ class Context:
                 session=session, tokens=self.services.tokens, access_token=token
             )
         self._viewer = Viewer(user.id, session_id)
+        # Bound in the socket's task, so every operation task it starts inherits it.
+        structlog.contextvars.bind_contextvars(user_id=str(user.id))
         return self._viewer
 
     async def viewer(self) -> Viewer:
@@ -172,7 +174,8 @@ class Context:
                 )
             self._viewer = Viewer(user.id, session_id)
             self.scope.loaders(user.id).users.prime(user.id, user)
-        structlog.contextvars.bind_contextvars(user_id=str(self._viewer.user_id))
+            # Once per request, not on every field that asks who the viewer is.
+            structlog.contextvars.bind_contextvars(user_id=str(user.id))
         return self._viewer
 
     async def loaders(self) -> Loaders:
