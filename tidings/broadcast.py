@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import structlog
 from broadcaster._backends.base import BroadcastBackend
@@ -45,11 +45,23 @@ PAYLOAD_VERSION = 1
 _RECONNECTED = "\x00reconnected"
 _REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """One event, handed to every listener of its channel (the same object to each)."""
+
     channel: str
     payload: dict[str, Any]
+    # What listeners make of the payload, made once for all of them (see ``derive``).
+    derived: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def derive(self, name: str, make: Callable[[], T]) -> T:
+        """``make()``, called by the first listener to ask; the others get the same object."""
+        if name not in self.derived:
+            self.derived[name] = make()
+        return cast("T", self.derived[name])
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     redis_namespace: str = "tidings"
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # Test each pooled connection before use: a round trip per checkout. Off, a connection
+    # that died (a database restart) fails the one request that meets it with UNAVAILABLE,
+    # and the pool replaces every connection older than that failure.
+    db_pool_pre_ping: bool = False
 
     # Auth.
     jwt_secret: SecretStr | None = None

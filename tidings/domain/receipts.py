@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+# Bound parameters per statement stay well below SQLite's and PostgreSQL's limits.
+_USERS_PER_STATEMENT = 500
+
+
 class DeliveryStatus(StrEnum):
     SENT = "SENT"
     DELIVERED = "DELIVERED"
@@ -163,23 +167,30 @@ async def readers(
 async def write_delivered(
     session: AsyncSession, marks: Mapping[tuple[uuid.UUID, uuid.UUID], int]
 ) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """Raise delivered marks (never lower them); return who moved, per conversation."""
-    moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    """Raise delivered marks (never lower them); return who moved, per conversation.
+
+    One statement per conversation and seq: a message delivered to a thousand members of a
+    group moves a thousand marks to the same seq.
+    """
+    users_by_seq: dict[tuple[uuid.UUID, int], list[uuid.UUID]] = defaultdict(list)
     for (conversation_id, user_id), seq in marks.items():
-        changed = await session.scalar(
-            sa.update(Participant)
-            .where(
-                col(Participant.conversation_id) == conversation_id,
-                col(Participant.user_id) == user_id,
-                col(Participant.last_delivered_seq) < seq,
+        users_by_seq[conversation_id, seq].append(user_id)
+    moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for (conversation_id, seq), user_ids in users_by_seq.items():
+        for start in range(0, len(user_ids), _USERS_PER_STATEMENT):
+            changed = await session.scalars(
+                sa.update(Participant)
+                .where(
+                    col(Participant.conversation_id) == conversation_id,
+                    col(Participant.user_id).in_(user_ids[start : start + _USERS_PER_STATEMENT]),
+                    col(Participant.last_delivered_seq) < seq,
+                )
+                .values(last_delivered_seq=seq)
+                .returning(col(Participant.user_id))
             )
-            .values(last_delivered_seq=seq)
-            .returning(col(Participant.user_id))
-        )
-        if changed is not None:
-            moved[conversation_id].add(user_id)
+            moved[conversation_id].update(changed)
     await session.commit()
-    return moved
+    return {conversation_id: users for conversation_id, users in moved.items() if users}
 
 
 async def newest_messages(

@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
 from tidings.graphql.extensions import OperationScopes
+from tidings.graphql.fanout import SharingExecutor
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
@@ -79,5 +80,9 @@ def build_schema(settings: Settings | None = None) -> TidingsSchema:
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
     ]
     return TidingsSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=SharingExecutor,
     )

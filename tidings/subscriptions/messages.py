@@ -12,17 +12,18 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Reconnected
+from tidings.broadcast import Delivery, Reconnected
 from tidings.events import PublicUser, message_of
 from tidings.models import Message, User, utcnow
 from tidings.subscriptions.membership import Viewing
 
-__all__ = ["FeedItem", "message_added_feed", "message_updated_feed"]
+__all__ = ["FeedItem", "live_item", "message_added_feed", "message_updated_feed"]
 
 _PAGE = 100
 
@@ -31,6 +32,14 @@ _PAGE = 100
 class FeedItem:
     message: Message
     sender: PublicUser
+    # A live event's item is made once and handed to every local subscriber (``live_item``):
+    # what they derive from it can be kept here, once for all. None for database reads.
+    shared: dict[str, Any] | None = None
+
+
+def live_item(event: Delivery) -> FeedItem:
+    """The item a ``message_added``/``message_updated`` event carries, decoded once."""
+    return event.derive("item", lambda: FeedItem(*message_of(event.payload), shared={}))
 
 
 async def _read(
@@ -110,9 +119,8 @@ async def message_added_feed(
             async for item in fill(conversation, seq - 1):
                 yield item
             if marks.get(conversation) == seq - 1:
-                message, sender = message_of(payload)
                 marks[conversation] = seq
-                yield FeedItem(message, sender)
+                yield live_item(event)
 
 
 async def message_updated_feed(
@@ -140,8 +148,7 @@ async def message_updated_feed(
                 payload["type"] == "message_updated"
                 and uuid.UUID(payload["conversation_id"]) in following.marks
             ):
-                message, sender = message_of(payload)
-                yield FeedItem(message, sender)
+                yield live_item(event)
 
 
 async def _changed_since(

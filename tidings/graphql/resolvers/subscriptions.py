@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import strawberry
 from starlette.websockets import WebSocket
@@ -30,7 +30,7 @@ from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
 from tidings.subscriptions.membership import Viewing
-from tidings.subscriptions.messages import message_added_feed, message_updated_feed
+from tidings.subscriptions.messages import FeedItem, message_added_feed, message_updated_feed
 from tidings.subscriptions.presence import presence_feed
 from tidings.subscriptions.receipts import receipt_feed
 from tidings.subscriptions.typing import typing_feed
@@ -59,6 +59,15 @@ async def _live(info: Info, feed: AsyncIterator[T]) -> AsyncIterator[T]:
             await close(info.context.request, CLOSE_TOO_SLOW, reason)
     finally:
         gauge.dec()
+
+
+def _message(item: FeedItem) -> Message:
+    """The item as a GraphQL message; a live event's one message for all its subscribers."""
+    if item.shared is None:
+        return Message.of(item.message, item.sender)
+    if "message" not in item.shared:
+        item.shared["message"] = Message.of(item.message, item.sender, shared=True)
+    return cast("Message", item.shared["message"])
 
 
 async def _viewing(info: Info) -> Viewing:
@@ -93,7 +102,7 @@ class Subscription:
             services.metrics.delivery_latency.observe(
                 max(0.0, (utcnow() - item.message.created_at).total_seconds())
             )
-            yield Message.of(item.message, item.sender)
+            yield _message(item)
 
     @strawberry.subscription(description="Edits and deletions (tombstones).")
     async def message_updated(
@@ -101,7 +110,7 @@ class Subscription:
     ) -> AsyncGenerator[Message, None]:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         async for item in _live(info, message_updated_feed(await _viewing(info), cid)):
-            yield Message.of(item.message, item.sender)
+            yield _message(item)
 
     @strawberry.subscription(
         description="A conversation of the viewer's was created, joined, left, renamed or "

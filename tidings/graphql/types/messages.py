@@ -11,11 +11,12 @@ from strawberry import Private
 
 from tidings import models
 from tidings.domain.messages import HistoryPage, history_page
-from tidings.domain.receipts import DeliveryStatus, MessageCounts, count
+from tidings.domain.receipts import DeliveryStatus, MessageCounts, Recipient, count
 from tidings.errors import ValidationFailed
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
+from tidings.graphql.fanout import SharedResults
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User, load_user
 
@@ -59,9 +60,15 @@ class Message:
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    # Set on a live event's message, whose execution its local subscribers share.
+    shared_results: Private[SharedResults | None] = None
+    # The counts, with the participants they were counted from (four fields ask for them).
+    counted: Private[tuple[list[Recipient], MessageCounts] | None] = None
 
     @classmethod
-    def of(cls, message: models.Message, sender: PublicUser | None = None) -> Message:
+    def of(
+        cls, message: models.Message, sender: PublicUser | None = None, *, shared: bool = False
+    ) -> Message:
         return cls(
             model=message,
             known_sender=User.of(sender) if sender is not None else None,
@@ -74,6 +81,7 @@ class Message:
             created_at=message.created_at,
             edited_at=message.edited_at,
             deleted_at=message.deleted_at,
+            shared_results=SharedResults() if shared else None,
         )
 
     @strawberry.field(description="This message's cursor, for messages(after:/before:).")
@@ -96,12 +104,16 @@ class Message:
 
     async def _counts(self, info: Info) -> MessageCounts:
         loaders = await info.context.loaders()
-        return count(
-            seq=self.model.seq,
-            sender_id=self.model.sender_id,
-            sent_at=self.model.created_at,
-            participants=await loaders.recipients.load(self.model.conversation_id),
-        )
+        participants = await loaders.recipients.load(self.model.conversation_id)
+        if self.counted is None or self.counted[0] is not participants:
+            counts = count(
+                seq=self.model.seq,
+                sender_id=self.model.sender_id,
+                sent_at=self.model.created_at,
+                participants=participants,
+            )
+            self.counted = (participants, counts)
+        return self.counted[1]
 
     @strawberry.field(
         description="For the sender: SENT, DELIVERED to every recipient, READ by every recipient."

@@ -11,6 +11,7 @@ import strawberry
 from tidings import models
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
+from tidings.graphql.fanout import VIEWER_DEPENDENT
 from tidings.presence import visible_presence
 
 __all__ = [
@@ -65,7 +66,8 @@ class User:
 
     @strawberry.field(
         description="OFFLINE to people who share no conversation with this user, and to "
-        "everyone else when the user hides their presence."
+        "everyone else when the user hides their presence.",
+        metadata=VIEWER_DEPENDENT,
     )
     async def presence(self, info: Info) -> Presence:
         viewer = await info.context.viewer()

@@ -1,0 +1,170 @@
+"""One execution of a subscription event for every local subscriber that asks the same.
+
+A message event reaches every subscriber of its conversation on this instance. Executing the
+same selection over the same message for each of them gives the same answer each time, so
+the first subscriber to execute an event stores the result on the event's root object
+(``SharedResults``), and every other subscriber with the same operation takes it:
+
+- the key is the operation (the parser cache hands every client of one document the same
+  parsed operation) and the values of the variables used below the root field (the root
+  field's own arguments, such as ``afterSeq``, only choose the events);
+- a selection with a field whose value depends on who is looking (declared with
+  ``VIEWER_DEPENDENT`` in the field's metadata) adds the viewer to the key;
+- a result with errors is not shared: each subscriber executes for itself.
+
+Only roots carrying ``SharedResults`` are shared; the subscription resolvers attach them to
+live events, never to what a subscriber replays from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from graphql.language import Node
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+__all__ = ["VIEWER_DEPENDENT", "SharedResults", "SharingExecutor"]
+
+# ``strawberry.field(metadata=VIEWER_DEPENDENT)``: this field's value depends on the viewer.
+VIEWER_DEPENDENT = {"tidings.viewer_dependent": True}
+
+_Key = tuple[int, str, uuid.UUID | None]
+
+
+@dataclass(slots=True)
+class SharedResults:
+    """Results of executing one event, by operation, shared by its local subscribers."""
+
+    entries: dict[_Key, tuple[OperationDefinitionNode, asyncio.Future[ExecutionResult | None]]] = (
+        field(default_factory=dict)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an operation's result depends on besides the event."""
+
+    variables: tuple[str, ...]
+    per_viewer: bool
+
+
+class _Variables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_variable(self, node: VariableNode, *_: object) -> None:
+        self.names.add(node.name.value)
+
+
+class _ViewerFields(Visitor):
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.found = False
+
+    def enter_field(self, node: FieldNode, *_: object) -> None:
+        definition = self.type_info.get_field_def()
+        if definition is None:
+            return
+        strawberry_field = definition.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        metadata = getattr(strawberry_field, "metadata", None) or {}
+        if any(metadata.get(key) for key in VIEWER_DEPENDENT):
+            self.found = True
+
+
+def _plan_of(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: list[FragmentDefinitionNode],
+) -> _Plan:
+    viewer_fields = _ViewerFields(TypeInfo(schema))
+    document = DocumentNode(definitions=(operation, *fragments))
+    visit(document, TypeInfoVisitor(viewer_fields.type_info, viewer_fields))
+    # Variables read below the root field, in fragments, or by directives, change the result.
+    variables = _Variables()
+    below: list[Node] = [*fragments, *(operation.directives or ())]
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            below.extend(selection.directives or ())
+            if selection.selection_set is not None:
+                below.append(selection.selection_set)
+        else:
+            below.append(selection)
+    for node in below:
+        visit(node, variables)
+    return _Plan(tuple(sorted(variables.names)), viewer_fields.found)
+
+
+class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, executing a shared event once per distinct operation."""
+
+    _plan: _Plan | None = None
+
+    def build_per_event_executor(self, payload: Any) -> SharingExecutor:
+        if self._plan is None and isinstance(
+            getattr(payload, "shared_results", None), SharedResults
+        ):
+            # Once per subscription, on the executor every per-event copy is made from.
+            self._plan = _plan_of(
+                self.schema, self.operation, list(self.fragment_definitions.values())
+            )
+        return cast("SharingExecutor", super().build_per_event_executor(payload))
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        shared = getattr(self.root_value, "shared_results", None)
+        if serially is not False or self._plan is None or not isinstance(shared, SharedResults):
+            return super().execute_operation(serially)
+        return self._execute_shared(shared, self._plan)
+
+    def _key(self, plan: _Plan) -> _Key:
+        coerced = self.variable_values.coerced
+        values = json.dumps([coerced.get(name) for name in plan.variables], default=str)
+        viewer = getattr(self.context_value, "viewer_id", None) if plan.per_viewer else None
+        return id(self.operation), values, viewer
+
+    async def _execute_shared(self, shared: SharedResults, plan: _Plan) -> ExecutionResult:
+        key = self._key(plan)
+        entry = shared.entries.get(key)
+        if entry is not None:
+            operation, future = entry
+            if operation is self.operation:
+                # Shielded: a subscriber leaving must not cancel the others' result.
+                result = await asyncio.shield(future)
+                if result is not None:
+                    return result
+            return await self._execute()
+        future = asyncio.get_running_loop().create_future()
+        shared.entries[key] = (self.operation, future)
+        try:
+            result = await self._execute()
+        except BaseException:
+            future.set_result(None)
+            raise
+        future.set_result(None if result.errors else result)
+        return result
+
+    async def _execute(self) -> ExecutionResult:
+        result = super().execute_operation(False)
+        if self.is_awaitable(result):
+            result = await cast("Awaitable[ExecutionResult]", result)
+        return cast("ExecutionResult", result)
