@@ -54,9 +54,12 @@ class RateLimits:
         """Count one ``action`` against every key (e.g. the IP and the account)."""
         item = self._items[action]
         async with self._fail_open(action):
-            for key in keys:
-                if not await self._limiter.test(item, action, key):
-                    await self._refuse(action, item, key)
+            if len(keys) > 1:
+                # Consume nothing from one key when another is exhausted. A single key
+                # needs no test: its hit is refused, without counting, when exhausted.
+                for key in keys:
+                    if not await self._limiter.test(item, action, key):
+                        await self._refuse(action, item, key)
             for key in keys:
                 if not await self._limiter.hit(item, action, key):
                     await self._refuse(action, item, key)

@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from tidings.domain.receipts import (
     MessageCounts,
-    count,
+    count_many,
     newest_messages,
     recipients_of,
     write_delivered,
@@ -110,7 +110,12 @@ async def receipt_updates(
     (``None``: everyone's) and the counts of the newest 100 messages up to those marks."""
     updates: dict[uuid.UUID, dict[str, Any]] = {}
     participants = await recipients_of(session, list(moved))
-    movers = {p.user_id for group in participants.values() for p in group}
+    movers = {
+        p.user_id
+        for conversation_id, user_ids in moved.items()
+        for p in participants[conversation_id]
+        if user_ids is None or p.user_id in user_ids
+    }
     users = {
         user.id: user
         for user in await session.scalars(sa.select(User).where(col(User.id).in_(movers)))
@@ -135,19 +140,15 @@ async def receipt_updates(
                 for p in marks
             ],
             "counts": [
-                {
-                    "message_id": str(message_id),
-                    "seq": seq,
-                    **_counts(
-                        count(
-                            seq=seq,
-                            sender_id=sender_id,
-                            sent_at=sent_at,
-                            participants=participants[conversation_id],
-                        )
+                {"message_id": str(message_id), "seq": seq, **_counts(counts)}
+                for (message_id, seq, _, _), counts in zip(
+                    messages,
+                    count_many(
+                        [(seq, sender, at) for _, seq, sender, at in messages],
+                        participants[conversation_id],
                     ),
-                }
-                for message_id, seq, sender_id, sent_at in messages
+                    strict=True,
+                )
             ],
         }
     return updates

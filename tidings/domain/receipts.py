@@ -8,6 +8,7 @@ their own unread counts, but they are not counted in ``readCount`` nor listed in
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ __all__ = [
     "MessageCounts",
     "Recipient",
     "count",
+    "count_many",
     "newest_messages",
     "readers",
     "recipients_of",
@@ -68,6 +70,39 @@ class MessageCounts:
         if self.recipients and self.delivered == self.recipients:
             return DeliveryStatus.DELIVERED
         return DeliveryStatus.SENT
+
+
+def count_many(
+    messages: Sequence[tuple[int, uuid.UUID, datetime]], participants: Sequence[Recipient]
+) -> list[MessageCounts]:
+    """``count`` for each (seq, sender, sent_at) of ``messages``, in their order: the same
+    answers in O((messages + participants) log participants) rather than their product."""
+    if not messages:
+        return []
+    oldest = min(sent_at for _, _, sent_at in messages)
+    # Who had joined before every one of these messages: counted by bisecting their marks.
+    early = [p for p in participants if p.joined_at <= oldest]
+    late = [p for p in participants if p.joined_at > oldest]
+    delivered_marks = sorted(max(p.last_delivered_seq, p.last_read_seq) for p in early)
+    read_marks = sorted(p.last_read_seq for p in early if p.shares_reads)
+    early_by_id = {p.user_id: p for p in early}
+    counts = []
+    for seq, sender_id, sent_at in messages:
+        delivered = len(delivered_marks) - bisect_left(delivered_marks, seq)
+        read = len(read_marks) - bisect_left(read_marks, seq)
+        recipients = len(early)
+        sender = early_by_id.get(sender_id)
+        if sender is not None:  # the sender is no recipient of their own message
+            recipients -= 1
+            delivered -= max(sender.last_delivered_seq, sender.last_read_seq) >= seq
+            read -= sender.shares_reads and sender.last_read_seq >= seq
+        extra = count(seq=seq, sender_id=sender_id, sent_at=sent_at, participants=late)
+        counts.append(
+            MessageCounts(
+                delivered + extra.delivered, read + extra.read, recipients + extra.recipients
+            )
+        )
+    return counts
 
 
 def count(

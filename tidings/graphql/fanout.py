@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -42,12 +42,17 @@ from graphql.language import Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-__all__ = ["VIEWER_DEPENDENT", "SharedResults", "SharingExecutor"]
+__all__ = ["VIEWER_DEPENDENT", "SharedResults", "SharingExecutor", "encode_result_frame"]
 
 # ``strawberry.field(metadata=VIEWER_DEPENDENT)``: this field's value depends on the viewer.
 VIEWER_DEPENDENT = {"tidings.viewer_dependent": True}
 
 _Key = tuple[int, str, uuid.UUID | None]
+
+# The JSON of the newest results sent, by identity: a shared result is encoded once for all
+# the sockets it goes to, not once per socket.
+_ENCODED: dict[int, tuple[object, str]] = {}
+_ENCODED_KEPT = 64
 
 
 @dataclass(slots=True)
@@ -168,3 +173,24 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(result):
             result = await cast("Awaitable[ExecutionResult]", result)
         return cast("ExecutionResult", result)
+
+
+def encode_result_frame(message: Mapping[str, object]) -> str | None:
+    """The JSON of a ``next`` (or legacy ``data``) frame carrying only data, its data encoded
+    once however many sockets it is sent to; None for any other frame."""
+    payload = message.get("payload")
+    if message.get("type") not in {"next", "data"} or not isinstance(payload, dict):
+        return None
+    if payload.keys() != {"data"}:
+        return None
+    data = payload["data"]
+    kept = _ENCODED.get(id(data))
+    if kept is not None and kept[0] is data:
+        encoded = kept[1]
+    else:
+        encoded = json.dumps(data, separators=(",", ":"))
+        if len(_ENCODED) >= _ENCODED_KEPT:
+            del _ENCODED[next(iter(_ENCODED))]
+        _ENCODED[id(data)] = (data, encoded)
+    frame_id = json.dumps(message["id"])
+    return f'{{"id":{frame_id},"type":"{message["type"]}","payload":{{"data":{encoded}}}}}'

@@ -16,9 +16,10 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
@@ -26,6 +27,7 @@ from strawberry.types.unset import UnsetType
 
 from tidings.errors import RateLimited, TidingsError
 from tidings.graphql.context import Context
+from tidings.graphql.fanout import encode_result_frame
 from tidings.graphql.schema import build_schema
 from tidings.services import Services
 from tidings.sockets import CLOSE_TOO_MANY, OpenSocket, close
@@ -56,7 +58,14 @@ class _Socket(ASGIWebSocketAdapter):
     async def send_json(self, message: Mapping[str, object]) -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return
-        await super().send_json(message)
+        frame = encode_result_frame(message)
+        if frame is None:
+            await super().send_json(message)
+            return
+        try:
+            await self.ws.send_text(frame)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def close(self, code: int, reason: str) -> None:
         await close(self.ws, code, reason)
