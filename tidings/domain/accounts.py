@@ -198,19 +198,25 @@ async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
     )
 
 
+# Built once: every request runs it.
+_AUTHENTICATED = (
+    sa.select(User)
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(
+        col(AuthSession.id) == sa.bindparam("session_id"),
+        col(User.id) == sa.bindparam("user_id"),
+        col(AuthSession.revoked_at).is_(None),
+    )
+)
+
+
 async def authenticate(
     *, session: AsyncSession, tokens: TokenIssuer, access_token: str
 ) -> tuple[User, uuid.UUID]:
     """The user and session behind a valid access token whose session is still live."""
     claims = tokens.read_access_token(access_token)
     user = await session.scalar(
-        sa.select(User)
-        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-        .where(
-            col(AuthSession.id) == claims.session_id,
-            col(User.id) == claims.user_id,
-            col(AuthSession.revoked_at).is_(None),
-        )
+        _AUTHENTICATED, {"session_id": claims.session_id, "user_id": claims.user_id}
     )
     if user is None:
         raise Unauthenticated("This session has ended; log in again")

@@ -26,6 +26,35 @@ __all__ = [
 ]
 
 
+def _table(model: type[SQLModel]) -> sa.Table:
+    table = model.__table__  # type: ignore[attr-defined]  # set by table=True, untyped
+    assert isinstance(table, sa.Table)
+    return table
+
+
+# The statements of every send, built once, on the tables: the hot path skips the ORM.
+_conversations, _participants = _table(Conversation), _table(Participant)
+_NEXT_SEQ = (
+    sa.update(_conversations)
+    .where(
+        _conversations.c.id == sa.bindparam("conversation_id"),
+        sa.select(_participants.c.user_id)
+        .where(
+            _participants.c.conversation_id == sa.bindparam("conversation_id"),
+            _participants.c.user_id == sa.bindparam("sender_id"),
+        )
+        .exists(),
+    )
+    .values(
+        last_seq=_conversations.c.last_seq + 1,
+        last_message_at=sa.bindparam("now"),
+        activity_at=sa.bindparam("now"),
+    )
+    .returning(_conversations.c.last_seq)
+)
+_INSERT_MESSAGE = sa.insert(_table(Message))
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     """The stored message, and whether this call created it (False for a deduplicated retry)."""
@@ -58,21 +87,8 @@ async def send_message(
             return Sent(original, created=False)
 
     now = utcnow()
-    # Core statements on the tables: the hot path of every send skips the ORM's unit of work.
-    conversations, participants = _table(Conversation), _table(Participant)
-    is_member = (
-        sa.select(participants.c.user_id)
-        .where(
-            participants.c.conversation_id == conversation_id,
-            participants.c.user_id == sender_id,
-        )
-        .exists()
-    )
     seq = await session.scalar(
-        sa.update(conversations)
-        .where(conversations.c.id == conversation_id, is_member)
-        .values(last_seq=conversations.c.last_seq + 1, last_message_at=now, activity_at=now)
-        .returning(conversations.c.last_seq)
+        _NEXT_SEQ, {"conversation_id": conversation_id, "sender_id": sender_id, "now": now}
     )
     if seq is None:
         await session.rollback()
@@ -99,7 +115,7 @@ async def send_message(
         created_at=now,
     )
     try:
-        await session.execute(sa.insert(_table(Message)).values(message.model_dump()))
+        await session.execute(_INSERT_MESSAGE, message.model_dump())
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -110,12 +126,6 @@ async def send_message(
             raise
         return Sent(original, created=False)
     return Sent(message, created=True)
-
-
-def _table(model: type[SQLModel]) -> sa.Table:
-    table = model.__table__  # type: ignore[attr-defined]  # set by table=True, untyped
-    assert isinstance(table, sa.Table)
-    return table
 
 
 async def _by_client_id(

@@ -120,6 +120,26 @@ def _plan_of(
     return _Plan(tuple(sorted(variables.names)), viewer_fields.found)
 
 
+class _Plans:
+    """Plans by operation (the parser cache shares one parsed operation per document)."""
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._plans: dict[int, tuple[OperationDefinitionNode, _Plan]] = {}
+
+    def get(self, operation: OperationDefinitionNode) -> _Plan | None:
+        found = self._plans.get(id(operation))
+        return found[1] if found is not None and found[0] is operation else None
+
+    def put(self, operation: OperationDefinitionNode, plan: _Plan) -> None:
+        if len(self._plans) >= self._kept:
+            del self._plans[next(iter(self._plans))]
+        self._plans[id(operation)] = (operation, plan)
+
+
+_plans = _Plans(kept=1024)
+
+
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, executing a shared event once per distinct operation."""
 
@@ -130,9 +150,12 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
             getattr(payload, "shared_results", None), SharedResults
         ):
             # Once per subscription, on the executor every per-event copy is made from.
-            self._plan = _plan_of(
-                self.schema, self.operation, list(self.fragment_definitions.values())
-            )
+            self._plan = _plans.get(self.operation)
+            if self._plan is None:
+                self._plan = _plan_of(
+                    self.schema, self.operation, list(self.fragment_definitions.values())
+                )
+                _plans.put(self.operation, self._plan)
         return cast("SharingExecutor", super().build_per_event_executor(payload))
 
     def execute_operation(self, serially: bool | None = None) -> Any:
