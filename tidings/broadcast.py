@@ -107,16 +107,17 @@ class ResilientRedisBackend(BroadcastBackend):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
         await self._redis.aclose()
 
-    async def subscribe(self, channel: str) -> None:
-        self._channels.add(channel)
+    async def subscribe(self, channel: str, *more: str) -> None:
+        """SUBSCRIBE to every channel given, in one command."""
+        self._channels.update((channel, *more))
         # While disconnected the listener re-subscribes everything once it is back.
         with contextlib.suppress(*_REDIS_ERRORS):
-            await self._pubsub.subscribe(channel)
+            await self._pubsub.subscribe(channel, *more)
 
-    async def unsubscribe(self, channel: str) -> None:
-        self._channels.discard(channel)
+    async def unsubscribe(self, channel: str, *more: str) -> None:
+        self._channels.difference_update((channel, *more))
         with contextlib.suppress(*_REDIS_ERRORS):
-            await self._pubsub.unsubscribe(channel)
+            await self._pubsub.unsubscribe(channel, *more)
 
     async def publish(self, channel: str, message: Any) -> None:
         await self._redis.publish(channel, message)
@@ -172,15 +173,17 @@ class Listener:
         self.channels: set[str] = set()
         self.overflowed = False
 
-    async def add(self, channel: str) -> None:
-        if channel not in self.channels:
-            self.channels.add(channel)
-            await self._hub._attach(self, channel)
+    async def add(self, *channels: str) -> None:
+        new = [channel for channel in dict.fromkeys(channels) if channel not in self.channels]
+        if new:
+            self.channels.update(new)
+            await self._hub._attach(self, new)
 
-    async def remove(self, channel: str) -> None:
-        if channel in self.channels:
-            self.channels.discard(channel)
-            await self._hub._detach(self, channel)
+    async def remove(self, *channels: str) -> None:
+        gone = [channel for channel in dict.fromkeys(channels) if channel in self.channels]
+        if gone:
+            self.channels.difference_update(gone)
+            await self._hub._detach(self, gone)
 
     def offer(self, item: Delivery | Reconnected) -> None:
         try:
@@ -262,23 +265,40 @@ class Hub:
         try:
             yield listener
         finally:
-            for channel in list(listener.channels):
-                await listener.remove(channel)
+            await listener.remove(*listener.channels)
 
-    async def _attach(self, listener: Listener, channel: str) -> None:
-        listeners = self._listeners.setdefault(channel, set())
-        listeners.add(listener)
-        if len(listeners) == 1:
-            await self._backend.subscribe(channel)
-
-    async def _detach(self, listener: Listener, channel: str) -> None:
-        listeners = self._listeners.get(channel)
-        if listeners is None:
+    async def _attach(self, listener: Listener, channels: list[str]) -> None:
+        first = []
+        for channel in channels:
+            listeners = self._listeners.setdefault(channel, set())
+            listeners.add(listener)
+            if len(listeners) == 1:
+                first.append(channel)
+        if not first:
             return
-        listeners.discard(listener)
-        if not listeners:
-            del self._listeners[channel]
-            await self._backend.unsubscribe(channel)
+        if isinstance(self._backend, ResilientRedisBackend):
+            await self._backend.subscribe(*first)  # one round trip for them all
+        else:
+            for channel in first:
+                await self._backend.subscribe(channel)
+
+    async def _detach(self, listener: Listener, channels: list[str]) -> None:
+        last = []
+        for channel in channels:
+            listeners = self._listeners.get(channel)
+            if listeners is None:
+                continue
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[channel]
+                last.append(channel)
+        if not last:
+            return
+        if isinstance(self._backend, ResilientRedisBackend):
+            await self._backend.unsubscribe(*last)
+        else:
+            for channel in last:
+                await self._backend.unsubscribe(channel)
 
     async def _pump(self) -> None:
         while True:

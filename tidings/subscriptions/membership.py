@@ -82,8 +82,7 @@ class Following:
         if self.extra_channel is not None:
             await self.listener.add(self.extra_channel)
         if self.single is not None:
-            for channel in self._channels_of(self.single):
-                await self.listener.add(channel)
+            await self.listener.add(*self._channels_of(self.single))
             async with self.sessions() as session:
                 conversation, _ = await get_membership(
                     session, conversation_id=self.single, user_id=self.viewer_id
@@ -91,8 +90,10 @@ class Following:
             self.marks[self.single] = conversation.last_seq
             return
         await self.listener.add(self.channels.user(self.viewer_id))
-        for conversation_id, last_seq in (await self._memberships()).items():
-            await self.follow(conversation_id, last_seq)
+        memberships = await self._memberships()
+        await self.listener.add(*(ch for cid in memberships for ch in self._channels_of(cid)))
+        for conversation_id, last_seq in memberships.items():
+            self.marks.setdefault(conversation_id, last_seq)
 
     def _channels_of(self, conversation_id: uuid.UUID) -> list[str]:
         channels = [self.channels.members(conversation_id)]
@@ -101,14 +102,12 @@ class Following:
         return channels
 
     async def follow(self, conversation_id: uuid.UUID, mark: int) -> None:
-        for channel in self._channels_of(conversation_id):
-            await self.listener.add(channel)
+        await self.listener.add(*self._channels_of(conversation_id))
         self.marks.setdefault(conversation_id, mark)
 
     async def unfollow(self, conversation_id: uuid.UUID) -> None:
         self.marks.pop(conversation_id, None)
-        for channel in self._channels_of(conversation_id):
-            await self.listener.remove(channel)
+        await self.listener.remove(*self._channels_of(conversation_id))
 
     async def on_change(self, payload: dict[str, Any]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Apply a ``conversation_changed`` event; return (joined, left) for the viewer."""

@@ -1,15 +1,26 @@
-"""Conversations, their participants, and the inbox connection."""
+"""Conversations, their participants, and the inbox connection.
+
+On an inbox page, what the fields need was loaded for the whole page (``InboxLoads``), and
+the fields below are synchronous: each returns the loaded value when there is one, and
+otherwise an awaitable (one conversation, a mutation's result), which graphql-core awaits as
+it would an async resolver's result.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import TypeVar
 
 import strawberry
 from strawberry import Private
 
 from tidings import models
+from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
+from tidings.graphql.types.inbox import InboxLoads, title_of
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, load_user
 
@@ -27,41 +38,74 @@ ParticipantRole = models.ParticipantRole
 strawberry.enum(ConversationKind)
 strawberry.enum(ParticipantRole)
 
+_T = TypeVar("_T")
+
 
 @strawberry.type
 class Participant:
     model: Private[models.Participant]
     role: ParticipantRole
     joined_at: datetime
+    # Known when a list loaded its participants' users at once; else the fields load them.
+    known_user: Private[User | None] = None
+    shares_reads: Private[bool | None] = None
 
     @classmethod
-    def of(cls, participant: models.Participant) -> Participant:
+    def of(
+        cls,
+        participant: models.Participant,
+        *,
+        user: models.User | None = None,
+        viewer_id: uuid.UUID | None = None,
+    ) -> Participant:
+        """The participant; given its ``user`` and the ``viewer_id``, its fields load nothing."""
+        known = user is not None and viewer_id is not None
         return cls(
             model=participant,
             role=ParticipantRole(participant.role),
             joined_at=participant.joined_at,
+            known_user=User.of(user) if user is not None else None,
+            shares_reads=_shares_reads(participant, user, viewer_id) if known else None,
         )
 
-    @strawberry.field
-    async def user(self, info: Info) -> User:
-        return await load_user(info, self.model.user_id)
+    @strawberry.field(graphql_type=User)
+    def user(self, info: Info) -> User | Awaitable[User]:
+        if self.known_user is not None:
+            return self.known_user
+        return load_user(info, self.model.user_id)
 
-    async def _shares_reads(self, info: Info) -> bool:
-        """Others see the read mark only if its owner shares read receipts."""
+    @strawberry.field(
+        description="Null to others when this participant hides read receipts.",
+        graphql_type=int | None,
+    )
+    def last_read_seq(self, info: Info) -> int | Awaitable[int | None] | None:
+        if self.shares_reads is None:
+            return self._shown(info, self.model.last_read_seq)
+        return self.model.last_read_seq if self.shares_reads else None
+
+    @strawberry.field(
+        description="Null to others when this participant hides read receipts.",
+        graphql_type=datetime | None,
+    )
+    def last_read_at(self, info: Info) -> datetime | Awaitable[datetime | None] | None:
+        if self.shares_reads is None:
+            return self._shown(info, self.model.last_read_at)
+        return self.model.last_read_at if self.shares_reads else None
+
+    async def _shown(self, info: Info, value: _T) -> _T | None:
         viewer = await info.context.viewer()
-        if viewer.user_id == self.model.user_id:
-            return True
         loaders = await info.context.loaders()
         user = await loaders.users.load(self.model.user_id)
-        return user is not None and user.share_read_receipts
+        return value if _shares_reads(self.model, user, viewer.user_id) else None
 
-    @strawberry.field(description="Null to others when this participant hides read receipts.")
-    async def last_read_seq(self, info: Info) -> int | None:
-        return self.model.last_read_seq if await self._shares_reads(info) else None
 
-    @strawberry.field(description="Null to others when this participant hides read receipts.")
-    async def last_read_at(self, info: Info) -> datetime | None:
-        return self.model.last_read_at if await self._shares_reads(info) else None
+def _shares_reads(
+    participant: models.Participant, user: models.User | None, viewer_id: uuid.UUID | None
+) -> bool:
+    """Others see the read mark only if its owner shares read receipts."""
+    if participant.user_id == viewer_id:
+        return True
+    return user is not None and user.share_read_receipts
 
 
 @strawberry.type
@@ -72,11 +116,16 @@ class Conversation:
     title: str | None
     created_at: datetime
     last_message_at: datetime | None
+    # What the inbox loaded for its whole page, when this conversation is on one.
+    loads: Private[InboxLoads | None] = None
 
     @classmethod
-    def of(cls, conversation: models.Conversation) -> Conversation:
+    def of(
+        cls, conversation: models.Conversation, *, loads: InboxLoads | None = None
+    ) -> Conversation:
         return cls(
             model=conversation,
+            loads=loads,
             id=strawberry.ID(str(conversation.id)),
             kind=ConversationKind(conversation.kind),
             title=conversation.title,
@@ -84,50 +133,101 @@ class Conversation:
             last_message_at=conversation.last_message_at,
         )
 
-    @strawberry.field
-    async def created_by(self, info: Info) -> User:
-        return await load_user(info, self.model.created_by_id)
+    @strawberry.field(graphql_type=User)
+    def created_by(self, info: Info) -> User | Awaitable[User]:
+        creator = self.loads.users.get(self.model.created_by_id) if self.loads else None
+        if creator is not None:
+            return User.of(creator)
+        return load_user(info, self.model.created_by_id)
 
-    @strawberry.field(description="The title, or else the other participants' display names.")
-    async def display_title(self, info: Info) -> str:
+    @strawberry.field(
+        description="The title, or else the other participants' display names.", graphql_type=str
+    )
+    def display_title(self, info: Info) -> str | Awaitable[str]:
         if self.model.title:
             return self.model.title
-        loaders = await info.context.loaders()
-        viewer = await info.context.viewer()
-        participants = await loaders.participants.load(self.model.id)
-        users = await loaders.users.load_many(p.user_id for p in participants)
-        others = sorted(u.display_name for u in users if u is not None and u.id != viewer.user_id)
-        if others:
-            return ", ".join(others)
-        me = await loaders.users.load(viewer.user_id)
-        return me.display_name if me is not None else ""
+        if self.loads is None or self.model.id not in self.loads.with_users:
+            return self._load_display_title(info)
+        loads = self.loads
+        return title_of(loads.participants[self.model.id], loads.users, loads.viewer_id)
 
-    @strawberry.field
-    async def last_message(self, info: Info) -> Message | None:
+    async def _load_display_title(self, info: Info) -> str:
+        viewer = await info.context.viewer()
+        loaders = await info.context.loaders()
+        participants = await loaders.participants.load(self.model.id)
+        ids = [viewer.user_id, *(p.user_id for p in participants)]
+        users = dict(zip(ids, await loaders.users.load_many(ids), strict=True))
+        return title_of(participants, users, viewer.user_id)
+
+    @strawberry.field(graphql_type=Message | None)
+    def last_message(self, info: Info) -> Message | Awaitable[Message | None] | None:
         if self.model.last_seq == 0:
             return None
+        if self.loads is None or self.model.id not in self.loads.last_messages:
+            return self._load_last_message(info)
+        message = self.loads.last_messages[self.model.id]
+        return self._shown_last(info, message, self.loads.viewer_id)
+
+    async def _load_last_message(self, info: Info) -> Message | None:
         loaders = await info.context.loaders()
         message = await loaders.last_messages.load(self.model.id)
         if message is None:
             return None
         viewer = await info.context.viewer()
-        info.context.services.receipts.delivered(self.model.id, viewer.user_id, message.seq)
-        return Message.of(message)
+        return self._shown_last(info, message, viewer.user_id)
 
-    @strawberry.field
-    async def participants(self, info: Info) -> list[Participant]:
+    def _shown_last(
+        self, info: Info, message: models.Message | None, viewer_id: uuid.UUID
+    ) -> Message | None:
+        """Showing the last message delivers it to the viewer."""
+        if message is None:
+            return None
+        info.context.services.receipts.delivered(self.model.id, viewer_id, message.seq)
+        sender = self.loads.users.get(message.sender_id) if self.loads else None
+        return Message.of(message, PublicUser.of(sender) if sender is not None else None)
+
+    @strawberry.field(graphql_type=list[Participant])
+    def participants(self, info: Info) -> list[Participant] | Awaitable[list[Participant]]:
+        if self.loads is None or self.model.id not in self.loads.participants:
+            return self._load_participants(info)
+        loads = self.loads
+        if self.model.id not in loads.with_users:
+            return [Participant.of(p) for p in loads.participants[self.model.id]]
+        return [
+            Participant.of(p, user=loads.users[p.user_id], viewer_id=loads.viewer_id)
+            for p in loads.participants[self.model.id]
+        ]
+
+    async def _load_participants(self, info: Info) -> list[Participant]:
+        viewer = await info.context.viewer()
         loaders = await info.context.loaders()
-        return [Participant.of(p) for p in await loaders.participants.load(self.model.id)]
+        participants = await loaders.participants.load(self.model.id)
+        users = await loaders.users.load_many([p.user_id for p in participants])
+        return [
+            Participant.of(p, user=user, viewer_id=viewer.user_id)
+            for p, user in zip(participants, users, strict=True)
+        ]
 
-    @strawberry.field
-    async def participant_count(self, info: Info) -> int:
+    @strawberry.field(graphql_type=int)
+    def participant_count(self, info: Info) -> int | Awaitable[int]:
+        if self.loads is None or self.model.id not in self.loads.participants:
+            return self._load_participant_count(info)
+        return len(self.loads.participants[self.model.id])
+
+    async def _load_participant_count(self, info: Info) -> int:
         loaders = await info.context.loaders()
         return len(await loaders.participants.load(self.model.id))
 
     @strawberry.field(
-        description="Messages after the viewer's read mark, not the viewer's own, not deleted."
+        description="Messages after the viewer's read mark, not the viewer's own, not deleted.",
+        graphql_type=int,
     )
-    async def unread_count(self, info: Info) -> int:
+    def unread_count(self, info: Info) -> int | Awaitable[int]:
+        if self.loads is None or self.model.id not in self.loads.unread_counts:
+            return self._load_unread_count(info)
+        return self.loads.unread_counts[self.model.id]
+
+    async def _load_unread_count(self, info: Info) -> int:
         loaders = await info.context.loaders()
         return await loaders.unread_counts.load(self.model.id)
 
@@ -151,27 +251,34 @@ class ConversationEdge:
     node: Conversation
 
 
+def _cursor(conversation: models.Conversation) -> str:
+    return encode_inbox_cursor(conversation.activity_at, conversation.id)
+
+
+async def _loaded_edges(root: ConversationConnection, info: Info) -> list[ConversationEdge]:
+    loads = await InboxLoads.load(info, root.conversations)
+    return [
+        ConversationEdge(cursor=_cursor(c), node=Conversation.of(c, loads=loads))
+        for c in root.conversations
+    ]
+
+
 @strawberry.type
 class ConversationConnection:
-    edges: list[ConversationEdge]
+    conversations: Private[list[models.Conversation]]
+    edges: list[ConversationEdge] = strawberry.field(resolver=_loaded_edges)
     page_info: PageInfo
 
     @classmethod
     def of(
         cls, conversations: list[models.Conversation], *, has_next: bool, has_previous: bool
     ) -> ConversationConnection:
-        edges = [
-            ConversationEdge(
-                cursor=encode_inbox_cursor(c.activity_at, c.id), node=Conversation.of(c)
-            )
-            for c in conversations
-        ]
         return cls(
-            edges=edges,
+            conversations=conversations,
             page_info=PageInfo(
                 has_next_page=has_next,
                 has_previous_page=has_previous,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+                start_cursor=_cursor(conversations[0]) if conversations else None,
+                end_cursor=_cursor(conversations[-1]) if conversations else None,
             ),
         )
