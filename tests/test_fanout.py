@@ -10,7 +10,7 @@ from typing import Any
 from tests.api import Account, Api
 from tests.chat import create, send
 from tests.presence import hide_presence
-from tests.receipts import ticks
+from tests.receipts import live_receipts, ticks, update_when
 from tests.server import RunningServer
 from tests.statements import count_statements
 from tests.ws import WAIT, GraphQLSocket, Operation, graphql_socket
@@ -198,3 +198,42 @@ async def test_a_group_message_delivered_to_every_member_moves_their_marks_toget
         12,
     )
     assert 1 <= len(writes) <= 3, writes
+
+
+async def test_receipt_counts_are_computed_only_for_watched_conversations(
+    api: Api, server: RunningServer
+) -> None:
+    """Delivered ticks always move; the counts a receiptUpdated event carries are worked out
+    only while someone subscribes to that conversation's receipts."""
+    alice, bob = await _users(api, "alice", "bob")
+    group = await create(api, alice, "GROUP", bob, title="Watched")
+    variables = {"conversationId": group["id"]}
+
+    async def delivered(socket: GraphQLSocket, content: str) -> list[str]:
+        """Send, let bob's feed deliver it, wait for the tick; the counting statements."""
+        warm_up = await _warm_up(api, alice, group["id"])
+        feed = await _start(socket, WITH_COUNTS, variables, warm_up)
+        with count_statements(server.services.engine) as statements:
+            sent = await send(api, alice, group["id"], content)
+            assert (await feed.data())["messageAdded"]["seq"] == sent["seq"]
+            for _ in range(int(WAIT / 0.05)):
+                if (await ticks(api, alice, sent["id"]))["deliveredCount"] == 1:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the delivered tick never moved")
+            await asyncio.sleep(0.5)  # two more flushes of the receipt desk
+        return [s for s in statements if "ORDER BY messages.seq DESC" in s]
+
+    async with (
+        graphql_socket(server.ws_url, bob.access_token) as bob_socket,
+        graphql_socket(server.ws_url, alice.access_token) as alice_socket,
+    ):
+        unwatched = await delivered(bob_socket, "nobody watches")
+        receipts = await live_receipts(api, group["id"], alice_socket, reader=bob, writer=alice)
+        watched = await delivered(bob_socket, "alice watches")
+        frame = await update_when(receipts[0], lambda update: bool(update["counts"]))
+
+    assert unwatched == []
+    assert watched, "with a receipts subscriber the counts are read"
+    assert frame["conversationId"] == group["id"]

@@ -122,6 +122,17 @@ class ResilientRedisBackend(BroadcastBackend):
     async def publish(self, channel: str, message: Any) -> None:
         await self._redis.publish(channel, message)
 
+    async def listened(self, channels: list[str]) -> set[str]:
+        """The channels some instance subscribes to (all of them while Redis is unreachable:
+        an event published to nobody is cheaper than one withheld from a listener)."""
+        try:
+            counts = await self._redis.pubsub_numsub(*channels)
+        except _REDIS_ERRORS:
+            return set(channels)
+        return {
+            name.decode() if isinstance(name, bytes) else name for name, count in counts if count
+        }
+
     async def next_published(self) -> Event:
         return await self._queue.get()
 
@@ -258,6 +269,14 @@ class Hub:
             else:
                 return
         log.error("dropped an event after retrying", channel=channel)
+
+    async def listened(self, channels: list[str]) -> set[str]:
+        """Which of ``channels`` anyone listens to, on any instance."""
+        if not channels:
+            return set()
+        if isinstance(self._backend, ResilientRedisBackend):
+            return await self._backend.listened(channels)
+        return {channel for channel in channels if self._listeners.get(channel)}
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[Listener]:

@@ -96,6 +96,11 @@ class ReceiptDesk:
                 for key, seq in delivered.items():
                     self.delivered(*key, seq)
                 raise
+        # Counting is the costly part: only for conversations someone watches the receipts of.
+        # (A watcher who subscribes after this check reads marks already written.)
+        channels = {self._events.channels.receipts(cid): cid for cid in moved}
+        watched = await self._events.hub.listened(list(channels))
+        moved = {channels[channel]: moved[channels[channel]] for channel in watched}
         if moved:
             async with self._sessions() as session:
                 updates = await receipt_updates(session, moved)
