@@ -237,6 +237,7 @@ def main() -> None:
         log_level="warning",
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
+        ws_per_message_deflate=False,  # as tidings serve by default (TIDINGS_WS_COMPRESSION)
     )
 
 

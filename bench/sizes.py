@@ -28,11 +28,9 @@ class Sizes:
     stored_messages: int
     inbox_conversations: int
     read_requests: int
-    # (e) idle sockets (3 subscriptions each), and the client processes holding them; the
-    # variant without permessage-deflate is measured with fewer sockets.
+    # (e) idle sockets (3 subscriptions each), and the client processes holding them.
     idle_sockets: int
     idle_processes: int
-    idle_variant_sockets: int
     # Seconds to let a server settle before reading its memory.
     settle_seconds: float
 
@@ -54,7 +52,6 @@ QUICK = Sizes(
     read_requests=10,
     idle_sockets=40,
     idle_processes=1,
-    idle_variant_sockets=0,
     settle_seconds=0.5,
 )
 
@@ -75,6 +72,5 @@ FULL = Sizes(
     read_requests=200,
     idle_sockets=10_000,
     idle_processes=2,
-    idle_variant_sockets=2_000,
     settle_seconds=3.0,
 )

@@ -10,6 +10,7 @@ bounded: a listener that falls behind is told it overflowed instead of growing m
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import time
@@ -180,7 +181,11 @@ class Listener:
 
     def __init__(self, hub: Hub, buffer: int) -> None:
         self._hub = hub
-        self._queue: asyncio.Queue[Delivery | Reconnected] = asyncio.Queue(maxsize=buffer)
+        # A deque and one waiter rather than an asyncio.Queue: ~2 KiB less per subscription,
+        # which counts at 10,000 sockets of three subscriptions each.
+        self._buffer = buffer
+        self._items: collections.deque[Delivery | Reconnected] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
         self.channels: set[str] = set()
         self.overflowed = False
 
@@ -197,20 +202,23 @@ class Listener:
             await self._hub._detach(self, gone)
 
     def offer(self, item: Delivery | Reconnected) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.overflowed = True
-            # Wake the consumer so it notices.
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self._queue.get_nowait()
-            self._queue.put_nowait(Reconnected())
+        if len(self._items) >= self._buffer:
+            self.overflowed = True  # the consumer notices on its next read
+        else:
+            self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def next(self) -> Delivery | Reconnected:
-        item = await self._queue.get()
+        while not self._items and not self.overflowed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         if self.overflowed:
             raise Overflowed
-        return item
+        return self._items.popleft()
 
 
 class Hub:

@@ -43,7 +43,7 @@ def _serve(args: argparse.Namespace) -> None:
         # The embedded default is zero-setup: its schema is brought up to date on start.
         upgrade(settings.database_url)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, freeze_gc=True),
         host=args.host,
         port=args.port,
         log_config=None,  # configure_logging() already set uvicorn's loggers up

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+import time
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -68,11 +71,37 @@ class Metrics:
             ["action"],
             registry=r,
         )
+        self.gc_pauses = Histogram(
+            "tidings_gc_pause_seconds",
+            "Time the process stood still collecting garbage, by generation.",
+            ["generation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.slow_subscribers = Counter(
             "tidings_slow_subscribers_disconnected",
             "Sockets closed because a subscription fell too far behind.",
             registry=r,
         )
+
+    @contextlib.contextmanager
+    def watching_gc(self) -> Iterator[None]:
+        """Time every garbage collection while the block runs (the whole event loop waits)."""
+        started = 0.0
+
+        def on_gc(phase: str, info: dict[str, int]) -> None:
+            nonlocal started
+            if phase == "start":
+                started = time.perf_counter()
+            else:
+                pause = time.perf_counter() - started
+                self.gc_pauses.labels(str(info["generation"])).observe(pause)
+
+        gc.callbacks.append(on_gc)
+        try:
+            yield
+        finally:
+            gc.callbacks.remove(on_gc)
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         """A gauge read when scraped (open sockets, pool use)."""

@@ -102,21 +102,22 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     await presence.start()
     await receipts.start()
     try:
-        yield Services(
-            settings=settings,
-            engine=engine,
-            sessions=sessions,
-            passwords=Passwords(settings),
-            tokens=TokenIssuer(settings),
-            limits=RateLimits(settings, create_rate_limit_storage(settings), metrics),
-            redis=redis,
-            hub=hub,
-            events=events,
-            sockets=sockets,
-            presence=presence,
-            receipts=receipts,
-            metrics=metrics,
-        )
+        with metrics.watching_gc():
+            yield Services(
+                settings=settings,
+                engine=engine,
+                sessions=sessions,
+                passwords=Passwords(settings),
+                tokens=TokenIssuer(settings),
+                limits=RateLimits(settings, create_rate_limit_storage(settings), metrics),
+                redis=redis,
+                hub=hub,
+                events=events,
+                sockets=sockets,
+                presence=presence,
+                receipts=receipts,
+                metrics=metrics,
+            )
     finally:
         await receipts.stop()
         await presence.stop()

@@ -25,6 +25,7 @@ __all__ = [
     "Run",
     "close_all",
     "frame",
+    "gc_pauses",
     "marker",
     "open_sockets",
     "read_marker",
@@ -124,6 +125,30 @@ async def close_all(sockets: Sequence[GraphQLSocket]) -> None:
 
 _GAUGE = re.compile(r'^tidings_active_subscriptions\{field="(\w+)"\} ([0-9.e+]+)$', re.M)
 _POOL = re.compile(r"^tidings_db_pool_checked_out ([0-9.e+]+)$", re.M)
+_GC = re.compile(
+    r'^tidings_gc_pause_seconds_(bucket|sum|count)\{generation="(\d)"(?:,le="([^"]+)")?\} '
+    r"([0-9.e+]+)$",
+    re.M,
+)
+
+
+async def gc_pauses(server: ServerProcess) -> dict[str, float]:
+    """The server's garbage collections so far: how many per generation, how many took 50 ms
+    or more (in all and per generation), and the seconds they stood the event loop still."""
+    async with GraphQLHttp(server.http_url, connections=1) as http:
+        text = await http.get_text("/metrics")
+    found: dict[str, float] = {}
+    for kind, generation, le, value in _GC.findall(text):
+        if kind == "sum":
+            found["seconds"] = found.get("seconds", 0.0) + float(value)
+        elif kind == "count":
+            found[f"collections_gen{generation}"] = float(value)
+        elif kind == "bucket" and le in {"0.05", "+Inf"}:
+            slow = float(value) if le == "+Inf" else -float(value)
+            found["pauses_over_50ms"] = found.get("pauses_over_50ms", 0.0) + slow
+            key = f"pauses_over_50ms_gen{generation}"
+            found[key] = found.get(key, 0.0) + slow
+    return found
 
 
 async def subscriptions_live(

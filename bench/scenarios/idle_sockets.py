@@ -177,24 +177,14 @@ async def run(run: Run) -> ScenarioResult:
     tidings, baseline = await _pair(run, result, n, run.compression, "")
     result.details.update(tidings=tidings, baseline=baseline)
     per_socket = tidings["kib_per_socket"]
-    deflate = " (deflate)" if run.compression else ""
     result.figure(
-        f"server RSS per socket{deflate}", per_socket, "KiB",
+        "server RSS per socket", per_socket, "KiB",
         baseline=baseline["kib_per_socket"], target="≤ 40 KiB", met=per_socket <= 40,
     )  # fmt: skip
-    if run.compression and run.sizes.idle_variant_sockets:
-        m = min(run.sizes.idle_variant_sockets, n)
-        plain, plain_baseline = await _pair(run, result, m, False, " without deflate")
-        result.details.update(
-            tidings_without_deflate=plain, baseline_without_deflate=plain_baseline
-        )
-        result.figure(
-            f"… without deflate ({m:,} sockets)", plain["kib_per_socket"], "KiB",
-            baseline=plain_baseline["kib_per_socket"],
-        )  # fmt: skip
+    if run.compression:
         result.notes.append(
-            "clients offer permessage-deflate, as browsers do, and the server accepts it; "
-            "the second row is the same measurement with clients that do not offer it"
+            "clients offer permessage-deflate, as browsers do; both servers decline it "
+            "(the default of tidings serve, TIDINGS_WS_COMPRESSION=false)"
         )
     result.figure(
         "server CPU to open one socket", tidings["server_cpu_ms_per_socket"], "ms",

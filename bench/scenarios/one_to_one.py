@@ -25,6 +25,7 @@ from bench.scenarios._shared import (
     Run,
     close_all,
     frame,
+    gc_pauses,
     marker,
     open_sockets,
     read_marker,
@@ -179,9 +180,14 @@ async def run(run: Run) -> ScenarioResult:
                 await http.data(SEND_MESSAGE, variables, token=data.tokens[sender])
 
             async with run.measuring(server, "a-direct"):
+                gc_before = await gc_pauses(server)
                 details = await _drive(
                     run, result, "tidings", sockets, traffic, send, server.cpu_seconds
                 )
+                gc_after = await gc_pauses(server)
+            details["gc"] = {
+                name: value - gc_before.get(name, 0.0) for name, value in gc_after.items()
+            }
         finally:
             await close_all(sockets)
     tidings = traffic.latencies
@@ -243,4 +249,9 @@ async def run(run: Run) -> ScenarioResult:
         "server CPU per message", details["server_cpu_ms_per_message"], "ms",
         baseline=base_details["server_cpu_ms_per_message"],
     )  # fmt: skip
+    gc = details["gc"]
+    result.figure(
+        "server GC pauses ≥ 50 ms during the traffic", gc.get("pauses_over_50ms", 0.0), ""
+    )
+    result.figure("server time in GC during the traffic", gc.get("seconds", 0.0) * 1000, "ms")
     return result
