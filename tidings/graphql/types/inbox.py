@@ -19,7 +19,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from tidings import models
 from tidings.graphql.context import Info
 
-__all__ = ["InboxLoads", "title_of"]
+__all__ = ["InboxLoads", "fields_of", "node_fields", "title_of"]
 
 # A participant's user, lastReadSeq and lastReadAt all need its user row.
 _NEED_USER = ("user", "lastReadSeq", "lastReadAt")
@@ -43,18 +43,12 @@ class InboxLoads:
         """One batched load per relation the selection of ``edges { node }`` follows."""
         viewer = await info.context.viewer()
         loaders = await info.context.loaders()
-        node = [
-            selected
-            for edges in _fields(info.selected_fields)
-            for edge in _fields(edges.selections)
-            if edge.name == "node"
-            for selected in _fields(edge.selections)
-        ]
+        node = node_fields(info)
         asked = {selected.name for selected in node}
         nested = {
             (selected.name, inner.name)
             for selected in node
-            for inner in _fields(selected.selections)
+            for inner in fields_of(selected.selections)
         }
         loads = cls(viewer.user_id)
         members = [
@@ -89,14 +83,25 @@ class InboxLoads:
         return loads
 
 
-def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+def node_fields(info: Info) -> list[SelectedField]:
+    """What a connection's ``edges { node }`` asks for, seen from its ``edges`` resolver."""
+    return [
+        selected
+        for edges in fields_of(info.selected_fields)
+        for edge in fields_of(edges.selections)
+        if edge.name == "node"
+        for selected in fields_of(edge.selections)
+    ]
+
+
+def fields_of(selections: Iterable[Selection]) -> Iterator[SelectedField]:
     """The fields of a selection, through fragments, less those ``@skip``/``@include`` drop."""
     for selection in selections:
         if _included(selection.directives):
             if isinstance(selection, SelectedField):
                 yield selection
             else:
-                yield from _fields(selection.selections)
+                yield from fields_of(selection.selections)
 
 
 def _included(directives: Mapping[str, Mapping[str, Any]]) -> bool:

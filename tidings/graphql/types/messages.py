@@ -1,10 +1,18 @@
-"""Messages, their delivery state, and pages of history."""
+"""Messages, their delivery state, and pages of history.
+
+On a history page, what the fields need was loaded for the whole page (``HistoryLoads``), and
+the fields below are synchronous: each returns the loaded value when there is one, and
+otherwise an awaitable (one message, a mutation's or a subscription's), which graphql-core
+awaits as it would an async resolver's result.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 from strawberry import Private
@@ -17,6 +25,7 @@ from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
 from tidings.graphql.fanout import SharedResults
+from tidings.graphql.types.history import HistoryLoads
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User, load_user
 
@@ -31,6 +40,8 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 100
+
+_T = TypeVar("_T")
 
 
 @strawberry.enum
@@ -64,14 +75,22 @@ class Message:
     shared_results: Private[SharedResults | None] = None
     # The counts, with the participants they were counted from (four fields ask for them).
     counted: Private[tuple[list[Recipient], MessageCounts] | None] = None
+    # What a history page loaded for all its messages, when this message is on one.
+    loads: Private[HistoryLoads | None] = None
 
     @classmethod
     def of(
-        cls, message: models.Message, sender: PublicUser | None = None, *, shared: bool = False
+        cls,
+        message: models.Message,
+        sender: PublicUser | None = None,
+        *,
+        shared: bool = False,
+        loads: HistoryLoads | None = None,
     ) -> Message:
         return cls(
             model=message,
             known_sender=User.of(sender) if sender is not None else None,
+            loads=loads,
             id=strawberry.ID(str(message.id)),
             conversation_id=strawberry.ID(str(message.conversation_id)),
             seq=message.seq,
@@ -88,21 +107,38 @@ class Message:
     def cursor(self) -> str:
         return encode_message_cursor(self.seq)
 
-    @strawberry.field
-    async def sender(self, info: Info) -> User:
+    @strawberry.field(graphql_type=User)
+    def sender(self, info: Info) -> User | Awaitable[User]:
         if self.known_sender is not None:
             return self.known_sender
-        return await load_user(info, self.model.sender_id)
+        loaded = self.loads.users.get(self.model.sender_id) if self.loads else None
+        if loaded is not None:
+            return loaded
+        return load_user(info, self.model.sender_id)
 
-    @strawberry.field
-    async def reply_to(self, info: Info) -> Message | None:
-        if self.model.reply_to_id is None:
+    @strawberry.field(graphql_type="Message | None")
+    def reply_to(self, info: Info) -> Message | Awaitable[Message | None] | None:
+        target_id = self.model.reply_to_id
+        if target_id is None:
             return None
+        if self.loads is None or target_id not in self.loads.reply_targets:
+            return self._load_reply_to(info, target_id)
+        target = self.loads.reply_targets[target_id]
+        return Message.of(target, loads=self.loads) if target is not None else None
+
+    async def _load_reply_to(self, info: Info, target_id: uuid.UUID) -> Message | None:
         loaders = await info.context.loaders()
-        target = await loaders.messages.load(self.model.reply_to_id)
+        target = await loaders.messages.load(target_id)
         return Message.of(target) if target is not None else None
 
-    async def _counts(self, info: Info) -> MessageCounts:
+    def _counts(self, info: Info, part: Callable[[MessageCounts], _T]) -> _T | Awaitable[_T]:
+        """One part of the counts, from the page's loads or else counted here."""
+        counts = self.loads.counts.get(self.model.id) if self.loads else None
+        if counts is not None:
+            return part(counts)
+        return self._load_counts(info, part)
+
+    async def _load_counts(self, info: Info, part: Callable[[MessageCounts], _T]) -> _T:
         loaders = await info.context.loaders()
         participants = await loaders.recipients.load(self.model.conversation_id)
         if self.counted is None or self.counted[0] is not participants:
@@ -113,30 +149,43 @@ class Message:
                 participants=participants,
             )
             self.counted = (participants, counts)
-        return self.counted[1]
+        return part(self.counted[1])
 
     @strawberry.field(
-        description="For the sender: SENT, DELIVERED to every recipient, READ by every recipient."
+        description="For the sender: SENT, DELIVERED to every recipient, READ by every recipient.",
+        graphql_type=DeliveryStatus,
     )
-    async def status(self, info: Info) -> DeliveryStatus:
-        return (await self._counts(info)).status
+    def status(self, info: Info) -> DeliveryStatus | Awaitable[DeliveryStatus]:
+        return self._counts(info, _status)
 
-    @strawberry.field
-    async def delivered_count(self, info: Info) -> int:
-        return (await self._counts(info)).delivered
-
-    @strawberry.field(description="Recipients who read it and share read receipts.")
-    async def read_count(self, info: Info) -> int:
-        return (await self._counts(info)).read
+    @strawberry.field(graphql_type=int)
+    def delivered_count(self, info: Info) -> int | Awaitable[int]:
+        return self._counts(info, _delivered)
 
     @strawberry.field(
-        description="Participants other than the sender who had joined when it was sent."
+        description="Recipients who read it and share read receipts.", graphql_type=int
     )
-    async def recipient_count(self, info: Info) -> int:
-        return (await self._counts(info)).recipients
+    def read_count(self, info: Info) -> int | Awaitable[int]:
+        return self._counts(info, _read)
 
-    @strawberry.field(description="Who read it and when (only users who share read receipts).")
-    async def read_by(self, info: Info) -> list[MessageRead]:
+    @strawberry.field(
+        description="Participants other than the sender who had joined when it was sent.",
+        graphql_type=int,
+    )
+    def recipient_count(self, info: Info) -> int | Awaitable[int]:
+        return self._counts(info, _recipients)
+
+    @strawberry.field(
+        description="Who read it and when (only users who share read receipts).",
+        graphql_type=list[MessageRead],
+    )
+    def read_by(self, info: Info) -> list[MessageRead] | Awaitable[list[MessageRead]]:
+        reads = self.loads.reads.get(self.model.id) if self.loads else None
+        if reads is not None:
+            return reads
+        return self._load_read_by(info)
+
+    async def _load_read_by(self, info: Info) -> list[MessageRead]:
         loaders = await info.context.loaders()
         reads = await loaders.readers.load(
             (
@@ -154,30 +203,52 @@ class Message:
         ]
 
 
+def _status(counts: MessageCounts) -> DeliveryStatus:
+    return counts.status
+
+
+def _delivered(counts: MessageCounts) -> int:
+    return counts.delivered
+
+
+def _read(counts: MessageCounts) -> int:
+    return counts.read
+
+
+def _recipients(counts: MessageCounts) -> int:
+    return counts.recipients
+
+
 @strawberry.type
 class MessageEdge:
     cursor: str
     node: Message
 
 
+async def _loaded_edges(root: MessageConnection, info: Info) -> list[MessageEdge]:
+    loads = await HistoryLoads.load(info, root.messages)
+    return [
+        MessageEdge(cursor=encode_message_cursor(m.seq), node=Message.of(m, loads=loads))
+        for m in root.messages
+    ]
+
+
 @strawberry.type
 class MessageConnection:
-    edges: list[MessageEdge]
+    messages: Private[list[models.Message]]
+    edges: list[MessageEdge] = strawberry.field(resolver=_loaded_edges)
     page_info: PageInfo
 
     @classmethod
     def of(cls, page: HistoryPage) -> MessageConnection:
-        edges = [
-            MessageEdge(cursor=encode_message_cursor(m.seq), node=Message.of(m))
-            for m in page.messages
-        ]
+        messages = page.messages
         return cls(
-            edges=edges,
+            messages=messages,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+                start_cursor=encode_message_cursor(messages[0].seq) if messages else None,
+                end_cursor=encode_message_cursor(messages[-1].seq) if messages else None,
             ),
         )
 
