@@ -1,10 +1,10 @@
 """Fan-out of events to subscribers, in process (memory) or across instances (Redis pub/sub).
 
-Built on broadcaster's backends, with two things its ``Broadcast`` lacks (encode/broadcaster
-#144): the Redis backend here reconnects and re-subscribes after Redis restarts or drops the
-connection, and tells every listener so (``Reconnected``), because pub/sub loses what was
-published meanwhile and listeners must backfill from the database. Listener buffers are
-bounded: a listener that falls behind is told it overflowed instead of growing memory.
+Built on broadcaster's backends (``tidings.pubsub``), with two things its ``Broadcast`` lacks
+(encode/broadcaster #144): after the Redis connection was lost and restored, every listener is
+told so (``Reconnected``), because pub/sub loses what was published meanwhile and listeners
+must backfill from the database; and listener buffers are bounded: a listener that falls
+behind is told it overflowed instead of growing memory.
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ from typing import Any, TypeVar, cast
 
 import structlog
 from broadcaster._backends.base import BroadcastBackend
-from broadcaster._backends.memory import MemoryBackend
-from broadcaster._base import Event
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tidings.metrics import Metrics
+from tidings.pubsub import RECONNECTED, REDIS_ERRORS, ResilientRedisBackend
 
 __all__ = [
     "PAYLOAD_VERSION",
@@ -35,16 +31,11 @@ __all__ = [
     "Listener",
     "Overflowed",
     "Reconnected",
-    "ResilientRedisBackend",
-    "create_backend",
 ]
 
 log = structlog.get_logger("tidings.broadcast")
 
 PAYLOAD_VERSION = 1
-# A pseudo-channel on which a backend reports that it has reconnected.
-_RECONNECTED = "\x00reconnected"
-_REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 T = TypeVar("T")
 
@@ -72,108 +63,6 @@ class Reconnected:
 
 class Overflowed(Exception):
     """The listener fell more than its buffer behind; its subscriber must be dropped."""
-
-
-class ResilientRedisBackend(BroadcastBackend):
-    """broadcaster's Redis pub/sub backend, made to survive a Redis restart."""
-
-    def __init__(self, url: str, *, keepalive_channel: str) -> None:
-        self._redis = Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
-        self._keepalive_channel = keepalive_channel
-        self._channels: set[str] = {keepalive_channel}
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._listener: asyncio.Task[None] | None = None
-        self.reconnects = 0
-
-    async def connect(self) -> None:
-        # Always subscribed to one channel, so the pub/sub connection is never idle-unused.
-        try:
-            await self._pubsub.subscribe(self._keepalive_channel)
-            connected = True
-        except _REDIS_ERRORS as error:
-            # Start anyway (readiness reports Redis down) and keep trying in the background.
-            log.warning("redis unreachable at start", error=str(error))
-            connected = False
-        self._listener = asyncio.create_task(
-            self._listen(connected=connected), name="tidings-redis-pubsub"
-        )
-
-    async def disconnect(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-        with contextlib.suppress(*_REDIS_ERRORS):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
-        await self._redis.aclose()
-
-    async def subscribe(self, channel: str, *more: str) -> None:
-        """SUBSCRIBE to every channel given, in one command."""
-        self._channels.update((channel, *more))
-        # While disconnected the listener re-subscribes everything once it is back.
-        with contextlib.suppress(*_REDIS_ERRORS):
-            await self._pubsub.subscribe(channel, *more)
-
-    async def unsubscribe(self, channel: str, *more: str) -> None:
-        self._channels.difference_update((channel, *more))
-        with contextlib.suppress(*_REDIS_ERRORS):
-            await self._pubsub.unsubscribe(channel, *more)
-
-    async def publish(self, channel: str, message: Any) -> None:
-        await self._redis.publish(channel, message)
-
-    async def listened(self, channels: list[str]) -> set[str]:
-        """The channels some instance subscribes to (all of them while Redis is unreachable:
-        an event published to nobody is cheaper than one withheld from a listener)."""
-        try:
-            counts = await self._redis.pubsub_numsub(*channels)
-        except _REDIS_ERRORS:
-            return set(channels)
-        return {
-            name.decode() if isinstance(name, bytes) else name for name, count in counts if count
-        }
-
-    async def next_published(self) -> Event:
-        return await self._queue.get()
-
-    async def _listen(self, *, connected: bool) -> None:
-        if not connected:
-            await self._reconnect()
-        while True:
-            try:
-                message = await self._pubsub.get_message(timeout=None)
-            except _REDIS_ERRORS as error:
-                log.warning("redis pub/sub connection lost", error=str(error))
-                await self._reconnect()
-                continue
-            if message is not None and message["type"] == "message":
-                channel = message["channel"].decode()
-                if channel != self._keepalive_channel:
-                    self._queue.put_nowait(Event(channel, message["data"].decode()))
-
-    async def _reconnect(self) -> None:
-        delay = 0.05
-        while True:
-            await asyncio.sleep(delay)
-            with contextlib.suppress(*_REDIS_ERRORS):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
-            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            try:
-                await self._pubsub.subscribe(*self._channels)
-            except _REDIS_ERRORS:
-                delay = min(delay * 2, 1.0)
-                continue
-            self.reconnects += 1
-            log.info("redis pub/sub reconnected", channels=len(self._channels))
-            self._queue.put_nowait(Event(_RECONNECTED, ""))
-            return
-
-
-def create_backend(redis_url: str | None, *, namespace: str) -> BroadcastBackend:
-    if redis_url is None:
-        return MemoryBackend("memory://")
-    return ResilientRedisBackend(redis_url, keepalive_channel=f"{namespace}:v1:keepalive")
 
 
 class Listener:
@@ -261,7 +150,7 @@ class Hub:
         )
         try:
             await self._backend.publish(channel, data)
-        except _REDIS_ERRORS:
+        except REDIS_ERRORS:
             task = asyncio.create_task(self._republish(channel, data))
             self._retries.add(task)
             task.add_done_callback(self._retries.discard)
@@ -272,7 +161,7 @@ class Hub:
             await asyncio.sleep(delay)
             try:
                 await self._backend.publish(channel, data)
-            except _REDIS_ERRORS:
+            except REDIS_ERRORS:
                 delay = min(delay * 2, 1.0)
             else:
                 return
@@ -330,7 +219,7 @@ class Hub:
     async def _pump(self) -> None:
         while True:
             event = await self._backend.next_published()
-            if event.channel == _RECONNECTED:
+            if event.channel == RECONNECTED:
                 self.metrics.pubsub_reconnects.inc()
                 everyone = {listener for group in self._listeners.values() for listener in group}
                 for listener in everyone:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tidings.broadcast import Hub, create_backend
+from tidings.broadcast import Hub
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
 from tidings.events import Channels, Events
 from tidings.metrics import Metrics
 from tidings.passwords import Passwords
 from tidings.presence import Presence
+from tidings.pubsub import create_backend
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
 from tidings.receipts import ReceiptDesk
 from tidings.settings import Settings
