@@ -10,7 +10,7 @@ from typing import Any
 from tests.api import Account, Api
 from tests.chat import create, send
 from tests.presence import hide_presence
-from tests.receipts import live_receipts, ticks, update_when
+from tests.receipts import live_receipts, ticks, update_when, users
 from tests.server import RunningServer
 from tests.statements import count_statements
 from tests.ws import WAIT, GraphQLSocket, Operation, graphql_socket
@@ -44,10 +44,6 @@ subscription MaybeSender($conversationId: ID!, $afterSeq: Int, $withSender: Bool
 """
 
 
-async def _users(api: Api, *names: str) -> list[Account]:
-    return [await api.register(name, display_name=name.title()) for name in names]
-
-
 async def _warm_up(api: Api, sender: Account, conversation: str) -> int:
     """Send a message that new subscriptions replay to show they are live; its seq."""
     return int((await send(api, sender, conversation, "warm-up"))["seq"])
@@ -66,7 +62,7 @@ async def test_counts_for_many_subscribers_cost_what_they_cost_for_one(
     api: Api, server: RunningServer
 ) -> None:
     """Counts need the participants' marks: read once per message, not once per subscriber."""
-    alice, bob, carol = await _users(api, "alice", "bob", "carol")
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
     group = await create(api, alice, "GROUP", bob, carol, title="Counts")
 
     async def fan_out(feeds: list[Operation], content: str) -> tuple[list[str], list[Any]]:
@@ -111,7 +107,7 @@ async def test_a_field_that_depends_on_the_viewer_is_executed_for_each_viewer(
     api: Api, server: RunningServer
 ) -> None:
     """alice hides her presence: her own devices still see it, bob sees OFFLINE."""
-    alice, bob = await _users(api, "alice", "bob")
+    alice, bob = await users(api, "alice", "bob")
     group = await create(api, alice, "GROUP", bob, title="Presence")
     await hide_presence(api, alice, hidden=True)
     variables = {"conversationId": group["id"]}
@@ -140,7 +136,7 @@ async def test_a_field_that_depends_on_the_viewer_is_executed_for_each_viewer(
 async def test_variables_below_the_root_field_give_each_subscriber_its_own_shape(
     api: Api, server: RunningServer
 ) -> None:
-    alice, bob = await _users(api, "alice", "bob")
+    alice, bob = await users(api, "alice", "bob")
     group = await create(api, alice, "GROUP", bob, title="Shapes")
 
     async with graphql_socket(server.ws_url, bob.access_token) as socket:
@@ -170,7 +166,7 @@ async def test_a_group_message_delivered_to_every_member_moves_their_marks_toget
 ) -> None:
     """Twelve members hear a message live: every delivered tick moves, in a batch or two
     of writes (the batches are flushed on a timer, which the deliveries may straddle)."""
-    alice, *members = await _users(api, "alice", *(f"member{n}" for n in range(12)))
+    alice, *members = await users(api, "alice", *(f"member{n}" for n in range(12)))
     group = await create(api, alice, "GROUP", *members, title="Ticks")
     variables = {"conversationId": group["id"]}
 
@@ -205,7 +201,7 @@ async def test_receipt_counts_are_computed_only_for_watched_conversations(
 ) -> None:
     """Delivered ticks always move; the counts a receiptUpdated event carries are worked out
     only while someone subscribes to that conversation's receipts."""
-    alice, bob = await _users(api, "alice", "bob")
+    alice, bob = await users(api, "alice", "bob")
     group = await create(api, alice, "GROUP", bob, title="Watched")
     variables = {"conversationId": group["id"]}
 

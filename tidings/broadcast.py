@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import structlog
-from broadcaster._backends.base import BroadcastBackend
 
 from tidings.metrics import Metrics
-from tidings.pubsub import RECONNECTED, REDIS_ERRORS, ResilientRedisBackend
+from tidings.pubsub import RECONNECTED, REDIS_ERRORS, Backend
 
 __all__ = [
     "PAYLOAD_VERSION",
     "Delivery",
     "Hub",
     "Listener",
+    "Memo",
     "Overflowed",
     "Reconnected",
 ]
@@ -40,20 +40,28 @@ PAYLOAD_VERSION = 1
 T = TypeVar("T")
 
 
+class Memo:
+    """Values made once, by the first to ask, and then the same object for everyone else."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def once(self, name: str, make: Callable[[], T]) -> T:
+        if name not in self._values:
+            self._values[name] = make()
+        return cast("T", self._values[name])
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One event, handed to every listener of its channel (the same object to each)."""
 
     channel: str
     payload: dict[str, Any]
-    # What listeners make of the payload, made once for all of them (see ``derive``).
-    derived: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def derive(self, name: str, make: Callable[[], T]) -> T:
-        """``make()``, called by the first listener to ask; the others get the same object."""
-        if name not in self.derived:
-            self.derived[name] = make()
-        return cast("T", self.derived[name])
+    # What listeners make of the payload, made once for all of them.
+    derived: Memo = field(default_factory=Memo, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +121,7 @@ class Listener:
 class Hub:
     """Publishes versioned JSON events and routes them to listeners by channel."""
 
-    def __init__(self, backend: BroadcastBackend, *, metrics: Metrics, buffer: int = 1000) -> None:
+    def __init__(self, backend: Backend, *, metrics: Metrics, buffer: int = 1000) -> None:
         self._backend = backend
         self.metrics = metrics
         self._buffer = buffer
@@ -135,7 +143,7 @@ class Hub:
 
     @property
     def reconnects(self) -> int:
-        return getattr(self._backend, "reconnects", 0)
+        return self._backend.reconnects
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         """Publish ``event``; while Redis is unreachable keep retrying in the background.
@@ -169,11 +177,7 @@ class Hub:
 
     async def listened(self, channels: list[str]) -> set[str]:
         """Which of ``channels`` anyone listens to, on any instance."""
-        if not channels:
-            return set()
-        if isinstance(self._backend, ResilientRedisBackend):
-            return await self._backend.listened(channels)
-        return {channel for channel in channels if self._listeners.get(channel)}
+        return await self._backend.listened(channels) if channels else set()
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[Listener]:
@@ -190,13 +194,8 @@ class Hub:
             listeners.add(listener)
             if len(listeners) == 1:
                 first.append(channel)
-        if not first:
-            return
-        if isinstance(self._backend, ResilientRedisBackend):
+        if first:
             await self._backend.subscribe(*first)  # one round trip for them all
-        else:
-            for channel in first:
-                await self._backend.subscribe(channel)
 
     async def _detach(self, listener: Listener, channels: list[str]) -> None:
         last = []
@@ -208,13 +207,8 @@ class Hub:
             if not listeners:
                 del self._listeners[channel]
                 last.append(channel)
-        if not last:
-            return
-        if isinstance(self._backend, ResilientRedisBackend):
+        if last:
             await self._backend.unsubscribe(*last)
-        else:
-            for channel in last:
-                await self._backend.unsubscribe(channel)
 
     async def _pump(self) -> None:
         while True:

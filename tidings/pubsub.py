@@ -1,8 +1,11 @@
-"""Redis pub/sub that survives Redis restarts: broadcaster's backend interface, reconnecting.
+"""The hub's backends: broadcaster's interface, plus what the hub needs of every backend.
 
-broadcaster's own Redis backend stops at the first lost connection (encode/broadcaster
-#144). This one reconnects with backoff, re-subscribes every channel, and reports that it did
-on the ``RECONNECTED`` pseudo-channel, since whatever was published meanwhile is lost.
+``Backend`` adds (un)subscribing several channels at once, telling which channels anyone
+listens to, and counting reconnections. ``LocalBackend`` is broadcaster's in-process one.
+``ResilientRedisBackend`` replaces broadcaster's Redis one, which stops at the first lost
+connection (encode/broadcaster #144): it reconnects with backoff, re-subscribes every channel,
+and reports that it did on the ``RECONNECTED`` pseudo-channel, since whatever was published
+meanwhile is lost.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["RECONNECTED", "REDIS_ERRORS", "ResilientRedisBackend", "create_backend"]
+__all__ = [
+    "RECONNECTED",
+    "REDIS_ERRORS",
+    "Backend",
+    "LocalBackend",
+    "ResilientRedisBackend",
+    "create_backend",
+]
 
 log = structlog.get_logger("tidings.pubsub")
 
@@ -28,7 +38,44 @@ RECONNECTED = "\x00reconnected"
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-class ResilientRedisBackend(BroadcastBackend):
+class Backend(BroadcastBackend):
+    """broadcaster's backend interface, as the hub uses it."""
+
+    reconnects = 0
+
+    async def subscribe(self, channel: str, *more: str) -> None:
+        raise NotImplementedError
+
+    async def unsubscribe(self, channel: str, *more: str) -> None:
+        raise NotImplementedError
+
+    async def listened(self, channels: list[str]) -> set[str]:
+        """The channels some listener (of any instance) subscribes to."""
+        raise NotImplementedError
+
+
+class LocalBackend(MemoryBackend, Backend):
+    """broadcaster's in-process backend: this process holds every listener there is."""
+
+    def __init__(self) -> None:
+        super().__init__("memory://")
+        self._listened: set[str] = set()
+
+    async def subscribe(self, channel: str, *more: str) -> None:
+        for name in (channel, *more):
+            self._listened.add(name)
+            await super().subscribe(name)
+
+    async def unsubscribe(self, channel: str, *more: str) -> None:
+        for name in (channel, *more):
+            self._listened.discard(name)
+            await super().unsubscribe(name)
+
+    async def listened(self, channels: list[str]) -> set[str]:
+        return self._listened.intersection(channels)
+
+
+class ResilientRedisBackend(Backend):
     """broadcaster's Redis pub/sub backend, made to survive a Redis restart."""
 
     def __init__(self, url: str, *, keepalive_channel: str) -> None:
@@ -78,8 +125,8 @@ class ResilientRedisBackend(BroadcastBackend):
         await self._redis.publish(channel, message)
 
     async def listened(self, channels: list[str]) -> set[str]:
-        """The channels some instance subscribes to (all of them while Redis is unreachable:
-        an event published to nobody is cheaper than one withheld from a listener)."""
+        """PUBSUB NUMSUB; all of ``channels`` while Redis is unreachable (an event published to
+        nobody is cheaper than one withheld from a listener)."""
         try:
             counts = await self._redis.pubsub_numsub(*channels)
         except REDIS_ERRORS:
@@ -124,7 +171,7 @@ class ResilientRedisBackend(BroadcastBackend):
             return
 
 
-def create_backend(redis_url: str | None, *, namespace: str) -> BroadcastBackend:
+def create_backend(redis_url: str | None, *, namespace: str) -> Backend:
     if redis_url is None:
-        return MemoryBackend("memory://")
+        return LocalBackend()
     return ResilientRedisBackend(redis_url, keepalive_channel=f"{namespace}:v1:keepalive")

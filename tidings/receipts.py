@@ -115,20 +115,18 @@ async def receipt_updates(
     (``None``: everyone's) and the counts of the newest 100 messages up to those marks."""
     updates: dict[uuid.UUID, dict[str, Any]] = {}
     participants = await recipients_of(session, list(moved))
-    movers = {
-        p.user_id
+    moved_marks = {
+        conversation_id: [
+            p for p in participants[conversation_id] if user_ids is None or p.user_id in user_ids
+        ]
         for conversation_id, user_ids in moved.items()
-        for p in participants[conversation_id]
-        if user_ids is None or p.user_id in user_ids
     }
+    movers = {p.user_id for marks in moved_marks.values() for p in marks}
     users = {
         user.id: user
         for user in await session.scalars(sa.select(User).where(col(User.id).in_(movers)))
     }
-    for conversation_id, user_ids in moved.items():
-        marks = [
-            p for p in participants[conversation_id] if user_ids is None or p.user_id in user_ids
-        ]
+    for conversation_id, marks in moved_marks.items():
         if not marks:
             continue  # they left meanwhile
         high = max(max(p.last_delivered_seq, p.last_read_seq) for p in marks)

@@ -23,7 +23,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from graphql import (
     DocumentNode,
@@ -49,10 +49,30 @@ VIEWER_DEPENDENT = {"tidings.viewer_dependent": True}
 
 _Key = tuple[int, str, uuid.UUID | None]
 
-# The JSON of the newest results sent, by identity: a shared result is encoded once for all
-# the sockets it goes to, not once per socket.
-_ENCODED: dict[int, tuple[object, str]] = {}
-_ENCODED_KEPT = 64
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _KeptByIdentity(Generic[K, V]):
+    """The newest ``kept`` values by the identity of their key (which stays alive with them):
+    for objects that are shared rather than equal, such as a parsed operation."""
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._values: dict[int, tuple[K, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        found = self._values.get(id(key))
+        return found[1] if found is not None and found[0] is key else None
+
+    def put(self, key: K, value: V) -> None:
+        if len(self._values) >= self._kept:
+            del self._values[next(iter(self._values))]
+        self._values[id(key)] = (key, value)
+
+
+# The JSON of the newest results sent: a shared result is encoded once for all its sockets.
+_encoded = _KeptByIdentity[object, str](kept=64)
 
 
 @dataclass(slots=True)
@@ -120,24 +140,7 @@ def _plan_of(
     return _Plan(tuple(sorted(variables.names)), viewer_fields.found)
 
 
-class _Plans:
-    """Plans by operation (the parser cache shares one parsed operation per document)."""
-
-    def __init__(self, kept: int) -> None:
-        self._kept = kept
-        self._plans: dict[int, tuple[OperationDefinitionNode, _Plan]] = {}
-
-    def get(self, operation: OperationDefinitionNode) -> _Plan | None:
-        found = self._plans.get(id(operation))
-        return found[1] if found is not None and found[0] is operation else None
-
-    def put(self, operation: OperationDefinitionNode, plan: _Plan) -> None:
-        if len(self._plans) >= self._kept:
-            del self._plans[next(iter(self._plans))]
-        self._plans[id(operation)] = (operation, plan)
-
-
-_plans = _Plans(kept=1024)
+_plans = _KeptByIdentity[OperationDefinitionNode, _Plan](kept=1024)
 
 
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -207,13 +210,9 @@ def encode_result_frame(message: Mapping[str, object]) -> str | None:
     if payload.keys() != {"data"}:
         return None
     data = payload["data"]
-    kept = _ENCODED.get(id(data))
-    if kept is not None and kept[0] is data:
-        encoded = kept[1]
-    else:
+    encoded = _encoded.get(data)
+    if encoded is None:
         encoded = json.dumps(data, separators=(",", ":"))
-        if len(_ENCODED) >= _ENCODED_KEPT:
-            del _ENCODED[next(iter(_ENCODED))]
-        _ENCODED[id(data)] = (data, encoded)
+        _encoded.put(data, encoded)
     frame_id = json.dumps(message["id"])
     return f'{{"id":{frame_id},"type":"{message["type"]}","payload":{{"data":{encoded}}}}}'

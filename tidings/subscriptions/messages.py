@@ -12,13 +12,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Delivery, Reconnected
+from tidings.broadcast import Delivery, Memo, Reconnected
 from tidings.events import PublicUser, message_of
 from tidings.models import Message, User, utcnow
 from tidings.subscriptions.membership import Viewing
@@ -33,13 +32,13 @@ class FeedItem:
     message: Message
     sender: PublicUser
     # A live event's item is made once and handed to every local subscriber (``live_item``):
-    # what they derive from it can be kept here, once for all. None for database reads.
-    shared: dict[str, Any] | None = None
+    # what they make of it can be kept here, once for all. None for database reads.
+    shared: Memo | None = None
 
 
 def live_item(event: Delivery) -> FeedItem:
     """The item a ``message_added``/``message_updated`` event carries, decoded once."""
-    return event.derive("item", lambda: FeedItem(*message_of(event.payload), shared={}))
+    return event.derived.once("item", lambda: FeedItem(*message_of(event.payload), Memo()))
 
 
 async def _read(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import strawberry
 from starlette.websockets import WebSocket
@@ -65,9 +65,7 @@ def _message(item: FeedItem) -> Message:
     """The item as a GraphQL message; a live event's one message for all its subscribers."""
     if item.shared is None:
         return Message.of(item.message, item.sender)
-    if "message" not in item.shared:
-        item.shared["message"] = Message.of(item.message, item.sender, shared=True)
-    return cast("Message", item.shared["message"])
+    return item.shared.once("message", lambda: Message.of(item.message, item.sender, shared=True))
 
 
 async def _viewing(info: Info) -> Viewing:

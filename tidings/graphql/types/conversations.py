@@ -79,20 +79,22 @@ class Participant:
         graphql_type=int | None,
     )
     def last_read_seq(self, info: Info) -> int | Awaitable[int | None] | None:
-        if self.shares_reads is None:
-            return self._shown(info, self.model.last_read_seq)
-        return self.model.last_read_seq if self.shares_reads else None
+        return self._shown(info, self.model.last_read_seq)
 
     @strawberry.field(
         description="Null to others when this participant hides read receipts.",
         graphql_type=datetime | None,
     )
     def last_read_at(self, info: Info) -> datetime | Awaitable[datetime | None] | None:
-        if self.shares_reads is None:
-            return self._shown(info, self.model.last_read_at)
-        return self.model.last_read_at if self.shares_reads else None
+        return self._shown(info, self.model.last_read_at)
 
-    async def _shown(self, info: Info, value: _T) -> _T | None:
+    def _shown(self, info: Info, value: _T) -> _T | Awaitable[_T | None] | None:
+        """``value`` if the viewer may see this participant's reads, else None."""
+        if self.shares_reads is None:
+            return self._load_shown(info, value)
+        return value if self.shares_reads else None
+
+    async def _load_shown(self, info: Info, value: _T) -> _T | None:
         viewer = await info.context.viewer()
         loaders = await info.context.loaders()
         user = await loaders.users.load(self.model.user_id)
@@ -171,8 +173,6 @@ class Conversation:
     async def _load_last_message(self, info: Info) -> Message | None:
         loaders = await info.context.loaders()
         message = await loaders.last_messages.load(self.model.id)
-        if message is None:
-            return None
         viewer = await info.context.viewer()
         return self._shown_last(info, message, viewer.user_id)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from tidings import models
 from tidings.domain.receipts import MessageCounts, count_many
 from tidings.graphql.context import Info
-from tidings.graphql.types.inbox import fields_of, node_fields
+from tidings.graphql.lookahead import fields_of, node_fields
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User
 

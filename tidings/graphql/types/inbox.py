@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from strawberry.types.nodes import SelectedField, Selection
 
 from tidings import models
 from tidings.graphql.context import Info
+from tidings.graphql.lookahead import fields_of, node_fields
 
-__all__ = ["InboxLoads", "fields_of", "node_fields", "title_of"]
+__all__ = ["InboxLoads", "title_of"]
 
 # A participant's user, lastReadSeq and lastReadAt all need its user row.
 _NEED_USER = ("user", "lastReadSeq", "lastReadAt")
@@ -51,16 +49,12 @@ class InboxLoads:
             for inner in fields_of(selected.selections)
         }
         loads = cls(viewer.user_id)
-        members = [
-            c.id
-            for c in conversations
-            if asked & {"participants", "participantCount"}
-            or ("displayTitle" in asked and not c.title)
-        ]
+        # Untitled conversations are titled after their members.
+        named = {c.id for c in conversations if "displayTitle" in asked and not c.title}
+        counted = bool(asked & {"participants", "participantCount"})
+        members = [c.id for c in conversations if counted or c.id in named]
         users_of_all = any(("participants", name) in nested for name in _NEED_USER)
-        loads.with_users = {
-            c.id for c in conversations if users_of_all or ("displayTitle" in asked and not c.title)
-        }
+        loads.with_users = {c.id for c in conversations if users_of_all or c.id in named}
         with_messages = [c.id for c in conversations if "lastMessage" in asked and c.last_seq]
         unread = [c.id for c in conversations] if "unreadCount" in asked else []
         participants, last_messages, unread_counts = await asyncio.gather(
@@ -81,32 +75,6 @@ class InboxLoads:
         ids = list(user_ids)
         loads.users = dict(zip(ids, await loaders.users.load_many(ids), strict=True))
         return loads
-
-
-def node_fields(info: Info) -> list[SelectedField]:
-    """What a connection's ``edges { node }`` asks for, seen from its ``edges`` resolver."""
-    return [
-        selected
-        for edges in fields_of(info.selected_fields)
-        for edge in fields_of(edges.selections)
-        if edge.name == "node"
-        for selected in fields_of(edge.selections)
-    ]
-
-
-def fields_of(selections: Iterable[Selection]) -> Iterator[SelectedField]:
-    """The fields of a selection, through fragments, less those ``@skip``/``@include`` drop."""
-    for selection in selections:
-        if _included(selection.directives):
-            if isinstance(selection, SelectedField):
-                yield selection
-            else:
-                yield from fields_of(selection.selections)
-
-
-def _included(directives: Mapping[str, Mapping[str, Any]]) -> bool:
-    skip = directives.get("skip", {}).get("if", False)
-    return not skip and bool(directives.get("include", {}).get("if", True))
 
 
 def title_of(

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from typing import TypeVar
 
 import strawberry
@@ -156,24 +157,24 @@ class Message:
         graphql_type=DeliveryStatus,
     )
     def status(self, info: Info) -> DeliveryStatus | Awaitable[DeliveryStatus]:
-        return self._counts(info, _status)
+        return self._counts(info, attrgetter("status"))
 
     @strawberry.field(graphql_type=int)
     def delivered_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, _delivered)
+        return self._counts(info, attrgetter("delivered"))
 
     @strawberry.field(
         description="Recipients who read it and share read receipts.", graphql_type=int
     )
     def read_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, _read)
+        return self._counts(info, attrgetter("read"))
 
     @strawberry.field(
         description="Participants other than the sender who had joined when it was sent.",
         graphql_type=int,
     )
     def recipient_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, _recipients)
+        return self._counts(info, attrgetter("recipients"))
 
     @strawberry.field(
         description="Who read it and when (only users who share read receipts).",
@@ -201,22 +202,6 @@ class Message:
             for user, (_, read_at) in zip(users, reads, strict=True)
             if user is not None
         ]
-
-
-def _status(counts: MessageCounts) -> DeliveryStatus:
-    return counts.status
-
-
-def _delivered(counts: MessageCounts) -> int:
-    return counts.delivered
-
-
-def _read(counts: MessageCounts) -> int:
-    return counts.read
-
-
-def _recipients(counts: MessageCounts) -> int:
-    return counts.recipients
 
 
 @strawberry.type
