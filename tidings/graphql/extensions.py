@@ -53,14 +53,15 @@ class OperationScopes(SchemaExtension):
     A ``TidingsError`` keeps its message and extensions. Errors in the document itself (syntax,
     unknown fields, depth or alias limits, bad variables) become ``VALIDATION_ERROR``. An
     unreachable database or Redis becomes ``UNAVAILABLE``. Anything else is logged with the
-    request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id.
+    request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id. A subscription sent
+    over HTTP is not run: ``UNAUTHENTICATED`` without a token, else ``VALIDATION_ERROR``.
     """
 
     def on_execute(self) -> Iterator[None]:
-        operation = self.execution_context.operation_type
-        current_scope().streaming = operation is OperationType.SUBSCRIPTION
+        streaming = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        current_scope().streaming = streaming
         context = self.execution_context.context
-        if current_scope().streaming and isinstance(context.request, Request):
+        if streaming and isinstance(context.request, Request):
             # Strawberry would run it over HTTP as a query, and fail in the resolver; a
             # result set here is what execution returns, without running it.
             self.execution_context.result = _subscription_over_http(context)
