@@ -95,7 +95,8 @@ def environment() -> dict[str, str]:
 def embedded_server(
     tmp_path: Path, environment: dict[str, str]
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """``tidings serve`` with nothing configured, in an empty directory: (process, url, log)."""
+    """``tidings serve`` in an empty directory, configured by ``environment`` (nothing, unless
+    a test parametrizes it): (process, url, log)."""
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
