@@ -52,6 +52,8 @@ def _serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_per_message_deflate=settings.ws_compression,
+        # The request size limit holds for WebSocket messages too (1009 when over).
+        ws_max_size=settings.max_body_bytes,
         # On SIGTERM: stop accepting, close sockets with 1012, let in-flight requests finish.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

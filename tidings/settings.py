@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # permessage-deflate costs ~35-40 KiB of server memory per socket (BENCHMARKS.md, (e));
     # chat frames are small, so it is off unless bandwidth matters more than memory.
     ws_compression: bool = False
+    # Operations one socket may run at once (subscriptions, and queries or mutations in flight).
+    ws_max_subscriptions_per_socket: int = Field(default=100, ge=1)
     # Events a subscription may have waiting; a subscriber further behind is disconnected.
     subscription_buffer: int = Field(default=1000, ge=10)
     # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
