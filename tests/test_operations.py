@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -41,6 +43,7 @@ from tests.ws import (
     graphql_socket,
 )
 from tests.ws import until_live as _until_live
+from tidings.migrate import alembic_config, upgrade
 from tidings.settings import Settings
 
 LOGIN = """
@@ -208,6 +211,101 @@ async def test_an_instance_whose_redis_is_unreachable_starts_but_is_not_ready(
     assert health.status_code == 200
     assert ready.status_code == 503, ready.text
     assert set(ready.json()["problems"]) == {"redis"}, ready.json()
+
+
+async def test_a_database_whose_schema_is_behind_is_not_ready_and_says_so(
+    make_settings: Callable[..., Settings], empty_database: str
+) -> None:
+    """Never migrated, then one migration short, then up to date: /readyz names the
+    revisions and the command until the schema is what this release needs."""
+    head = _head_revision()
+    async with (
+        run_server(make_settings(database_url=empty_database)) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
+        never = await http.get("/readyz")
+        await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+        behind = await http.get("/readyz")
+        await asyncio.to_thread(upgrade, empty_database)
+        migrated = await http.get("/readyz")
+
+    assert never.status_code == behind.status_code == 503
+    assert never.json() == {
+        "status": "unavailable",
+        "problems": {
+            "schema": f"database schema is not migrated, this release needs revision {head}: "
+            "run `tidings migrate`"
+        },
+    }
+    assert behind.json()["problems"] == {
+        "schema": f"database schema is at revision {_previous_revision()}, this release needs "
+        f"revision {head}: run `tidings migrate`"
+    }
+    assert (migrated.status_code, migrated.json()) == (200, {"status": "ready"})
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+async def test_serve_refuses_a_database_whose_schema_is_behind_saying_to_migrate(
+    make_settings: Callable[..., Settings], empty_database: str, tmp_path: Path
+) -> None:
+    """Outside the embedded default, ``tidings serve`` migrates nothing by itself (that is a
+    deploy step, ``tidings migrate``); it says so in one JSON line and exits 1."""
+    await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+    settings = make_settings(database_url=empty_database)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TIDINGS_")}
+    env |= {
+        "TIDINGS_DATABASE_URL": empty_database,
+        "TIDINGS_REDIS_URL": str(settings.redis_url),
+        "TIDINGS_REDIS_NAMESPACE": settings.redis_namespace,
+        "TIDINGS_JWT_SECRET": settings.signing_secret,
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tidings", "serve", "--port", str(closed_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    [line] = [line for line in lines if line["level"] == "error"]
+    assert line["event"] == (
+        f"database schema is at revision {_previous_revision()}, this release needs revision "
+        f"{_head_revision()}: run `tidings migrate`"
+    )
+    assert (line["revision"], line["head"]) == (_previous_revision(), _head_revision())
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_serve_embedded_brings_a_schema_that_is_behind_up_to_date(
+    make_settings: Callable[..., Settings], empty_database: str, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+    settings = make_settings(database_url=empty_database)
+    async with (
+        run_instance(settings, log_dir=tmp_path) as instance,
+        httpx.AsyncClient(base_url=instance.http_url) as http,
+    ):
+        ready = await http.get("/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+
+
+def _head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def _previous_revision() -> str:
+    """The revision just before the head: a database one release behind."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("head")
+    assert script is not None
+    assert isinstance(script.down_revision, str)
+    return script.down_revision
 
 
 # --- /metrics ---------------------------------------------------------------------------------
