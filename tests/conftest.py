@@ -129,7 +129,7 @@ def make_settings(
         base = {"database_url": url, "redis_url": REDIS_URL, "redis_namespace": namespace}
 
     def factory(**overrides: Any) -> Settings:
-        return Settings(jwt_secret=TEST_SECRET, **{**TEST_SETTINGS, **base, **overrides})
+        return Settings(**{"jwt_secret": TEST_SECRET, **TEST_SETTINGS, **base, **overrides})
 
     yield factory
 
