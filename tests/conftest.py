@@ -129,7 +129,7 @@ def make_settings(
         base = {"database_url": url, "redis_url": REDIS_URL, "redis_namespace": namespace}
 
     def factory(**overrides: Any) -> Settings:
-        return Settings(jwt_secret=TEST_SECRET, **{**TEST_SETTINGS, **base, **overrides})
+        return Settings(**{"jwt_secret": TEST_SECRET, **TEST_SETTINGS, **base, **overrides})
 
     yield factory
 
@@ -146,6 +146,31 @@ async def _truncate(url: str) -> None:
     async with engine.begin() as connection:
         await connection.execute(sa.text(f"TRUNCATE {_TABLES} CASCADE"))
     await engine.dispose()
+
+
+@pytest.fixture
+def empty_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of the backend's kind, this test's own (never migrated;
+    dropped afterwards). For tests of what happens before, or between, migrations."""
+    if backend == "embedded":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("postgres_database")  # skips (or fails in CI) without PostgreSQL
+    name = f"tidings_empty_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _postgres_url(name)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(sa.text(statement))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture

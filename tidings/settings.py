@@ -22,6 +22,10 @@ class WeakSecretError(ValueError):
     """Raised when a production configuration has no secret, or one that is too weak."""
 
 
+def _weak(secret: str) -> bool:
+    return len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Each field is ``TIDINGS_<NAME>`` in the environment."""
 
@@ -40,6 +44,9 @@ class Settings(BaseSettings):
 
     # Auth.
     jwt_secret: SecretStr | None = None
+    # Comma-separated secrets of before a rotation: tokens they signed still verify (each
+    # token names its key in the ``kid`` header); only ``jwt_secret`` signs new ones.
+    jwt_previous_secrets: SecretStr | None = None
     jwt_algorithm: str = "HS256"
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
@@ -103,12 +110,25 @@ class Settings(BaseSettings):
             raise WeakSecretError(
                 "TIDINGS_JWT_SECRET is required when PostgreSQL or Redis is configured"
             )
-        if len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS:
+        if _weak(secret):
             raise WeakSecretError(
                 f"TIDINGS_JWT_SECRET must be at least {_MIN_SECRET_BYTES} random bytes; "
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if any(_weak(previous) for previous in self.previous_signing_secrets):
+            raise WeakSecretError(
+                f"each of TIDINGS_JWT_PREVIOUS_SECRETS must be at least {_MIN_SECRET_BYTES} "
+                "random bytes (a weak one would let anyone forge tokens)"
+            )
         return self
+
+    @property
+    def previous_signing_secrets(self) -> list[str]:
+        """The secrets of before a rotation, which verify tokens but sign none."""
+        if self.jwt_previous_secrets is None:
+            return []
+        listed = self.jwt_previous_secrets.get_secret_value().split(",")
+        return [secret.strip() for secret in listed if secret.strip()]
 
     @property
     def allowed_origin_list(self) -> list[str]:
