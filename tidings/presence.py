@@ -5,7 +5,8 @@ socket closes, OFFLINE waits ``grace`` seconds, so a reconnect in between announ
 Every instance sweeps for users whose records lapsed (an instance that died) or whose grace
 is over (their instance may have shut down meanwhile) and settles them; the store's atomic
 settle makes sure each change is announced once. A settle that failed (Redis down) is tried
-again by the next sweep. With a store no other instance sees (memory), shutting down settles
+again by the next sweep, and so is telling a change already claimed (the database down).
+With a store no other instance sees (memory), shutting down settles
 the users still in their grace at once: nobody else would.
 """
 
@@ -50,6 +51,7 @@ class Presence:
         self.restore_within = restore_within
         self._waiting: dict[asyncio.Task[None], uuid.UUID] = {}
         self._unsettled: set[uuid.UUID] = set()
+        self._untold: dict[uuid.UUID, str] = {}  # changes claimed but not yet told
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -69,15 +71,23 @@ class Presence:
     async def settle(self, user_id: uuid.UUID) -> None:
         """Announce the user's presence if it changed since the last announcement."""
         status = await self.store.settle(user_id)
-        if status is None:
-            return
-        async with self._sessions() as session:
-            if status == "OFFLINE":
-                await session.execute(
-                    sa.update(User).where(col(User.id) == user_id).values(last_seen_at=utcnow())
-                )
-                await session.commit()
-            user = await session.get(User, user_id)
+        if status is not None:
+            await self._tell(user_id, status)
+
+    async def _tell(self, user_id: uuid.UUID, status: str) -> None:
+        """Store lastSeenAt and publish a change the store has claimed. The claim cannot be
+        taken back: if the database fails here, the sweep tells the change later."""
+        try:
+            async with self._sessions() as session:
+                if status == "OFFLINE":
+                    await session.execute(
+                        sa.update(User).where(col(User.id) == user_id).values(last_seen_at=utcnow())
+                    )
+                    await session.commit()
+                user = await session.get(User, user_id)
+        except Exception:
+            self._untold[user_id] = status
+            raise
         if user is not None:
             await self.announce(user, status)
 
@@ -107,9 +117,7 @@ class Presence:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(self._sweep_every)
-            retry, self._unsettled = self._unsettled, set()
-            for user_id in retry:
-                await self.settle_or_retry(user_id)
+            await self._retry()
             try:
                 due = await self.store.lapsed()
             except Exception as error:  # Redis is down: next round
@@ -117,6 +125,21 @@ class Presence:
                 continue
             for user_id in due:
                 await self.settle_or_retry(user_id)
+
+    async def _retry(self) -> None:
+        """Tell the changes left untold, unless a newer one was announced since; settle the
+        users whose settle failed."""
+        untold, self._untold = self._untold, {}
+        for user_id, status in untold.items():
+            try:
+                if (await self.store.announced([user_id]))[user_id] == status:
+                    await self._tell(user_id, status)
+            except Exception as error:
+                log.warning("could not tell presence", user_id=str(user_id), error=str(error))
+                self._untold.setdefault(user_id, status)
+        unsettled, self._unsettled = self._unsettled, set()
+        for user_id in unsettled:
+            await self.settle_or_retry(user_id)
 
     async def statuses(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         """What to show: the announced presence, OFFLINE where none is known."""
