@@ -6,8 +6,8 @@ Every instance sweeps for users whose records lapsed (an instance that died) or 
 is over (their instance may have shut down meanwhile) and settles them; the store's atomic
 settle makes sure each change is announced once. A settle that failed (Redis down) is tried
 again by the next sweep, and so is telling a change already claimed (the database down).
-With a store no other instance sees (memory), shutting down settles
-the users still in their grace at once: nobody else would.
+With a store no other instance sees (memory), shutting down settles the users still in their
+grace at once: nobody else would.
 """
 
 from __future__ import annotations
