@@ -1,9 +1,9 @@
 """Presence through faults (issue 11): Redis restarting under connected users, the first Redis
-calls after it is back, and an instance shut down with SIGTERM whose users do not come back.
+calls after it is back, an instance shut down with SIGTERM whose users do not come back, and
+a change Redis took whose lastSeenAt the database failed to store.
 
 The Redis restarts are of a ``redis-server`` of the test's own (``redis_server``), so
-production only; the SIGTERM hand-over runs on both backends.
-"""
+production only; the SIGTERM hand-over runs on both backends."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ import pytest
 
 from tests.api import Account, Api
 from tests.chat import create
-from tests.cluster import PrivateRedis, eventually, run_cluster, run_instance
+from tests.cluster import (
+    PrivateRedis,
+    eventually,
+    kill_database_connections,
+    run_cluster,
+    run_instance,
+)
 from tests.presence import (
     SET_PRESENCE,
     log_in,
@@ -213,5 +219,34 @@ async def test_a_sigtermed_servers_users_are_offline_with_last_seen_after_it_res
                 return (await presence_of(api, bob, alice))["lastSeenAt"] is not None
 
             await eventually(last_seen, "alice's lastSeenAt stored")
+        finally:
+            print(server.output())
+
+
+@production_only
+async def test_an_offline_the_database_failed_to_store_is_told_by_the_next_sweep(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Alice disconnects just after the server's database connections were killed: the first
+    write of her lastSeenAt meets a dead connection after Redis has taken the change. The
+    change must still be told, with its lastSeenAt, once the database answers again."""
+    settings = make_settings(**NO_LAPSE)
+    async with (
+        run_instance(settings, log_dir=tmp_path) as server,
+        Api.connect(server.http_url) as api,
+    ):
+        try:
+            alice, bob = await accounts(api, "alice", "bob")
+            async with watching(server.ws_url, bob, [alice.id]) as watcher:
+                async with graphql_socket(server.ws_url, alice.access_token):
+                    assert status_of(await watcher.next()) == (alice.id, "ONLINE")
+                    # Idle otherwise: the settle after alice's grace is what meets them.
+                    assert await kill_database_connections(settings.database_url) > 0
+                offline = await watcher.until(alice.id, "OFFLINE")
+                assert offline["lastSeenAt"] is not None
+                assert await presence_of(api, bob, alice) == {
+                    "status": "OFFLINE",
+                    "lastSeenAt": offline["lastSeenAt"],
+                }
         finally:
             print(server.output())
