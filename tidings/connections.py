@@ -8,9 +8,9 @@ without one). ``settle`` compares that with the last announced presence and clai
 atomically: however many instances settle a user at once, each change is announced once.
 
 Redis may lose everything (a restart without persistence). Each refresh therefore writes the
-whole record again (expiry and status) and reports the users whose records were gone, for
-their instance to settle again; a presence Redis no longer knows reads as unknown (``None``)
-rather than as an announced OFFLINE. A released connection leaves a due time, so that any
+whole record again (expiry and status) and reports the users whose records or presence were
+gone, for their instance to settle again; a presence Redis no longer knows reads as unknown
+(``None``) rather than as an announced OFFLINE. A released connection leaves a due time, so that any
 instance settles its user after the grace even if the releasing one shuts down first.
 """
 
@@ -54,7 +54,8 @@ class ConnectionStore(Protocol):
 
     async def refresh(self, connections: Mapping[Connection, str]) -> list[uuid.UUID]:
         """Push the expiry of these (this instance's) connections, with their statuses,
-        forward; the users whose records were gone (Redis lost them), to settle again."""
+        forward; the users whose records or presence were gone (Redis lost them), to settle
+        again."""
 
     async def settle(self, user_id: uuid.UUID) -> str | None:
         """Announce-once: the user's new presence if it differs from the last announced."""
@@ -129,16 +130,17 @@ redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 return 1
 """
 
-# KEYS: records, statuses, online. ARGV: expiry, ttl, id, user, status. The whole record
-# again: after Redis lost its data, this brings it back (HSETNX: never over a newer status).
-# Returns 1 when the record was gone.
+# KEYS: records, statuses, online, announced. ARGV: expiry, ttl, id, user, status. The whole
+# record again: after Redis lost its data, this brings it back (HSETNX: never over a newer
+# status). Returns 1 when the record was gone or the user's presence is unknown (to settle).
 _REFRESH = """
 local added = redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2], ARGV[4])
-return added
+if added == 1 or redis.call('EXISTS', KEYS[4]) == 0 then return 1 end
+return 0
 """
 
 # KEYS: records, statuses, announced (string), online, due (zset user -> when a released
@@ -238,7 +240,12 @@ class RedisConnections:
             for connection, status in connections.items():
                 user = connection.user_id
                 await self._refresh(
-                    keys=[self._records(user), self._statuses(user), self._online],
+                    keys=[
+                        self._records(user),
+                        self._statuses(user),
+                        self._online,
+                        self._announced(user),
+                    ],
                     args=[expiry, keep, connection.id, str(user), status],
                     client=pipe,
                 )
