@@ -3,8 +3,9 @@ and PostgreSQL connections, Redis restarted, an instance SIGKILLed, Redis restar
 one SIGTERMed.
 
 Clients behave as real ones do: the sender retries ``UNAVAILABLE`` with the same
-clientMessageId on whichever instance is up; each follower resubscribes with ``afterSeq`` on
-another instance when its socket goes; a user whose instance died may stay away. Afterwards
+clientMessageId on whichever instance is up; each follower resubscribes with ``afterSeq``
+when its feed ends (on another instance if its own went); a user whose instance went may
+stay away. Afterwards
 every follower has exactly the history (nothing lost, duplicated or reordered), every send
 is stored once, and presence (read, and as a watcher heard it) matches the sockets open.
 
