@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from tests.api import Api
+from tests.cluster import PrivateRedis, private_redis
 from tests.server import RunningServer, run_server
 from tests.services import (
     POSTGRES_ADMIN_URL,
@@ -189,3 +190,19 @@ async def server(settings: Settings) -> AsyncIterator[RunningServer]:
 async def api(server: RunningServer) -> AsyncIterator[Api]:
     async with Api.connect(server.http_url) as client:
         yield client
+
+
+@pytest.fixture
+async def redis_server(
+    tmp_path: Path, production_available: str | None
+) -> AsyncIterator[PrivateRedis]:
+    """A redis-server of this test's own: restarting the shared one would break other runs."""
+    if production_available:
+        pytest.skip(f"production backend skipped: {production_available}")
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed"
+        if in_ci():
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    async with private_redis(tmp_path) as server:
+        yield server
