@@ -79,5 +79,4 @@ class WebClientBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
 
 if __name__ == "__main__":
-    if (WEB / "package.json").is_file():
-        build_web_client()
+    build_web_client()

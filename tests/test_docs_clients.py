@@ -13,7 +13,7 @@ import asyncio
 import json
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,8 @@ def runnable_blocks(name: str) -> list[str]:
 
 
 @pytest.fixture
-def snippets() -> Path:
+def snippets() -> Iterator[Path]:
+    """web/.doc-snippets, removed afterwards (so the web client's lint never sees it)."""
     if not (WEB / "node_modules").is_dir():
         reason = "web/node_modules is not installed (./dev test installs it)"
         if in_ci():
@@ -49,7 +50,8 @@ def snippets() -> Path:
         pytest.skip(reason)
     directory = WEB / ".doc-snippets"
     directory.mkdir(exist_ok=True)
-    return directory
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -103,7 +105,6 @@ async def test_codegen_config_generates_typed_documents(
 ) -> None:
     (config,) = runnable_blocks("codegen")
     project = snippets / "codegen"
-    shutil.rmtree(project, ignore_errors=True)
     (project / "src").mkdir(parents=True)
     (project / "codegen.ts").write_text(_on(docs_server, config))
     usage = re.search(r'```ts\n(import \{ graphql \} from "\./gql";.*?)```', DOC.read_text(), re.S)
