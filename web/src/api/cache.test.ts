@@ -5,10 +5,21 @@
 import { describe, expect, it } from "vitest";
 import { Client, makeResult, type Exchange, type Operation } from "urql";
 import { filter, fromPromise, fromValue, makeSubject, map, mergeMap, pipe, type Subject } from "wonka";
-import type { ConversationsQuery as ConversationsData, MessageFieldsFragment, MessagesQuery as MessagesData } from "../gql/graphql";
+import type {
+  ConversationsQuery as ConversationsData,
+  MessageFieldsFragment,
+  MessagesQuery as MessagesData,
+} from "../gql/graphql";
 import { cacheConfig, insertBySeq } from "./cache";
 import { cacheExchange } from "@urql/exchange-graphcache";
-import { ConversationsQuery, MarkReadMutation, MessageAddedSubscription, MessagesQuery, ReceiptUpdatedSubscription, SendMessageMutation } from "./operations";
+import {
+  ConversationsQuery,
+  MarkReadMutation,
+  MessageAddedSubscription,
+  MessagesQuery,
+  ReceiptUpdatedSubscription,
+  SendMessageMutation,
+} from "./operations";
 import { conversationsVars, newestPage } from "./pages";
 
 const ME = "u-me";
@@ -42,7 +53,13 @@ function message(seq: number, from: string, extra: Partial<MessageFieldsFragment
     deliveredCount: 0,
     readCount: 0,
     recipientCount: 1,
-    sender: { __typename: "User", id: sender.id, displayName: sender.displayName, username: sender.username, avatarUrl: null },
+    sender: {
+      __typename: "User",
+      id: sender.id,
+      displayName: sender.displayName,
+      username: sender.username,
+      avatarUrl: null,
+    },
     replyTo: null,
     ...extra,
   };
@@ -75,7 +92,13 @@ function page(messages: MessageFieldsFragment[]) {
     messages: {
       __typename: "MessageConnection",
       edges: messages.map((m) => ({ __typename: "MessageEdge", cursor: m.cursor, node: m })),
-      pageInfo: { __typename: "PageInfo", hasPreviousPage: false, hasNextPage: false, startCursor: messages[0]?.cursor ?? null, endCursor: null },
+      pageInfo: {
+        __typename: "PageInfo",
+        hasPreviousPage: false,
+        hasNextPage: false,
+        startCursor: messages[0]?.cursor ?? null,
+        endCursor: null,
+      },
     },
   };
 }
@@ -106,7 +129,11 @@ function harness(answers: Record<string, Answer>) {
       filter((op) => op.kind !== "teardown"),
       mergeMap((op) => {
         const name = op.query.definitions.find((d) => d.kind === "OperationDefinition")?.name?.value ?? "";
-        if (op.kind === "subscription") return pipe(subject(name).source, map((data) => makeResult(op, { data })));
+        if (op.kind === "subscription")
+          return pipe(
+            subject(name).source,
+            map((data) => makeResult(op, { data })),
+          );
         const answer = answers[name](op);
         if (answer instanceof Promise) return fromPromise(answer.then((data: object) => makeResult(op, { data })));
         return fromValue(makeResult(op, { data: answer }));
@@ -142,9 +169,22 @@ describe("cache updaters", () => {
     const h = harness({
       Messages: () => page(initial),
       Conversations: () => list([conversation(initial[initial.length - 1] ?? null, unread)]),
-      SendMessage: (op) => ({ __typename: "Mutation", sendMessage: message(initial.length + 1, ME, { clientMessageId: (op.variables as { input: { clientMessageId: string } }).input.clientMessageId }) }),
+      SendMessage: (op) => ({
+        __typename: "Mutation",
+        sendMessage: message(initial.length + 1, ME, {
+          clientMessageId: (op.variables as { input: { clientMessageId: string } }).input.clientMessageId,
+        }),
+      }),
       // The server answers when the test says so: what shows before is the optimistic result.
-      MarkRead: () => new Promise<object>((resolve) => (answerMarkRead = () => resolve({ __typename: "Mutation", markRead: { __typename: "Participant", lastReadSeq: 2, lastReadAt: null } }))),
+      MarkRead: () =>
+        new Promise<object>(
+          (resolve) =>
+            (answerMarkRead = () =>
+              resolve({
+                __typename: "Mutation",
+                markRead: { __typename: "Participant", lastReadSeq: 2, lastReadAt: null },
+              })),
+        ),
     });
     const history = follow<MessagesData>(h.client.query(MessagesQuery, newestPage("c1")));
     const inbox = follow<ConversationsData>(h.client.query(ConversationsQuery, conversationsVars));
@@ -176,7 +216,11 @@ describe("cache updaters", () => {
 
   it("the sent message and its live echo are one message, the real one", async () => {
     const h = await start([message(1, BOB)], 0);
-    const result = await h.client.mutation(SendMessageMutation, { input: { conversationId: "c1", content: "message 2", clientMessageId: "cmid-1" } }).toPromise();
+    const result = await h.client
+      .mutation(SendMessageMutation, {
+        input: { conversationId: "c1", content: "message 2", clientMessageId: "cmid-1" },
+      })
+      .toPromise();
     expect(result.data?.sendMessage.id).toBe("m2");
     await h.push("MessageAdded", added(message(2, ME, { clientMessageId: "cmid-1" })));
     const edges = h.history.latest!.messages.edges;
@@ -206,10 +250,31 @@ describe("cache updaters", () => {
         __typename: "ReceiptUpdate",
         conversationId: "c1",
         receipts: [
-          { __typename: "ParticipantReceipt", user: { __typename: "User", id: ME }, lastDeliveredSeq: 3, lastReadSeq: 3, readAt: null },
-          { __typename: "ParticipantReceipt", user: { __typename: "User", id: BOB }, lastDeliveredSeq: 1, lastReadSeq: 1, readAt: null },
+          {
+            __typename: "ParticipantReceipt",
+            user: { __typename: "User", id: ME },
+            lastDeliveredSeq: 3,
+            lastReadSeq: 3,
+            readAt: null,
+          },
+          {
+            __typename: "ParticipantReceipt",
+            user: { __typename: "User", id: BOB },
+            lastDeliveredSeq: 1,
+            lastReadSeq: 1,
+            readAt: null,
+          },
         ],
-        counts: [{ __typename: "MessageReceiptCount", messageId: "m1", seq: 1, deliveredCount: 1, readCount: 1, recipientCount: 1 }],
+        counts: [
+          {
+            __typename: "MessageReceiptCount",
+            messageId: "m1",
+            seq: 1,
+            deliveredCount: 1,
+            readCount: 1,
+            recipientCount: 1,
+          },
+        ],
       },
     });
     expect(h.inbox.latest!.conversations.edges[0].node.unreadCount).toBe(0);
