@@ -44,16 +44,13 @@ export function App() {
   useEffect(
     () =>
       onSessionChange((session) => {
-        setUser((current) => {
-          const next = session?.user ?? null;
-          if (next?.id === current?.id) return current;
-          if (!next) {
-            endLiveSession();
-            goneConversations.set(new Set());
-            navigate("/", true);
-          }
-          return next;
-        });
+        const next = session?.user ?? null;
+        if (!next) {
+          endLiveSession();
+          goneConversations.set(new Set());
+          navigate("/", true);
+        }
+        setUser((current) => (next?.id === current?.id ? current : next));
       }),
     [],
   );

@@ -29,7 +29,13 @@ const BAR_TEXT = {
 function ConnectionBar() {
   const state = useStore(connectionState);
   return (
-    <div className={`connection-bar state-${state}`} data-testid="connection-bar" data-state={state} role="status" hidden={state === "online"}>
+    <div
+      className={`connection-bar state-${state}`}
+      data-testid="connection-bar"
+      data-state={state}
+      role="status"
+      hidden={state === "online"}
+    >
       {state !== "offline" && state !== "online" && <span className="spinner" aria-hidden="true" />}
       {BAR_TEXT[state]}
     </div>

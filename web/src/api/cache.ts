@@ -72,9 +72,7 @@ function unreadAfter(cache: Cache, conversationId: string, readSeq: number, view
   const edges = page?.messages.edges ?? [];
   const first = edges[0]?.node.seq;
   if (first === undefined || first > readSeq + 1) return null;
-  return edges.filter(
-    (e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt,
-  ).length;
+  return edges.filter((e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt).length;
 }
 
 /** A message arrived (live, as a mutation result, or replayed): add it once, everywhere. */
@@ -117,11 +115,7 @@ function moveToTop(cache: Cache, conversationId: string): void {
 }
 
 /** A conversation was created, joined, renamed or changed members. */
-export function upsertConversation(
-  cache: Cache,
-  conversation: ConversationFieldsFragment,
-  viewerId: string,
-): void {
+export function upsertConversation(cache: Cache, conversation: ConversationFieldsFragment, viewerId: string): void {
   const stillIn = conversation.participants.some((p) => p.user.id === viewerId);
   if (!stillIn) {
     removeConversation(cache, conversation.id);

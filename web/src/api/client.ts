@@ -65,7 +65,9 @@ export function createSession(): Session {
     retryWait: waitToRetry,
     connectionParams: async () => {
       // A refused token is refreshed first; a session that cannot be refreshed has ended.
-      const token = refused ? (await refreshSession(currentSession()?.accessToken))?.accessToken : await freshAccessToken();
+      const token = refused
+        ? (await refreshSession(currentSession()?.accessToken))?.accessToken
+        : await freshAccessToken();
       refused = false;
       if (!token) throw new Error("signed out");
       return { authorization: `Bearer ${token}` };
@@ -107,7 +109,8 @@ export function createSession(): Session {
         onError(error, operation: Operation) {
           const codes = errorCodes(error);
           if (codes.includes("UNAUTHENTICATED")) clearSession(true);
-          const cid = operation.variables?.conversationId ?? (operation.kind === "query" ? operation.variables?.id : undefined);
+          const cid =
+            operation.variables?.conversationId ?? (operation.kind === "query" ? operation.variables?.id : undefined);
           if (codes.includes("NOT_IN_CONVERSATION") && typeof cid === "string") markGone(cid);
           if (codes.includes("TOKEN_EXPIRED") && operation.kind === "subscription") {
             void refreshSession(currentSession()?.accessToken).then(() => socket.terminate());

@@ -169,13 +169,7 @@ export const UnreadQuery = graphql(`
 
 export const MessagesQuery = graphql(`
   query Messages($conversationId: ID!, $last: Int, $before: String, $first: Int, $afterSeq: Int) {
-    messages(
-      conversationId: $conversationId
-      last: $last
-      before: $before
-      first: $first
-      afterSeq: $afterSeq
-    ) {
+    messages(conversationId: $conversationId, last: $last, before: $before, first: $first, afterSeq: $afterSeq) {
       edges {
         cursor
         node {

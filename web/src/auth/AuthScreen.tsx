@@ -21,7 +21,10 @@ const FIELD_NAMES: Record<string, string> = {
   usernameOrEmail: "usernameOrEmail",
 };
 
-function failureOf(error: { graphQLErrors: { message: string; extensions?: Record<string, unknown> }[]; networkError?: Error }): Failure {
+function failureOf(error: {
+  graphQLErrors: { message: string; extensions?: Record<string, unknown> }[];
+  networkError?: Error;
+}): Failure {
   if (error.networkError) return { form: "Can't reach the server. Check your connection and try again.", fields: {} };
   const fields: Record<string, string> = {};
   let form: string | null = null;
@@ -29,7 +32,8 @@ function failureOf(error: { graphQLErrors: { message: string; extensions?: Recor
     const code = e.extensions?.code;
     const field = typeof e.extensions?.field === "string" ? FIELD_NAMES[e.extensions.field] : undefined;
     if (code === "INVALID_CREDENTIALS") form = "Wrong username or password.";
-    else if (code === "RATE_LIMITED") form = `Too many attempts. Try again in ${Number(e.extensions?.retryAfter ?? 60)} s.`;
+    else if (code === "RATE_LIMITED")
+      form = `Too many attempts. Try again in ${Number(e.extensions?.retryAfter ?? 60)} s.`;
     else if (code === "CONFLICT" && field) {
       fields[field] = field === "username" ? "That username is taken." : "An account with that email already exists.";
       form = fields[field];
@@ -41,7 +45,14 @@ function failureOf(error: { graphQLErrors: { message: string; extensions?: Recor
   return { form, fields };
 }
 
-function Field(props: { label: string; name: string; type?: string; autoComplete: string; error?: string; autoFocus?: boolean }) {
+function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  autoComplete: string;
+  error?: string;
+  autoFocus?: boolean;
+}) {
   const id = `auth-${props.name}`;
   return (
     <div className="field">
@@ -81,7 +92,9 @@ export function AuthScreen() {
     const result =
       mode === "signin"
         ? await anonymous
-            .mutation(LoginMutation, { input: { usernameOrEmail: value("usernameOrEmail").trim(), password: value("password") } })
+            .mutation(LoginMutation, {
+              input: { usernameOrEmail: value("usernameOrEmail").trim(), password: value("password") },
+            })
             .toPromise()
         : await anonymous
             .mutation(RegisterMutation, {
@@ -123,19 +136,43 @@ export function AuthScreen() {
           )}
           {mode === "signin" ? (
             <>
-              <Field label="Username or email" name="usernameOrEmail" autoComplete="username" autoFocus error={failure.fields.usernameOrEmail} />
-              <Field label="Password" name="password" type="password" autoComplete="current-password" error={failure.fields.password} />
+              <Field
+                label="Username or email"
+                name="usernameOrEmail"
+                autoComplete="username"
+                autoFocus
+                error={failure.fields.usernameOrEmail}
+              />
+              <Field
+                label="Password"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                error={failure.fields.password}
+              />
             </>
           ) : (
             <>
-              <Field label="Username" name="username" autoComplete="username" autoFocus error={failure.fields.username} />
+              <Field
+                label="Username"
+                name="username"
+                autoComplete="username"
+                autoFocus
+                error={failure.fields.username}
+              />
               <Field label="Email" name="email" type="email" autoComplete="email" error={failure.fields.email} />
               <div className="field">
                 <label htmlFor="auth-displayName">Display name</label>
                 <input id="auth-displayName" name="displayName" autoComplete="name" />
                 {failure.fields.displayName && <p className="field-error">{failure.fields.displayName}</p>}
               </div>
-              <Field label="Password" name="password" type="password" autoComplete="new-password" error={failure.fields.password} />
+              <Field
+                label="Password"
+                name="password"
+                type="password"
+                autoComplete="new-password"
+                error={failure.fields.password}
+              />
             </>
           )}
           <button type="submit" className="primary" disabled={busy}>

@@ -98,7 +98,9 @@ function expiresIn(session: Session): number {
 function schedule(session: Session | null): void {
   clearTimeout(timer);
   if (!session) return;
-  const wait = Math.max(1_000, expiresIn(session) - REFRESH_MARGIN_MS);
+  // A minute early, or a quarter of the lifetime left when tokens are short-lived.
+  const left = expiresIn(session);
+  const wait = Math.max(1_000, left - Math.min(REFRESH_MARGIN_MS, left / 4));
   timer = setTimeout(() => void refreshSession(session.accessToken), wait);
 }
 
@@ -136,7 +138,7 @@ export function refreshSession(stale?: string): Promise<Session | null> {
     const session = read();
     if (!session) return null;
     // Another tab refreshed while we waited for the lock: use its tokens.
-    if (stale !== undefined && session.accessToken !== stale && expiresIn(session) > REFRESH_MARGIN_MS) {
+    if (stale !== undefined && session.accessToken !== stale && expiresIn(session) > 10_000) {
       schedule(session);
       return session;
     }
@@ -156,9 +158,7 @@ export function refreshSession(stale?: string): Promise<Session | null> {
     }
   };
   const locked =
-    typeof navigator !== "undefined" && navigator.locks
-      ? navigator.locks.request("tidings:refresh", run)
-      : run();
+    typeof navigator !== "undefined" && navigator.locks ? navigator.locks.request("tidings:refresh", run) : run();
   refreshing = locked.finally(() => {
     refreshing = null;
   });

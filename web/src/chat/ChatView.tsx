@@ -1,8 +1,23 @@
 /** The open conversation: header, the message log (paged upwards), typing and the composer. */
-import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import {
+  Fragment,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { useClient, useMutation, useQuery } from "urql";
 import { applyTyping, goneConversations, typingState } from "../api/live";
-import { ConversationQuery, DeleteMessageMutation, EditMessageMutation, ReceiptUpdatedSubscription, TypingSubscription } from "../api/operations";
+import {
+  ConversationQuery,
+  DeleteMessageMutation,
+  EditMessageMutation,
+  ReceiptUpdatedSubscription,
+  TypingSubscription,
+} from "../api/operations";
 import type { ConversationFieldsFragment, MessageFieldsFragment } from "../gql/graphql";
 import { outbox } from "../outbox/instance";
 import type { OutboxEntry } from "../outbox/store";
@@ -50,7 +65,11 @@ export function ChatGone() {
 }
 
 export function ChatScreen({ conversationId, viewerId }: { conversationId: string; viewerId: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: ConversationQuery, variables: { id: conversationId }, requestPolicy: "cache-first" });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: ConversationQuery,
+    variables: { id: conversationId },
+    requestPolicy: "cache-first",
+  });
   const gone = useStore(goneConversations).has(conversationId);
   if (gone) return <ChatGone />;
   const conversation = data?.conversation;
@@ -105,7 +124,9 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
   const [, editMessage] = useMutation(EditMessageMutation);
   const [, deleteMessage] = useMutation(DeleteMessageMutation);
   const typingSender = useTypingSender(cid);
-  const typists = (useStore(typingState).get(cid) ?? []).filter((t) => t.until > now.getTime() && t.userId !== viewerId);
+  const typists = (useStore(typingState).get(cid) ?? []).filter(
+    (t) => t.until > now.getTime() && t.userId !== viewerId,
+  );
   const me = conversation.participants.find((p) => p.user.id === viewerId);
   const admin = group && me?.role === "ADMIN";
 
@@ -141,7 +162,13 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
     const el = log.current;
     if (!el) return;
     const before = anchor.current;
-    if (before && before.firstSeq !== firstSeq && firstSeq !== undefined && before.firstSeq !== undefined && firstSeq < before.firstSeq) {
+    if (
+      before &&
+      before.firstSeq !== firstSeq &&
+      firstSeq !== undefined &&
+      before.firstSeq !== undefined &&
+      firstSeq < before.firstSeq
+    ) {
       el.scrollTop = before.top + (el.scrollHeight - before.height);
     } else if (atBottom) {
       el.scrollTop = el.scrollHeight;
@@ -161,7 +188,8 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
   // Keep loading older pages while the log is not full enough to scroll.
   useEffect(() => {
     const el = log.current;
-    if (el && !history.loading && el.scrollHeight <= el.clientHeight && history.hasOlder && !history.loadingOlder) history.loadOlder();
+    if (el && !history.loading && el.scrollHeight <= el.clientHeight && history.hasOlder && !history.loadingOlder)
+      history.loadOlder();
   }, [history]);
 
   const jumpToNewest = () => {
@@ -202,7 +230,8 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
 
   async function remove(message: MessageFieldsFragment) {
     const result = await deleteMessage({ messageId: message.id });
-    if (result.error) setActionError(result.error.graphQLErrors[0]?.message ?? "Couldn't delete the message. Try again.");
+    if (result.error)
+      setActionError(result.error.graphQLErrors[0]?.message ?? "Couldn't delete the message. Try again.");
   }
 
   const actions = {
@@ -221,7 +250,11 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
   const banner: ComposerBanner | null = editing
     ? { kind: "edit", title: "Editing", text: editing.content }
     : replyTo
-      ? { kind: "reply", title: `Replying to ${replyTo.sender.displayName}`, text: replyTo.deletedAt ? "This message was deleted" : replyTo.content }
+      ? {
+          kind: "reply",
+          title: `Replying to ${replyTo.sender.displayName}`,
+          text: replyTo.deletedAt ? "This message was deleted" : replyTo.content,
+        }
       : null;
 
   const rateLimited = pending.find((e) => e.rateLimitedUntil !== null && e.rateLimitedUntil > now.getTime());
@@ -250,7 +283,15 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
       {history.loading ? (
         <LogSkeleton />
       ) : (
-        <div className="log" role="log" aria-label="Messages" aria-live="polite" ref={log} onScroll={onScroll} tabIndex={0}>
+        <div
+          className="log"
+          role="log"
+          aria-label="Messages"
+          aria-live="polite"
+          ref={log}
+          onScroll={onScroll}
+          tabIndex={0}
+        >
           {history.error && history.messages.length === 0 ? (
             <div role="alert" className="log-error">
               <p>Couldn't load messages.</p>
@@ -327,7 +368,8 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
         )}
         {rateLimited && (
           <div className="rate-limit-notice" data-testid="rate-limit-notice" role="status">
-            Sending too fast — retrying in {Math.max(1, Math.ceil((rateLimited.rateLimitedUntil! - now.getTime()) / 1000))} s
+            Sending too fast — retrying in{" "}
+            {Math.max(1, Math.ceil((rateLimited.rateLimitedUntil! - now.getTime()) / 1000))} s
           </div>
         )}
         {actionError && (

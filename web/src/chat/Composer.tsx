@@ -51,12 +51,20 @@ export function Composer({
   return (
     <div className="composer">
       {banner && (
-        <div className={`composer-banner banner-${banner.kind}`} {...(banner.kind === "reply" ? { "data-testid": "reply-preview" } : { "data-testid": "edit-banner" })}>
+        <div
+          className={`composer-banner banner-${banner.kind}`}
+          {...(banner.kind === "reply" ? { "data-testid": "reply-preview" } : { "data-testid": "edit-banner" })}
+        >
           <div className="banner-text">
             <span className="banner-title">{banner.title}</span>
             <span className="banner-quote">{banner.text}</span>
           </div>
-          <button type="button" className="icon" onClick={onCancelBanner} aria-label={banner.kind === "reply" ? "Cancel reply" : "Cancel edit"}>
+          <button
+            type="button"
+            className="icon"
+            onClick={onCancelBanner}
+            aria-label={banner.kind === "reply" ? "Cancel reply" : "Cancel edit"}
+          >
             ×
           </button>
         </div>
@@ -83,7 +91,11 @@ export function Composer({
           aria-describedby={count >= COUNTER_FROM ? "char-counter" : undefined}
         />
         {count >= COUNTER_FROM && (
-          <span id="char-counter" className={`char-counter${count > MAX_CHARS ? " over" : ""}`} data-testid="char-counter">
+          <span
+            id="char-counter"
+            className={`char-counter${count > MAX_CHARS ? " over" : ""}`}
+            data-testid="char-counter"
+          >
             {fmt(count)} / {fmt(MAX_CHARS)}
           </span>
         )}

@@ -53,50 +53,63 @@ export function MessageItem({
       tabIndex={0}
     >
       <div className="message-line">
-      <div className="bubble">
-        {showSender && (
-          <div className="message-sender" data-testid="message-sender">
-            {message.sender.displayName}
+        <div className="bubble">
+          {showSender && (
+            <div className="message-sender" data-testid="message-sender">
+              {message.sender.displayName}
+            </div>
+          )}
+          {message.replyTo && !deleted && <Quote quote={message.replyTo} />}
+          <div className="message-content" data-testid="message-content">
+            {deleted ? "This message was deleted" : message.content}
+          </div>
+          <div className="meta">
+            {message.editedAt && !deleted && (
+              <span className="edited" data-testid="message-edited">
+                edited
+              </span>
+            )}
+            <time
+              className="message-time"
+              data-testid="message-time"
+              dateTime={message.createdAt}
+              title={new Date(message.createdAt).toLocaleString()}
+            >
+              {clock(new Date(message.createdAt))}
+            </time>
+            {own && !deleted && <Ticks status={status} message={message} group={group} />}
+          </div>
+        </div>
+        {!deleted && (
+          <div className="actions" role="toolbar" aria-label="Message actions">
+            <button type="button" onClick={() => actions.onReply(message)}>
+              Reply
+            </button>
+            {own && (
+              <button type="button" onClick={() => actions.onEdit(message)}>
+                Edit
+              </button>
+            )}
+            {canDelete && (
+              <button type="button" onClick={() => setConfirming(true)}>
+                Delete
+              </button>
+            )}
           </div>
         )}
-        {message.replyTo && !deleted && <Quote quote={message.replyTo} />}
-        <div className="message-content" data-testid="message-content">
-          {deleted ? "This message was deleted" : message.content}
-        </div>
-        <div className="meta">
-          {message.editedAt && !deleted && (
-            <span className="edited" data-testid="message-edited">
-              edited
-            </span>
-          )}
-          <time className="message-time" data-testid="message-time" dateTime={message.createdAt} title={new Date(message.createdAt).toLocaleString()}>
-            {clock(new Date(message.createdAt))}
-          </time>
-          {own && !deleted && <Ticks status={status} message={message} group={group} />}
-        </div>
-      </div>
-      {!deleted && (
-        <div className="actions" role="toolbar" aria-label="Message actions">
-          <button type="button" onClick={() => actions.onReply(message)}>
-            Reply
-          </button>
-          {own && (
-            <button type="button" onClick={() => actions.onEdit(message)}>
-              Edit
-            </button>
-          )}
-          {canDelete && (
-            <button type="button" onClick={() => setConfirming(true)}>
-              Delete
-            </button>
-          )}
-        </div>
-      )}
       </div>
       {confirming && (
         <div role="dialog" aria-label="Delete this message?" className="confirm">
           <span>Delete this message for everyone?</span>
-          <button type="button" className="danger" autoFocus onClick={() => { setConfirming(false); actions.onDelete(message); }}>
+          <button
+            type="button"
+            className="danger"
+            autoFocus
+            onClick={() => {
+              setConfirming(false);
+              actions.onDelete(message);
+            }}
+          >
             Delete message
           </button>
           <button type="button" onClick={() => setConfirming(false)}>

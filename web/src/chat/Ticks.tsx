@@ -26,7 +26,11 @@ function Glyph({ status }: { status: TickStatus }) {
 }
 
 function ReadBy({ messageId, onClose }: { messageId: string; onClose: () => void }) {
-  const [{ data, fetching, error }] = useQuery({ query: ReadByQuery, variables: { id: messageId }, requestPolicy: "network-only" });
+  const [{ data, fetching, error }] = useQuery({
+    query: ReadByQuery,
+    variables: { id: messageId },
+    requestPolicy: "network-only",
+  });
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     box.current?.focus();
@@ -60,14 +64,30 @@ function ReadBy({ messageId, onClose }: { messageId: string; onClose: () => void
   );
 }
 
-export function Ticks({ status, message, group }: { status: TickStatus; message?: MessageFieldsFragment; group: boolean }) {
+export function Ticks({
+  status,
+  message,
+  group,
+}: {
+  status: TickStatus;
+  message?: MessageFieldsFragment;
+  group: boolean;
+}) {
   const [open, setOpen] = useState(false);
   const className = `ticks ticks-${status}`;
   if (group && message && status !== "pending" && status !== "failed") {
     const count = message.readCount;
     return (
       <span className="ticks-wrap">
-        <button type="button" className={`${className} ticks-button`} data-testid="message-ticks" aria-label={LABEL[status]} aria-haspopup="dialog" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        <button
+          type="button"
+          className={`${className} ticks-button`}
+          data-testid="message-ticks"
+          aria-label={LABEL[status]}
+          aria-haspopup="dialog"
+          aria-expanded={open}
+          onClick={() => setOpen((o) => !o)}
+        >
           {count > 0 ? <span aria-hidden="true">✓✓ {count}</span> : <Glyph status={status} />}
         </button>
         {open && <ReadBy messageId={message.id} onClose={() => setOpen(false)} />}

@@ -23,8 +23,7 @@ export function firstGap(messages: readonly MessageFieldsFragment[], lastSeq: nu
 }
 
 export type TimelineItem =
-  | { kind: "message"; message: MessageFieldsFragment }
-  | { kind: "pending"; entry: OutboxEntry };
+  { kind: "message"; message: MessageFieldsFragment } | { kind: "pending"; entry: OutboxEntry };
 
 /** Confirmed messages, then what is still in the outbox (an entry the server has stored is shown once, as the message). */
 export function timeline(messages: readonly MessageFieldsFragment[], pending: readonly OutboxEntry[]): TimelineItem[] {

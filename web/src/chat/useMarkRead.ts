@@ -6,7 +6,12 @@ import { useEffect, useRef } from "react";
 import { useMutation } from "urql";
 import { MarkReadMutation } from "../api/operations";
 
-export function useMarkRead(conversationId: string, newest: { id: string; seq: number } | null, element: HTMLElement | null, unread: number) {
+export function useMarkRead(
+  conversationId: string,
+  newest: { id: string; seq: number } | null,
+  element: HTMLElement | null,
+  unread: number,
+) {
   const [, markRead] = useMutation(MarkReadMutation);
   const marked = useRef(0);
   const visible = useRef(false);

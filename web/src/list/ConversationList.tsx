@@ -1,8 +1,8 @@
 /** The inbox: latest activity first, with previews, badges, presence and typing. */
 import { useEffect, useRef, type KeyboardEvent } from "react";
-import { useQuery } from "urql";
+import { useClient, useQuery } from "urql";
 import { goneConversations, reconnects, typingState } from "../api/live";
-import { ConversationsQuery } from "../api/operations";
+import { ConversationsQuery, ReceiptUpdatedSubscription } from "../api/operations";
 import { conversationsVars } from "../api/pages";
 import type { ConversationFieldsFragment } from "../gql/graphql";
 import { Avatar } from "../ui/Avatar";
@@ -21,7 +21,17 @@ function preview(conversation: ConversationFieldsFragment, viewerId: string): st
   return who + last.content.replace(/\s+/g, " ");
 }
 
-function Row({ conversation, viewerId, open, now }: { conversation: ConversationFieldsFragment; viewerId: string; open: boolean; now: Date }) {
+function Row({
+  conversation,
+  viewerId,
+  open,
+  now,
+}: {
+  conversation: ConversationFieldsFragment;
+  viewerId: string;
+  open: boolean;
+  now: Date;
+}) {
   const typing = useStore(typingState).get(conversation.id) ?? [];
   const partner = directPartner(conversation, viewerId);
   const online = onlineCount(conversation, viewerId);
@@ -89,10 +99,31 @@ function onListKey(event: KeyboardEvent<HTMLUListElement>) {
   const buttons = [...event.currentTarget.querySelectorAll<HTMLButtonElement>(".row-button")];
   const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
   const next =
-    event.key === "Home" ? 0 : event.key === "End" ? buttons.length - 1 : event.key === "ArrowDown" ? Math.min(buttons.length - 1, at + 1) : Math.max(0, at - 1);
+    event.key === "Home"
+      ? 0
+      : event.key === "End"
+        ? buttons.length - 1
+        : event.key === "ArrowDown"
+          ? Math.min(buttons.length - 1, at + 1)
+          : Math.max(0, at - 1);
   buttons[next]?.focus();
   event.preventDefault();
 }
+
+/**
+ * Badges follow the viewer's other devices: read marks arrive on receiptUpdated, which is per
+ * conversation, so the list follows the conversations that have unread messages (at most 20).
+ */
+function ReadMarkFollower({ conversationId }: { conversationId: string }) {
+  const client = useClient();
+  useEffect(() => {
+    const sub = client.subscription(ReceiptUpdatedSubscription, { conversationId }).subscribe(() => undefined);
+    return () => sub.unsubscribe();
+  }, [client, conversationId]);
+  return null;
+}
+
+const FOLLOW_AT_MOST = 20;
 
 export function ConversationList({ viewerId, openId }: { viewerId: string; openId: string | null }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ConversationsQuery, variables: conversationsVars });
@@ -143,11 +174,17 @@ export function ConversationList({ viewerId, openId }: { viewerId: string; openI
       </div>
     );
   }
+  const followed = conversations.filter((c) => c.unreadCount > 0 && c.id !== openId).slice(0, FOLLOW_AT_MOST);
   return (
-    <ul role="list" aria-label="Conversations" className="conversation-list" onKeyDown={onListKey}>
-      {conversations.map((c) => (
-        <Row key={c.id} conversation={c} viewerId={viewerId} open={c.id === openId} now={now} />
+    <>
+      {followed.map((c) => (
+        <ReadMarkFollower key={c.id} conversationId={c.id} />
       ))}
-    </ul>
+      <ul role="list" aria-label="Conversations" className="conversation-list" onKeyDown={onListKey}>
+        {conversations.map((c) => (
+          <Row key={c.id} conversation={c} viewerId={viewerId} open={c.id === openId} now={now} />
+        ))}
+      </ul>
+    </>
   );
 }

@@ -22,7 +22,12 @@ export function NewConversationDialog({ viewerId, onClose }: { viewerId: string;
   const [selected, setSelected] = useState<UserFieldsFragment[]>([]);
   const [error, setError] = useState<string | null>(null);
   const search = useDebounced(query.trim(), 200);
-  const [{ data, fetching }] = useQuery({ query: SearchUsersQuery, variables: { query: search }, pause: search.length === 0, requestPolicy: "network-only" });
+  const [{ data, fetching }] = useQuery({
+    query: SearchUsersQuery,
+    variables: { query: search },
+    pause: search.length === 0,
+    requestPolicy: "network-only",
+  });
   const [{ fetching: creating }, create] = useMutation(CreateConversationMutation);
   const dialog = useRef<HTMLDivElement>(null);
 
@@ -62,7 +67,8 @@ export function NewConversationDialog({ viewerId, onClose }: { viewerId: string;
     }
     const e = result.error?.graphQLErrors[0];
     if (result.error?.networkError) setError("Can't reach the server. Try again.");
-    else if (e?.extensions?.code === "RATE_LIMITED") setError(`You're creating conversations too fast. Try again in ${Number(e.extensions.retryAfter)} s.`);
+    else if (e?.extensions?.code === "RATE_LIMITED")
+      setError(`You're creating conversations too fast. Try again in ${Number(e.extensions.retryAfter)} s.`);
     else setError(e ? (e.message.endsWith(".") ? e.message : `${e.message}.`) : "Something went wrong.");
   }
 
@@ -73,7 +79,15 @@ export function NewConversationDialog({ viewerId, onClose }: { viewerId: string;
         <fieldset className="kind-choice">
           <legend className="sr-only">Kind</legend>
           <label>
-            <input type="radio" name="kind" checked={kind === "DIRECT"} onChange={() => { setKind("DIRECT"); setSelected((s) => s.slice(0, 1)); }} />
+            <input
+              type="radio"
+              name="kind"
+              checked={kind === "DIRECT"}
+              onChange={() => {
+                setKind("DIRECT");
+                setSelected((s) => s.slice(0, 1));
+              }}
+            />
             Direct message
           </label>
           <label>
@@ -89,12 +103,26 @@ export function NewConversationDialog({ viewerId, onClose }: { viewerId: string;
         )}
         <div className="field">
           <label htmlFor="people-search">Search people</label>
-          <input id="people-search" type="search" autoFocus value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Name or @username" autoComplete="off" />
+          <input
+            id="people-search"
+            type="search"
+            autoFocus
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="Name or @username"
+            autoComplete="off"
+          />
         </div>
         {selected.length > 0 && (
           <div className="chips" aria-label="Selected">
             {selected.map((u) => (
-              <button type="button" key={u.id} className="chip" onClick={() => toggle(u)} aria-label={`Remove ${u.displayName}`}>
+              <button
+                type="button"
+                key={u.id}
+                className="chip"
+                onClick={() => toggle(u)}
+                aria-label={`Remove ${u.displayName}`}
+              >
                 {u.displayName} ×
               </button>
             ))}
@@ -125,7 +153,11 @@ export function NewConversationDialog({ viewerId, onClose }: { viewerId: string;
                   <span>{u.displayName}</span>
                   <span className="muted">@{u.username}</span>
                 </span>
-                {on && <span className="check" aria-hidden="true">✓</span>}
+                {on && (
+                  <span className="check" aria-hidden="true">
+                    ✓
+                  </span>
+                )}
               </div>
             );
           })}

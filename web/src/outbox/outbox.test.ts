@@ -59,7 +59,11 @@ describe("outbox", () => {
   it("survives a reload: a new outbox on the same IndexedDB sends what was left, with the same id", async () => {
     const factory = new IDBFactory();
     const first = setup([{ kind: "network" }], factory);
-    const entry = await first.outbox.enqueue({ conversationId: "c1", content: "typed before the reload", replyToId: "m7" });
+    const entry = await first.outbox.enqueue({
+      conversationId: "c1",
+      content: "typed before the reload",
+      replyToId: "m7",
+    });
     await vi.waitFor(() => expect(first.received).toHaveLength(1));
     await vi.waitFor(async () => expect((await first.store.all())[0]?.attempts).toBe(1));
 
@@ -97,7 +101,9 @@ describe("outbox", () => {
   });
 
   it("keeps a refused message as failed, in words, without retrying it", async () => {
-    const { outbox, clock, received, store } = setup([{ kind: "invalid", message: "Message is too long (4,012 / 4,000)" }]);
+    const { outbox, clock, received, store } = setup([
+      { kind: "invalid", message: "Message is too long (4,012 / 4,000)" },
+    ]);
     await outbox.enqueue({ conversationId: "c1", content: "x".repeat(4012) });
     await vi.waitFor(async () => expect((await store.all())[0]?.state).toBe("failed"));
     expect(outbox.list()[0].error).toBe("Message is too long (4,012 / 4,000)");
@@ -120,7 +126,12 @@ describe("outbox", () => {
   it("does not send while offline, and sends when resumed online", async () => {
     let online = false;
     const sender = scriptedSender([]);
-    const outbox = new Outbox({ store: new IndexedDBOutboxStore(new IDBFactory()), send: sender.send, clock: new ManualClock(), isOnline: () => online });
+    const outbox = new Outbox({
+      store: new IndexedDBOutboxStore(new IDBFactory()),
+      send: sender.send,
+      clock: new ManualClock(),
+      isOnline: () => online,
+    });
     await outbox.enqueue({ conversationId: "c1", content: "from the tunnel" });
     await new Promise((r) => setTimeout(r, 20));
     expect(sender.received).toHaveLength(0);

@@ -31,7 +31,10 @@ export function outcomeOf(entry: OutboxEntry, errors: ErrorLike[], networkError:
     case "RATE_LIMITED":
       return { kind: "rateLimited", retryAfterSeconds: Number(error.extensions?.retryAfter ?? 1) };
     case "MESSAGE_TOO_LARGE":
-      return { kind: "invalid", message: tooLongText(charCount(entry.content), Number(error.extensions?.limit ?? MAX_CHARS)) };
+      return {
+        kind: "invalid",
+        message: tooLongText(charCount(entry.content), Number(error.extensions?.limit ?? MAX_CHARS)),
+      };
     case "VALIDATION_ERROR":
       return { kind: "invalid", message: error.message.endsWith(".") ? error.message : `${error.message}.` };
     case "NOT_IN_CONVERSATION":
