@@ -6,7 +6,7 @@
 import { authExchange } from "@urql/exchange-auth";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError, type Operation } from "urql";
-import { clearSession, currentSession, freshAccessToken, refreshSession } from "../auth/session";
+import { accessTokenExpiring, clearSession, currentSession, freshAccessToken, refreshSession } from "../auth/session";
 import { backoffDelay } from "../outbox/backoff";
 import { makeCacheExchange } from "./cache";
 import { connectionState, markGone, reconnects } from "./live";
@@ -123,10 +123,7 @@ export function createSession(): Session {
           const token = currentSession()?.accessToken;
           return token ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` }) : operation;
         },
-        willAuthError() {
-          const session = currentSession();
-          return !!session && Date.parse(session.accessTokenExpiresAt) - Date.now() < 10_000;
-        },
+        willAuthError: () => accessTokenExpiring(),
         didAuthError(error) {
           return errorCodes(error).includes("TOKEN_EXPIRED");
         },
@@ -144,7 +141,12 @@ export function createSession(): Session {
           const input = { ...request, query: request.query || "" };
           return {
             subscribe(sink) {
-              const unsubscribe = socket.subscribe(input, sink);
+              const unsubscribe = socket.subscribe(input, {
+                next: (value) => sink.next(value as Parameters<typeof sink.next>[0]),
+                // A socket closed for good (sign-out) ends the feed; it is not an error to show.
+                error: (error) => (error instanceof CloseEvent ? sink.complete() : sink.error(error)),
+                complete: () => sink.complete(),
+              });
               return { unsubscribe };
             },
           };
