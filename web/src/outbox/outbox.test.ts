@@ -171,4 +171,34 @@ describe("outbox", () => {
     await vi.waitFor(() => expect(outbox.list()).toEqual([]));
     expect(new Set(received.map((e) => e.clientMessageId)).size).toBe(1);
   });
+
+  it("sends only the signed-in user's messages: another user signing in on this device sends none of them", async () => {
+    const factory = new IDBFactory();
+    let owner: string | null = "alice";
+    const alice = scriptedSender([{ kind: "network" }]);
+    const first = new Outbox({
+      store: new IndexedDBOutboxStore(factory),
+      send: alice.send,
+      clock: new ManualClock(),
+      owner: () => owner,
+    });
+    await first.enqueue({ conversationId: "c1", content: "from alice" });
+    await vi.waitFor(() => expect(alice.received).toHaveLength(1));
+    owner = "bob";
+    const bob = scriptedSender([]);
+    const second = new Outbox({
+      store: new IndexedDBOutboxStore(factory),
+      send: bob.send,
+      clock: new ManualClock(),
+      owner: () => owner,
+    });
+    await second.ready();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bob.received).toHaveLength(0);
+    expect(second.list()).toEqual([]);
+    owner = "alice";
+    await second.reload();
+    second.resume();
+    await vi.waitFor(() => expect(bob.received.map((e) => e.content)).toEqual(["from alice"]));
+  });
 });

@@ -38,6 +38,8 @@ export interface OutboxOptions {
   /** Whether sending makes sense now (navigator.onLine); offline entries wait for resume(). */
   isOnline?: () => boolean;
   newId?: () => string;
+  /** The signed-in user: only their entries are listed and sent. */
+  owner?: () => string | null;
 }
 
 export interface NewMessage {
@@ -61,12 +63,14 @@ export class Outbox {
   private readonly random: () => number;
   private readonly isOnline: () => boolean;
   private readonly newId: () => string;
+  private readonly owner: () => string | null;
 
   constructor(private readonly options: OutboxOptions) {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.isOnline = options.isOnline ?? (() => true);
     this.newId = options.newId ?? (() => crypto.randomUUID());
+    this.owner = options.owner ?? (() => null);
     // A fresh start (page load) is a new chance for everything still waiting.
     this.loaded = this.reload().then(() => this.resume());
   }
@@ -85,7 +89,9 @@ export class Outbox {
   }
 
   list(conversationId?: string): OutboxEntry[] {
+    const owner = this.owner();
     return [...this.entries.values()]
+      .filter((entry) => (entry.userId ?? null) === owner)
       .filter((entry) => conversationId === undefined || entry.conversationId === conversationId)
       .sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -99,6 +105,7 @@ export class Outbox {
     await this.loaded;
     const entry: OutboxEntry = {
       clientMessageId: this.newId(),
+      userId: this.owner(),
       conversationId: message.conversationId,
       content: message.content,
       replyToId: message.replyToId ?? null,
@@ -136,6 +143,17 @@ export class Outbox {
     await this.options.store.put(entry);
     this.emit();
     this.pump();
+  }
+
+  /** Signing out on purpose: this user's unsent messages leave this device too. */
+  async forget(userId: string): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      if (entry.userId === userId) {
+        this.entries.delete(entry.clientMessageId);
+        await this.options.store.delete(entry.clientMessageId);
+      }
+    }
+    this.emit();
   }
 
   /** Give up on a message: it leaves the outbox (and the log). */
