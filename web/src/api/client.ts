@@ -6,7 +6,7 @@
 import { authExchange } from "@urql/exchange-auth";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError, type Operation } from "urql";
-import { clearSession, currentSession, freshAccessToken, refreshSession } from "../auth/session";
+import { accessTokenExpiring, clearSession, currentSession, freshAccessToken, refreshSession } from "../auth/session";
 import { backoffDelay } from "../outbox/backoff";
 import { makeCacheExchange } from "./cache";
 import { connectionState, markGone, reconnects } from "./live";
@@ -44,10 +44,12 @@ function waitToRetry(retries: number): Promise<void> {
 export interface Session {
   client: Client;
   socket: WsClient;
-  dispose(): void;
+  /** Close the socket; `forget` also drops the cache kept on this device (sign-out). */
+  dispose(forget?: boolean): void;
 }
 
-export function createSession(): Session {
+export function createSession(userId: string): Session {
+  const cache = makeCacheExchange(userId, () => currentSession()?.user.id ?? "");
   let everConnected = false;
   let refused = false;
   // Events of a disposed socket (sign-out, StrictMode's first mount) must not move the bar.
@@ -117,16 +119,13 @@ export function createSession(): Session {
           }
         },
       }),
-      makeCacheExchange(() => currentSession()?.user.id ?? ""),
+      cache.exchange,
       authExchange(async (utils) => ({
         addAuthToOperation(operation) {
           const token = currentSession()?.accessToken;
           return token ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` }) : operation;
         },
-        willAuthError() {
-          const session = currentSession();
-          return !!session && Date.parse(session.accessTokenExpiresAt) - Date.now() < 10_000;
-        },
+        willAuthError: () => accessTokenExpiring(),
         didAuthError(error) {
           return errorCodes(error).includes("TOKEN_EXPIRED");
         },
@@ -144,7 +143,12 @@ export function createSession(): Session {
           const input = { ...request, query: request.query || "" };
           return {
             subscribe(sink) {
-              const unsubscribe = socket.subscribe(input, sink);
+              const unsubscribe = socket.subscribe(input, {
+                next: (value) => sink.next(value as Parameters<typeof sink.next>[0]),
+                // A socket closed for good (sign-out) ends the feed; it is not an error to show.
+                error: (error) => (error instanceof CloseEvent ? sink.complete() : sink.error(error)),
+                complete: () => sink.complete(),
+              });
               return { unsubscribe };
             },
           };
@@ -156,8 +160,9 @@ export function createSession(): Session {
   return {
     client,
     socket,
-    dispose() {
+    dispose(forget = false) {
       disposed = true;
+      if (forget) void cache.storage.clear();
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
       void socket.dispose();

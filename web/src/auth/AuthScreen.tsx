@@ -111,7 +111,7 @@ export function AuthScreen() {
     const auth = data?.login ?? data?.register;
     if (auth) {
       dismissEndedNotice();
-      storeSession(sessionFromAuth(auth));
+      void storeSession(sessionFromAuth(auth));
     } else if (result.error) setFailure(failureOf(result.error));
   }
 
