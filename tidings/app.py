@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -19,6 +21,7 @@ from tidings.errors import ErrorCode
 from tidings.graphql.view import TidingsGraphQL
 from tidings.services import Services, open_services
 from tidings.settings import Settings
+from tidings.web.serving import WebClient, bundle_of
 
 __all__ = ["create_app"]
 
@@ -122,6 +125,25 @@ def _tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+def _cors(settings: Settings) -> list[Middleware]:
+    """Other-origin frontends (a dev server on :5173, an app on its own domain) may call the
+    HTTP API when their origin is listed. Tokens travel in the Authorization header, never in
+    cookies, so credentials are not allowed; a preflight is cached for ``cors_max_age_seconds``.
+    WebSockets are not CORS: their origins are ``allowed_origins``."""
+    origins = settings.cors_origin_list
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=settings.cors_max_age_seconds,
+        )
+    ]
+
+
 def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> Starlette:
     """Build the app. Services (engine, Redis, limits) are created in the lifespan.
 
@@ -150,6 +172,10 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
                 methods=["GET", "POST"],
             ),
             WebSocketRoute("/graphql", _graphql),
+            # Last: every other GET is the web client's. A Route, not a Mount: another method on
+            # /graphql still gets that route's 405 (or a CORS preflight answer).
+            Route("/{path:path}", WebClient(bundle_of(settings)), methods=["GET", "HEAD"]),
         ],
+        middleware=_cors(settings),
         lifespan=lifespan,
     )

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
     # connection_init, never in cookies, so "*" is safe; list origins to lock it down.
     allowed_origins: str = "*"
+    # Comma-separated origins whose pages may call the HTTP API (CORS), or "*"; empty (the
+    # default) allows none: the web client is served from the API's own origin. Browsers
+    # cache an allowed preflight for cors_max_age_seconds.
+    cors_origins: str = ""
+    cors_max_age_seconds: int = Field(default=600, ge=0)
     typing_ttl_seconds: float = Field(default=6.0, gt=0)
     # Presence: connection records expire after the TTL unless refreshed; OFFLINE is announced
     # after the grace period without a reconnect; every instance sweeps for lapsed records.
@@ -92,6 +97,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     introspection: bool = True
 
+    # The built web client served at "/"; unset = the bundle inside the package.
+    web_dist_dir: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:
         if self.embedded:
@@ -111,6 +119,10 @@ class Settings(BaseSettings):
     @property
     def allowed_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

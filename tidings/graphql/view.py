@@ -31,6 +31,7 @@ from tidings.graphql.fanout import encode_result_frame
 from tidings.graphql.schema import build_schema
 from tidings.services import Services
 from tidings.sockets import CLOSE_TOO_MANY, OpenSocket, close
+from tidings.web.serving import graphiql_page
 
 __all__ = ["TidingsGraphQL"]
 
@@ -131,7 +132,14 @@ class TidingsGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL, whose subscriptions send the Authorization header set in its Headers tab
-        as the connection_init payload (browsers cannot set headers on WebSockets)."""
+        as the connection_init payload (browsers cannot set headers on WebSockets).
+
+        The web client's bundle has its own build (web/graphiql.html), all of its files
+        served from here, so it works offline; without a bundle, Strawberry's page, which
+        loads GraphiQL from a public CDN."""
+        page = graphiql_page(self.services.settings)
+        if page is not None:
+            return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
         html = self.graphql_ide_html.replace("subscriptionUrl,\n", _WS_PARAMS, 1)
         return HTMLResponse(html)
 
