@@ -10,6 +10,7 @@ skip saying why, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Generator
@@ -58,7 +59,14 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def web_bundle() -> Path:
-    """The built web client that ``tidings serve`` serves; built here when missing."""
+    """The built web client the servers serve (``TIDINGS_WEB_DIST_DIR``): the package's
+    ``tidings/web/dist``, built here when missing, or ``TIDINGS_TEST_WEB_DIST`` if set (a
+    bundle built elsewhere)."""
+    elsewhere = os.environ.get("TIDINGS_TEST_WEB_DIST")
+    if elsewhere:
+        if not (Path(elsewhere) / "index.html").exists():
+            pytest.fail(f"TIDINGS_TEST_WEB_DIST={elsewhere} has no index.html")
+        return Path(elsewhere)
     if (BUNDLE / "index.html").exists():
         return BUNDLE
     npm = shutil.which("npm")
@@ -117,7 +125,9 @@ async def start_site(
         sites: list[Site] = []
 
         async def start(**overrides: Any) -> Site:
-            settings = make_settings(**{**BROWSER_SETTINGS, **overrides})
+            settings = make_settings(
+                **{**BROWSER_SETTINGS, "web_dist_dir": web_bundle, **overrides}
+            )
             instance = await stack.enter_async_context(
                 run_instance(settings, log_dir=tmp_path, name=f"web{len(sites)}")
             )
