@@ -10,7 +10,13 @@ from playwright.async_api import Locator, Page, expect
 
 from tests.browser.site import exactly
 
-__all__ = ["Chat", "Shell"]
+__all__ = ["Chat", "Shell", "preview_of"]
+
+
+def preview_of(content: str) -> re.Pattern[str]:
+    """A conversation row's preview of ``content``: the text, perhaps after who sent it
+    ("You: ", "Bob: "), as chat apps show it."""
+    return re.compile(rf"^\s*([^:]+: )?{re.escape(content)}\s*$")
 
 
 class Shell:

@@ -11,6 +11,7 @@ code into a temporary directory, so it stays working.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -42,7 +43,7 @@ LAYOUTS: dict[str, dict[str, Any]] = {
 DEFAULT_DIRECTORY = PROJECT_ROOT / "docs" / "screenshots"
 
 _TRIP = [
-    ("bob", "Cabin is booked for Friday to Sunday 🎉"),
+    ("bob", "Cabin is booked for Friday to Sunday!"),
     ("carol", "Amazing! Who's driving?"),
     ("alice", "I can take four people and the bikes"),
     ("dan", "Count me in. I'll bring the board games"),
@@ -86,6 +87,7 @@ async def _set_theme(page: Page, theme: str) -> None:
 
 
 async def _shoot(page: Page, path: Path) -> Path:
+    await page.mouse.move(0, 0)  # no hover actions showing on whatever the pointer was over
     await page.screenshot(path=path, animations="disabled", caret="hide")
     return path
 
@@ -123,7 +125,9 @@ async def _main(directory: Path) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         database = f"sqlite+aiosqlite:///{Path(temporary) / 'screenshots.db'}"
         await asyncio.to_thread(upgrade, database)
-        settings = Settings(database_url=database, jwt_secret=TEST_SECRET, **TEST_SETTINGS)
+        bundle = os.environ.get("TIDINGS_TEST_WEB_DIST")  # as in the tests: a bundle elsewhere
+        where: dict[str, Any] = {"web_dist_dir": bundle} if bundle else {}
+        settings = Settings(database_url=database, jwt_secret=TEST_SECRET, **TEST_SETTINGS, **where)
         async with (
             run_instance(settings, log_dir=Path(temporary)) as instance,
             async_playwright() as playwright,

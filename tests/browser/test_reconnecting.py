@@ -4,13 +4,14 @@ middle of a conversation (issue 12, item 7; SPEC §7)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import expect
 
 from tests.browser.network import Network
 from tests.browser.screens import Chat, Shell
-from tests.browser.site import Site
+from tests.browser.site import Person, Site
 from tests.chat import create, send
 
 pytestmark = pytest.mark.browser
@@ -28,16 +29,27 @@ async def expect_same_log(chat: Chat, history: list[dict[str, object]]) -> None:
     assert [message["seq"] for message in shown] == [message["seq"] for message in history]
 
 
-async def test_messages_typed_offline_are_pending_survive_a_reload_and_arrive_once_in_order(
-    site: Site,
-) -> None:
+@dataclass
+class OfflineScene:
+    """Alice (her device's network under the test's control) and Bob, in a direct chat."""
+
+    alice: Person
+    network: Network
+    alice_shell: Shell
+    alice_chat: Chat
+    bob_chat: Chat
+    conversation_id: str
+
+
+async def _alice_offline_typing(site: Site) -> OfflineScene:
+    """Alice loses her network and types "one", "two", "three" (pending), while Bob, still
+    online, answers "still here"."""
     alice, bob = await site.person("alice"), await site.person("bob")
     direct = await create(site.api, alice.account, "DIRECT", bob.account)
     await send(site.api, bob.account, direct["id"], "Are you there?")
     context = await site.context()
     network = await Network.install(context)
-    alice_page = await site.sign_in(context, alice)
-    alice_shell = Shell(alice_page)
+    alice_shell = Shell(await site.sign_in(context, alice))
     alice_chat = await alice_shell.open(direct["id"])
     bob_chat = await Shell(await site.device(bob)).open(direct["id"])
     await expect(alice_chat.message("Are you there?")).to_be_visible()
@@ -51,31 +63,45 @@ async def test_messages_typed_offline_are_pending_survive_a_reload_and_arrive_on
         await alice_chat.send(content)
         await alice_chat.expect_status(content, "pending", "Sending")
     await bob_chat.send("still here")  # sent while Alice is away: she must catch up
+    return OfflineScene(alice, network, alice_shell, alice_chat, bob_chat, direct["id"])
 
-    # Back on a network, but the server is not reachable yet: the page reloads, and what
-    # she typed is still there, still pending, from the persisted outbox.
-    await network.go_online(server_reachable=False)
-    await alice_page.reload()
+
+async def _all_arrived_once_in_order(site: Site, scene: OfflineScene, typed: list[str]) -> None:
+    for content in typed:
+        await expect(scene.alice_chat.message(content)).to_have_attribute("data-status", STORED)
+    history = await site.history(scene.alice, scene.conversation_id)
+    assert [m["content"] for m in history] == ["Are you there?", "still here", *typed]
+    await expect_same_log(scene.alice_chat, history)
+    await expect_same_log(scene.bob_chat, history)
+
+
+async def test_messages_typed_offline_are_pending_and_arrive_once_in_order_when_back(
+    site: Site,
+) -> None:
+    scene = await _alice_offline_typing(site)
+    await scene.network.go_online()
+    await scene.alice_shell.expect_online(within_ms=RECONNECT)
+    await _all_arrived_once_in_order(site, scene, ["one", "two", "three"])
+
+
+async def test_messages_typed_offline_survive_a_reload_and_then_arrive_once_in_order(
+    site: Site,
+) -> None:
+    scene = await _alice_offline_typing(site)
+    chat = scene.alice_chat
+    # Back on a network, but the server is not reachable yet (a page cannot even load while
+    # fully offline): she reloads, and what she typed is still there, pending, from the
+    # persisted outbox; she types one more.
+    await scene.network.go_online(server_reachable=False)
+    await chat.page.reload()
     for content in ("one", "two", "three"):
-        await alice_chat.expect_status(content, "pending", "Sending")
-    await alice_chat.send("four")
-    await alice_chat.expect_status("four", "pending", "Sending")
+        await chat.expect_status(content, "pending", "Sending")
+    await chat.send("four")
+    await chat.expect_status("four", "pending", "Sending")
 
-    network.restore()
-    await alice_shell.expect_online(within_ms=RECONNECT)
-    for content in ("one", "two", "three", "four"):
-        await expect(alice_chat.message(content)).to_have_attribute("data-status", STORED)
-    history = await site.history(alice, direct["id"])
-    assert [m["content"] for m in history] == [
-        "Are you there?",
-        "still here",
-        "one",
-        "two",
-        "three",
-        "four",
-    ]
-    await expect_same_log(alice_chat, history)
-    await expect_same_log(bob_chat, history)
+    scene.network.restore()
+    await scene.alice_shell.expect_online(within_ms=RECONNECT)
+    await _all_arrived_once_in_order(site, scene, ["one", "two", "three", "four"])
 
 
 async def test_a_server_restart_mid_conversation_shows_reconnecting_and_loses_nothing(
