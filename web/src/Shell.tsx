@@ -1,0 +1,117 @@
+/** Signed in: the sidebar (list) and the open chat, the live feeds, the connection bar. */
+import { useEffect, useState } from "react";
+import { useClient, useMutation, useQuery } from "urql";
+import { clearSession } from "./auth/session";
+import { applyTyping, connectionState, expireTyping, reconnects } from "./api/live";
+import {
+  ConversationUpdatedSubscription,
+  LogoutMutation,
+  MeQuery,
+  MessageAddedSubscription,
+  MessageUpdatedSubscription,
+  PresenceSubscription,
+} from "./api/operations";
+import { ChatScreen } from "./chat/ChatView";
+import { ConversationList } from "./list/ConversationList";
+import { NewConversationDialog } from "./list/NewConversationDialog";
+import { outbox } from "./outbox/instance";
+import { useOpenConversation } from "./ui/route";
+import { toggleTheme } from "./ui/theme";
+import { useStore } from "./util/store";
+
+const BAR_TEXT = {
+  connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
+  offline: "Offline — messages will be sent when you are back online",
+  online: "",
+} as const;
+
+function ConnectionBar() {
+  const state = useStore(connectionState);
+  return (
+    <div
+      className={`connection-bar state-${state}`}
+      data-testid="connection-bar"
+      data-state={state}
+      role="status"
+      hidden={state === "online"}
+    >
+      {state !== "offline" && state !== "online" && <span className="spinner" aria-hidden="true" />}
+      {BAR_TEXT[state]}
+    </div>
+  );
+}
+
+/** The feeds every screen needs; Graphcache's updaters put what they carry in place. */
+function LiveFeeds() {
+  const client = useClient();
+  useEffect(() => {
+    const subs = [
+      // A message from someone ends their typing there (their "stopped" may come late).
+      client.subscription(MessageAddedSubscription, {}).subscribe((result) => {
+        const m = result.data?.messageAdded;
+        if (m) applyTyping(m.conversationId, m.sender.id, m.sender.displayName, false);
+      }),
+      client.subscription(MessageUpdatedSubscription, {}).subscribe(() => undefined),
+      client.subscription(ConversationUpdatedSubscription, {}).subscribe(() => undefined),
+      client.subscription(PresenceSubscription, {}).subscribe(() => undefined),
+    ];
+    return () => subs.forEach((s) => s.unsubscribe());
+  }, [client]);
+  const reconnected = useStore(reconnects);
+  useEffect(() => {
+    if (reconnected > 0) outbox.resume();
+  }, [reconnected]);
+  useEffect(() => {
+    const timer = setInterval(() => expireTyping(), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return null;
+}
+
+export function Shell({ viewerId, displayName }: { viewerId: string; displayName: string }) {
+  const openId = useOpenConversation();
+  const [creating, setCreating] = useState(false);
+  const [{ data: me }] = useQuery({ query: MeQuery });
+  const [, logout] = useMutation(LogoutMutation);
+  const name = me?.me.user.displayName ?? displayName;
+
+  async function signOut() {
+    await logout({}).catch(() => undefined);
+    clearSession(false);
+  }
+
+  return (
+    <div className={`shell${openId ? " chat-open" : ""}`}>
+      <LiveFeeds />
+      <aside className="sidebar" aria-label="Conversations sidebar">
+        <header className="sidebar-header">
+          <h1 className="viewer-name">{name}</h1>
+          <div className="sidebar-tools">
+            <button type="button" className="icon" onClick={toggleTheme} aria-label="Toggle theme" title="Toggle theme">
+              ◐
+            </button>
+            <button type="button" className="ghost" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </div>
+        </header>
+        <ConnectionBar />
+        <button type="button" className="primary new-conversation" onClick={() => setCreating(true)}>
+          New conversation
+        </button>
+        <ConversationList viewerId={viewerId} openId={openId} />
+      </aside>
+      <main className="main">
+        {openId ? (
+          <ChatScreen key={openId} conversationId={openId} viewerId={viewerId} />
+        ) : (
+          <section className="chat chat-empty placeholder">
+            <p className="muted">Choose a conversation, or start a new one.</p>
+          </section>
+        )}
+      </main>
+      {creating && <NewConversationDialog viewerId={viewerId} onClose={() => setCreating(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,272 @@
+/**
+ * The normalized cache (Graphcache) and the updaters that keep it true as events arrive:
+ * messages go into the newest page in seq order exactly once (subscription, mutation result
+ * and a reconnect's catch-up may all carry the same message), the conversation moves to the
+ * top of the list, and unread counts follow new messages, read marks and other devices.
+ */
+import { cacheExchange, type Cache, type CacheExchangeOpts } from "@urql/exchange-graphcache";
+import { graphql } from "../gql";
+import type {
+  ConversationFieldsFragment,
+  ConversationsQuery as ConversationsData,
+  MessageFieldsFragment,
+  MessagesQuery as MessagesData,
+  ReceiptUpdatedSubscription as ReceiptData,
+} from "../gql/graphql";
+import { ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
+import { markGone } from "./live";
+import { conversationsVars, newestPage } from "./pages";
+
+const ConversationHead = graphql(`
+  fragment ConversationHead on Conversation {
+    id
+    unreadCount
+    lastMessageAt
+    lastMessage {
+      id
+      seq
+    }
+  }
+`);
+
+const MessageCounts = graphql(`
+  fragment MessageCounts on Message {
+    id
+    status
+    deliveredCount
+    readCount
+    recipientCount
+  }
+`);
+
+const PresenceOfUser = graphql(`
+  fragment PresenceOfUser on User {
+    id
+    presence {
+      status
+      lastSeenAt
+    }
+  }
+`);
+
+type Edge = MessagesData["messages"]["edges"][number];
+
+/** Insert `message` into `edges` by seq; unchanged (same array) when it is already there. */
+export function insertBySeq(edges: Edge[], message: MessageFieldsFragment): Edge[] {
+  if (edges.some((e) => e.node.id === message.id || e.node.seq === message.seq)) return edges;
+  const edge: Edge = { __typename: "MessageEdge", cursor: message.cursor, node: message };
+  const at = edges.findIndex((e) => e.node.seq > message.seq);
+  return at === -1 ? [...edges, edge] : [...edges.slice(0, at), edge, ...edges.slice(at)];
+}
+
+function conversationKey(id: string): string {
+  return `Conversation:${id}`;
+}
+
+/** Unread messages after `readSeq` in the cached newest page, or null if it cannot tell. */
+function unreadAfter(cache: Cache, conversationId: string, readSeq: number, viewerId: string): number | null {
+  const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
+  const lastSeq = head?.lastMessage?.seq ?? 0;
+  if (readSeq >= lastSeq) return 0;
+  const page = cache.readQuery({ query: MessagesQuery, variables: newestPage(conversationId) });
+  const edges = page?.messages.edges ?? [];
+  const first = edges[0]?.node.seq;
+  if (first === undefined || first > readSeq + 1) return null;
+  return edges.filter((e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt).length;
+}
+
+/** A message arrived (live, as a mutation result, or replayed): add it once, everywhere. */
+export function addMessage(cache: Cache, message: MessageFieldsFragment, viewerId: string): void {
+  const cid = message.conversationId;
+  cache.updateQuery({ query: MessagesQuery, variables: newestPage(cid) }, (data) => {
+    if (!data) return null;
+    const edges = insertBySeq(data.messages.edges, message);
+    if (edges === data.messages.edges) return data;
+    return { ...data, messages: { ...data.messages, edges } };
+  });
+  const head = cache.readFragment(ConversationHead, conversationKey(cid));
+  if (!head) {
+    // A conversation we have not seen (just joined): the list fetches it again.
+    cache.invalidate("Query", "conversations", conversationsVars);
+    return;
+  }
+  const lastSeq = head.lastMessage?.seq ?? 0;
+  if (message.seq <= lastSeq) return; // old news: counted already
+  const fromOther = message.sender.id !== viewerId && !message.deletedAt;
+  cache.writeFragment(ConversationHead, {
+    __typename: "Conversation",
+    id: cid,
+    unreadCount: fromOther ? head.unreadCount + 1 : head.unreadCount,
+    lastMessageAt: message.createdAt,
+    lastMessage: { __typename: "Message", id: message.id, seq: message.seq },
+  });
+  moveToTop(cache, cid);
+}
+
+function moveToTop(cache: Cache, conversationId: string): void {
+  cache.updateQuery({ query: ConversationsQuery, variables: conversationsVars }, (data) => {
+    if (!data) return null;
+    const edges = data.conversations.edges;
+    const at = edges.findIndex((e) => e.node.id === conversationId);
+    if (at <= 0) return data;
+    const moved = [edges[at], ...edges.slice(0, at), ...edges.slice(at + 1)];
+    return { ...data, conversations: { ...data.conversations, edges: moved } };
+  });
+}
+
+/** A conversation was created, joined, renamed or changed members. */
+export function upsertConversation(cache: Cache, conversation: ConversationFieldsFragment, viewerId: string): void {
+  const stillIn = conversation.participants.some((p) => p.user.id === viewerId);
+  if (!stillIn) {
+    removeConversation(cache, conversation.id);
+    return;
+  }
+  cache.updateQuery({ query: ConversationsQuery, variables: conversationsVars }, (data) => {
+    if (!data) return null;
+    if (data.conversations.edges.some((e) => e.node.id === conversation.id)) return data;
+    const edge = { __typename: "ConversationEdge" as const, cursor: "", node: conversation };
+    return { ...data, conversations: { ...data.conversations, edges: [edge, ...data.conversations.edges] } };
+  });
+}
+
+export function removeConversation(cache: Cache, conversationId: string): void {
+  markGone(conversationId);
+  cache.updateQuery({ query: ConversationsQuery, variables: conversationsVars }, (data) => {
+    if (!data) return null;
+    const edges = data.conversations.edges.filter((e) => e.node.id !== conversationId);
+    return { ...data, conversations: { ...data.conversations, edges } };
+  });
+}
+
+/** The viewer's read mark moved (this device or another): the badge follows. */
+export function applyReadMark(cache: Cache, conversationId: string, readSeq: number, viewerId: string): void {
+  const unread = unreadAfter(cache, conversationId, readSeq, viewerId);
+  if (unread === null) return;
+  const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
+  if (!head || head.unreadCount === unread) return;
+  cache.writeFragment(ConversationHead, { ...head, __typename: "Conversation", unreadCount: unread });
+}
+
+function statusOf(counts: { deliveredCount: number; readCount: number; recipientCount: number }) {
+  if (counts.recipientCount > 0 && counts.readCount >= counts.recipientCount) return "READ" as const;
+  if (counts.recipientCount > 0 && counts.deliveredCount >= counts.recipientCount) return "DELIVERED" as const;
+  return "SENT" as const;
+}
+
+const RANK = { SENT: 0, DELIVERED: 1, READ: 2 } as const;
+
+export function applyReceipts(cache: Cache, update: ReceiptData["receiptUpdated"], viewerId: string): void {
+  for (const count of update.counts) {
+    const current = cache.readFragment(MessageCounts, `Message:${count.messageId}`);
+    if (!current) continue;
+    const derived = statusOf(count);
+    const status = RANK[derived] > RANK[current.status] ? derived : current.status;
+    cache.writeFragment(MessageCounts, {
+      __typename: "Message",
+      id: count.messageId,
+      status,
+      deliveredCount: Math.max(current.deliveredCount, count.deliveredCount),
+      readCount: Math.max(current.readCount, count.readCount),
+      recipientCount: count.recipientCount,
+    });
+  }
+  for (const receipt of update.receipts) {
+    if (receipt.user.id === viewerId) applyReadMark(cache, update.conversationId, receipt.lastReadSeq, viewerId);
+  }
+}
+
+function seqOf(cache: Cache, messageId: string): number | null {
+  const seq = cache.resolve({ __typename: "Message", id: messageId }, "seq");
+  return typeof seq === "number" ? seq : null;
+}
+
+/** The Graphcache configuration; `viewerId` names whose messages do not count as unread. */
+export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
+  return {
+    keys: {
+      Viewer: () => "me",
+      Settings: () => null,
+      Presence: () => null,
+      Participant: () => null,
+      MessageRead: () => null,
+      PageInfo: () => null,
+      MessageEdge: () => null,
+      ConversationEdge: () => null,
+      ConversationConnection: () => null,
+      MessageConnection: () => null,
+      AuthPayload: () => null,
+      ReceiptUpdate: () => null,
+      ParticipantReceipt: () => null,
+      MessageReceiptCount: () => null,
+      TypingEvent: () => null,
+      PresenceEvent: () => null,
+    },
+    resolvers: {
+      Query: {
+        conversation: (_parent, args) => ({ __typename: "Conversation", id: args.id as string }),
+      },
+    },
+    updates: {
+      Subscription: {
+        messageAdded(result, _args, cache) {
+          addMessage(cache, result.messageAdded as MessageFieldsFragment, viewerId());
+        },
+        conversationUpdated(result, _args, cache) {
+          upsertConversation(cache, result.conversationUpdated as ConversationFieldsFragment, viewerId());
+        },
+        receiptUpdated(result, _args, cache) {
+          applyReceipts(cache, result.receiptUpdated as ReceiptData["receiptUpdated"], viewerId());
+        },
+        presenceChanged(result, _args, cache) {
+          const event = result.presenceChanged as {
+            user: { id: string };
+            status: "ONLINE" | "AWAY" | "BUSY" | "OFFLINE";
+            lastSeenAt?: string | null;
+          };
+          cache.writeFragment(PresenceOfUser, {
+            __typename: "User",
+            id: event.user.id,
+            presence: { __typename: "Presence", status: event.status, lastSeenAt: event.lastSeenAt ?? null },
+          });
+        },
+      },
+      Mutation: {
+        sendMessage(result, _args, cache) {
+          if (result.sendMessage) addMessage(cache, result.sendMessage as MessageFieldsFragment, viewerId());
+        },
+        createConversation(result, _args, cache) {
+          if (result.createConversation) {
+            upsertConversation(cache, result.createConversation as ConversationFieldsFragment, viewerId());
+          }
+        },
+        markRead(_result, args, cache) {
+          const seq = seqOf(cache, args.messageId as string);
+          if (seq !== null) applyReadMark(cache, args.conversationId as string, seq, viewerId());
+        },
+      },
+    },
+    optimistic: {
+      markRead(args, cache) {
+        const seq = seqOf(cache, args.messageId as string);
+        if (seq !== null) applyReadMark(cache, args.conversationId as string, seq, viewerId());
+        return { __typename: "Participant", lastReadSeq: seq, lastReadAt: new Date().toISOString() };
+      },
+      editMessage(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, content: args.content as string, editedAt: new Date().toISOString() };
+      },
+      deleteMessage(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, content: "", deletedAt: new Date().toISOString() };
+      },
+    },
+  };
+}
+
+export function makeCacheExchange(viewerId: () => string) {
+  return cacheExchange(cacheConfig(viewerId));
+}
+
+export type { ConversationsData };

@@ -1,0 +1,220 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": typeof types.ConversationHeadFragmentDoc,
+    "\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n": typeof types.MessageCountsFragmentDoc,
+    "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": typeof types.PresenceOfUserFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": typeof types.UserFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
+    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": typeof types.ConversationFieldsFragmentDoc,
+    "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n": typeof types.AuthFieldsFragmentDoc,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n": typeof types.RefreshDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
+    "\n  query Me {\n    me {\n      email\n      user {\n        ...UserFields\n      }\n      settings {\n        shareReadReceipts\n        sharePresence\n      }\n    }\n  }\n": typeof types.MeDocument,
+    "\n  query Conversations($first: Int = 100, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
+    "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationFields\n    }\n  }\n": typeof types.ConversationDocument,
+    "\n  query Unread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n": typeof types.UnreadDocument,
+    "\n  query Messages($conversationId: ID!, $last: Int, $before: String, $first: Int, $afterSeq: Int) {\n    messages(conversationId: $conversationId, last: $last, before: $before, first: $first, afterSeq: $afterSeq) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasPreviousPage\n        hasNextPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.MessagesDocument,
+    "\n  query ReadBy($id: ID!) {\n    message(id: $id) {\n      id\n      readCount\n      readBy {\n        readAt\n        user {\n          id\n          displayName\n          username\n        }\n      }\n    }\n  }\n": typeof types.ReadByDocument,
+    "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 20) {\n      ...UserFields\n    }\n  }\n": typeof types.SearchUsersDocument,
+    "\n  mutation CreateConversation($input: CreateConversationInput!) {\n    createConversation(input: $input) {\n      ...ConversationFields\n    }\n  }\n": typeof types.CreateConversationDocument,
+    "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
+    "\n  mutation EditMessage($messageId: ID!, $content: String!) {\n    editMessage(messageId: $messageId, content: $content) {\n      ...MessageFields\n    }\n  }\n": typeof types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": typeof types.DeleteMessageDocument,
+    "\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n": typeof types.MarkReadDocument,
+    "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": typeof types.SetTypingDocument,
+    "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
+    "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageUpdatedDocument,
+    "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": typeof types.ConversationUpdatedDocument,
+    "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": typeof types.ReceiptUpdatedDocument,
+    "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.TypingDocument,
+    "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": typeof types.PresenceDocument,
+};
+const documents: Documents = {
+    "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": types.ConversationHeadFragmentDoc,
+    "\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n": types.MessageCountsFragmentDoc,
+    "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": types.PresenceOfUserFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": types.UserFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n  }\n": types.MessageFieldsFragmentDoc,
+    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": types.ConversationFieldsFragmentDoc,
+    "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n": types.AuthFieldsFragmentDoc,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n": types.RefreshDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
+    "\n  query Me {\n    me {\n      email\n      user {\n        ...UserFields\n      }\n      settings {\n        shareReadReceipts\n        sharePresence\n      }\n    }\n  }\n": types.MeDocument,
+    "\n  query Conversations($first: Int = 100, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
+    "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationFields\n    }\n  }\n": types.ConversationDocument,
+    "\n  query Unread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n": types.UnreadDocument,
+    "\n  query Messages($conversationId: ID!, $last: Int, $before: String, $first: Int, $afterSeq: Int) {\n    messages(conversationId: $conversationId, last: $last, before: $before, first: $first, afterSeq: $afterSeq) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasPreviousPage\n        hasNextPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.MessagesDocument,
+    "\n  query ReadBy($id: ID!) {\n    message(id: $id) {\n      id\n      readCount\n      readBy {\n        readAt\n        user {\n          id\n          displayName\n          username\n        }\n      }\n    }\n  }\n": types.ReadByDocument,
+    "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 20) {\n      ...UserFields\n    }\n  }\n": types.SearchUsersDocument,
+    "\n  mutation CreateConversation($input: CreateConversationInput!) {\n    createConversation(input: $input) {\n      ...ConversationFields\n    }\n  }\n": types.CreateConversationDocument,
+    "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
+    "\n  mutation EditMessage($messageId: ID!, $content: String!) {\n    editMessage(messageId: $messageId, content: $content) {\n      ...MessageFields\n    }\n  }\n": types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": types.DeleteMessageDocument,
+    "\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n": types.MarkReadDocument,
+    "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": types.SetTypingDocument,
+    "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
+    "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": types.MessageUpdatedDocument,
+    "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": types.ConversationUpdatedDocument,
+    "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": types.ReceiptUpdatedDocument,
+    "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": types.TypingDocument,
+    "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": types.PresenceDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n"): (typeof documents)["\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n"): (typeof documents)["\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n"): (typeof documents)["\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n"): (typeof documents)["\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n"): (typeof documents)["\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): (typeof documents)["\n  mutation Logout {\n    logout\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      email\n      user {\n        ...UserFields\n      }\n      settings {\n        shareReadReceipts\n        sharePresence\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      email\n      user {\n        ...UserFields\n      }\n      settings {\n        shareReadReceipts\n        sharePresence\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Conversations($first: Int = 100, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Conversations($first: Int = 100, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Unread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n"): (typeof documents)["\n  query Unread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Messages($conversationId: ID!, $last: Int, $before: String, $first: Int, $afterSeq: Int) {\n    messages(conversationId: $conversationId, last: $last, before: $before, first: $first, afterSeq: $afterSeq) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasPreviousPage\n        hasNextPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Messages($conversationId: ID!, $last: Int, $before: String, $first: Int, $afterSeq: Int) {\n    messages(conversationId: $conversationId, last: $last, before: $before, first: $first, afterSeq: $afterSeq) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasPreviousPage\n        hasNextPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReadBy($id: ID!) {\n    message(id: $id) {\n      id\n      readCount\n      readBy {\n        readAt\n        user {\n          id\n          displayName\n          username\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ReadBy($id: ID!) {\n    message(id: $id) {\n      id\n      readCount\n      readBy {\n        readAt\n        user {\n          id\n          displayName\n          username\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 20) {\n      ...UserFields\n    }\n  }\n"): (typeof documents)["\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 20) {\n      ...UserFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateConversation($input: CreateConversationInput!) {\n    createConversation(input: $input) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateConversation($input: CreateConversationInput!) {\n    createConversation(input: $input) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EditMessage($messageId: ID!, $content: String!) {\n    editMessage(messageId: $messageId, content: $content) {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  mutation EditMessage($messageId: ID!, $content: String!) {\n    editMessage(messageId: $messageId, content: $content) {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n"): (typeof documents)["\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n"): (typeof documents)["\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
