@@ -57,24 +57,35 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+def _newest_source() -> float:
+    """When the web client's sources last changed (0 without a web/ folder)."""
+    sources = [WEB / "index.html", WEB / "package-lock.json", WEB / "vite.config.ts"]
+    sources += (WEB / "src").rglob("*") if (WEB / "src").exists() else []
+    return max((path.stat().st_mtime for path in sources if path.is_file()), default=0.0)
+
+
 @pytest.fixture(scope="session")
 def web_bundle() -> Path:
     """The built web client the servers serve (``TIDINGS_WEB_DIST_DIR``): the package's
-    ``tidings/web/dist``, built here when missing, or ``TIDINGS_TEST_WEB_DIST`` if set (a
-    bundle built elsewhere)."""
+    ``tidings/web/dist``, (re)built here when missing or older than web/'s sources, or
+    ``TIDINGS_TEST_WEB_DIST`` if set (a bundle built elsewhere)."""
     elsewhere = os.environ.get("TIDINGS_TEST_WEB_DIST")
     if elsewhere:
         if not (Path(elsewhere) / "index.html").exists():
             pytest.fail(f"TIDINGS_TEST_WEB_DIST={elsewhere} has no index.html")
         return Path(elsewhere)
-    if (BUNDLE / "index.html").exists():
+    index = BUNDLE / "index.html"
+    if index.exists() and index.stat().st_mtime >= _newest_source():
         return BUNDLE
-    npm = shutil.which("npm")
+    # The npm of .venv (Node.js from a wheel) if there, else the one on PATH.
+    path = f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    npm = shutil.which("npm", path=path)
     if npm is None or not (WEB / "package.json").exists():
-        _unavailable(
-            f"browser tests skipped: no built web client in {BUNDLE} and no npm/web/ to build it"
-        )
-    for step in (["ci", "--no-audit", "--no-fund"], ["run", "build"]):
+        _unavailable(f"browser tests skipped: no web client in {BUNDLE} and no npm to build it")
+    steps = [["run", "build"]]
+    if not (WEB / "node_modules").exists():
+        steps.insert(0, ["ci", "--no-audit", "--no-fund"])
+    for step in steps:
         done = subprocess.run(
             [str(npm), *step], cwd=WEB, capture_output=True, text=True, check=False
         )
