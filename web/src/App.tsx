@@ -17,8 +17,8 @@ let live: { userId: string; session: ClientSession } | null = null;
 
 function sessionFor(userId: string): ClientSession {
   if (live?.userId !== userId) {
-    live?.session.dispose();
-    live = { userId, session: createSession() };
+    live?.session.dispose(true);
+    live = { userId, session: createSession(userId) };
     setOutboxClient(live.session.client);
   }
   return live.session;
@@ -26,7 +26,7 @@ function sessionFor(userId: string): ClientSession {
 
 function endLiveSession(): void {
   setOutboxClient(null);
-  live?.session.dispose();
+  live?.session.dispose(true);
   live = null;
 }
 

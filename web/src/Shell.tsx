@@ -78,6 +78,7 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
 
   async function signOut() {
     await logout({}).catch(() => undefined);
+    await outbox.forget(viewerId);
     clearSession(false);
   }
 

@@ -4,7 +4,8 @@
  * and a reconnect's catch-up may all carry the same message), the conversation moves to the
  * top of the list, and unread counts follow new messages, read marks and other devices.
  */
-import { cacheExchange, type Cache, type CacheExchangeOpts } from "@urql/exchange-graphcache";
+import { offlineExchange, type Cache, type CacheExchangeOpts } from "@urql/exchange-graphcache";
+import { makeDefaultStorage } from "@urql/exchange-graphcache/default-storage";
 import { graphql } from "../gql";
 import type {
   ConversationFieldsFragment,
@@ -265,8 +266,14 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
   };
 }
 
-export function makeCacheExchange(viewerId: () => string) {
-  return cacheExchange(cacheConfig(viewerId));
+/**
+ * The cache, kept in IndexedDB per user (`tidings-cache:<userId>`) so that a reload without a
+ * server still shows the conversations, their history and what waits in the outbox.
+ * Optimistic mutations made offline (markRead, edits, deletions) are replayed once back.
+ */
+export function makeCacheExchange(userId: string, viewerId: () => string) {
+  const storage = makeDefaultStorage({ idbName: `tidings-cache:${userId}`, maxAge: 7 });
+  return { exchange: offlineExchange({ ...cacheConfig(viewerId), storage }), storage };
 }
 
 export type { ConversationsData };

@@ -44,10 +44,12 @@ function waitToRetry(retries: number): Promise<void> {
 export interface Session {
   client: Client;
   socket: WsClient;
-  dispose(): void;
+  /** Close the socket; `forget` also drops the cache kept on this device (sign-out). */
+  dispose(forget?: boolean): void;
 }
 
-export function createSession(): Session {
+export function createSession(userId: string): Session {
+  const cache = makeCacheExchange(userId, () => currentSession()?.user.id ?? "");
   let everConnected = false;
   let refused = false;
   // Events of a disposed socket (sign-out, StrictMode's first mount) must not move the bar.
@@ -117,7 +119,7 @@ export function createSession(): Session {
           }
         },
       }),
-      makeCacheExchange(() => currentSession()?.user.id ?? ""),
+      cache.exchange,
       authExchange(async (utils) => ({
         addAuthToOperation(operation) {
           const token = currentSession()?.accessToken;
@@ -158,8 +160,9 @@ export function createSession(): Session {
   return {
     client,
     socket,
-    dispose() {
+    dispose(forget = false) {
       disposed = true;
+      if (forget) void cache.storage.clear();
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
       void socket.dispose();

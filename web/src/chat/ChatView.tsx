@@ -305,7 +305,15 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
               This is the beginning of the conversation
             </div>
           )}
-          {history.loadingOlder && (
+          {history.olderError && (
+            <div role="alert" className="log-error">
+              Couldn't load earlier messages.{" "}
+              <button type="button" onClick={history.retryOlder}>
+                Retry
+              </button>
+            </div>
+          )}
+          {history.loadingOlder && !history.olderError && (
             <div className="older-loading" data-testid="skeleton">
               <span className="spinner" /> Loading earlier messages…
             </div>

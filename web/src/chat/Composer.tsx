@@ -81,6 +81,7 @@ export function Composer({
         </label>
         <textarea
           id="composer-input"
+          autoFocus
           ref={area}
           rows={1}
           value={value}

@@ -29,6 +29,8 @@ export interface History {
   loadingOlder: boolean;
   hasOlder: boolean;
   loadOlder(): void;
+  olderError: CombinedError | undefined;
+  retryOlder(): void;
   retry(): void;
 }
 
@@ -98,6 +100,7 @@ export function useHistory(conversationId: string, lastSeq: number): History {
   const oldestState = oldestOlder ? states[keyOf(oldestOlder)] : newestState;
   const hasOlder = oldestState ? oldestState.hasPreviousPage && (messages[0]?.seq ?? 1) > 1 : false;
   const loadingOlder = !!oldestOlder && (!states[keyOf(oldestOlder)] || states[keyOf(oldestOlder)].fetching);
+  const olderError = oldestOlder ? states[keyOf(oldestOlder)]?.error : undefined;
 
   const loadOlder = useCallback(() => {
     const oldest = messages[0];
@@ -105,6 +108,10 @@ export function useHistory(conversationId: string, lastSeq: number): History {
     const vars = olderPage(conversationId, oldest.cursor);
     setPages((current) => (current.some((v) => keyOf(v) === keyOf(vars)) ? current : [...current, vars]));
   }, [messages, loadingOlder, hasOlder, conversationId]);
+
+  const retryOlder = useCallback(() => {
+    if (oldestOlder) void client.query(MessagesQuery, oldestOlder, { requestPolicy: "network-only" }).toPromise();
+  }, [client, oldestOlder]);
 
   const retry = useCallback(() => {
     for (const vars of pages) void client.query(MessagesQuery, vars, { requestPolicy: "network-only" }).toPromise();
@@ -118,6 +125,8 @@ export function useHistory(conversationId: string, lastSeq: number): History {
     loadingOlder,
     hasOlder,
     loadOlder,
+    olderError,
+    retryOlder,
     retry,
   };
 }

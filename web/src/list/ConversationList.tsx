@@ -131,6 +131,14 @@ export function ConversationList({ viewerId, openId }: { viewerId: string; openI
   const reconnected = useStore(reconnects);
   const now = useNow(30_000);
   const first = useRef(true);
+  const unreadTotal = (data?.conversations.edges ?? [])
+    .filter((e) => !gone.has(e.node.id))
+    .reduce((sum, e) => sum + e.node.unreadCount, 0);
+
+  // The tab's title shows the unread count, as chat apps do.
+  useEffect(() => {
+    document.title = unreadTotal > 0 ? `(${unreadTotal}) Tidings` : "Tidings";
+  }, [unreadTotal]);
 
   useEffect(() => {
     if (first.current) {
@@ -166,6 +174,7 @@ export function ConversationList({ viewerId, openId }: { viewerId: string; openI
     );
   }
   const conversations = (data?.conversations.edges ?? []).map((e) => e.node).filter((c) => !gone.has(c.id));
+
   if (conversations.length === 0) {
     return (
       <div className="list-empty" data-testid="conversations-empty">

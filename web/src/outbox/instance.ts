@@ -3,6 +3,7 @@
  * a BroadcastChannel; two tabs sending the same entry is harmless (same clientMessageId).
  */
 import type { Client } from "urql";
+import { currentSession } from "../auth/session";
 import { Outbox } from "./outbox";
 import { clientSender } from "./sender";
 import { IndexedDBOutboxStore, type OutboxStore } from "./store";
@@ -11,6 +12,7 @@ let client: Client | null = null;
 
 export function setOutboxClient(next: Client | null): void {
   client = next;
+  void outbox.reload(); // list the signed-in user's entries
   if (next) outbox.resume();
 }
 
@@ -34,6 +36,7 @@ export const outbox = new Outbox({
   store,
   send: clientSender(() => client),
   isOnline: () => navigator.onLine !== false && client !== null,
+  owner: () => currentSession()?.user.id ?? null,
 });
 
 if (channel) channel.onmessage = () => void outbox.reload();

@@ -3,7 +3,7 @@ import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../test/clock";
 import { backoffDelay } from "./backoff";
-import { Outbox, type SendOutcome } from "./outbox";
+import { ATTEMPT_TIMEOUT_MS, Outbox, type SendOutcome } from "./outbox";
 import { IndexedDBOutboxStore, type OutboxEntry } from "./store";
 
 /** A server stand-in that answers what each attempt is told to, and records what it got. */
@@ -44,7 +44,7 @@ describe("outbox", () => {
     await vi.waitFor(() => expect(received).toHaveLength(4));
     await vi.waitFor(async () => expect(await store.all()).toEqual([]));
     // 0.75 of each doubling step with random() = 0.5
-    expect(clock.delays).toEqual([375, 750, 1500]);
+    expect(clock.delays.filter((d) => d !== ATTEMPT_TIMEOUT_MS)).toEqual([375, 750, 1500]);
     expect(new Set(received.map((e) => e.clientMessageId))).toEqual(new Set([entry.clientMessageId]));
     expect(outbox.list()).toEqual([]);
   });
@@ -91,7 +91,7 @@ describe("outbox", () => {
     const { outbox, clock, received, store } = setup([{ kind: "rateLimited", retryAfterSeconds: 7 }]);
     await outbox.enqueue({ conversationId: "c1", content: "fast" });
     await vi.waitFor(() => expect(clock.pending()).toBe(1));
-    expect(clock.delays).toEqual([7000]);
+    expect(clock.delays.filter((d) => d !== ATTEMPT_TIMEOUT_MS)).toEqual([7000]);
     expect(outbox.list()[0].rateLimitedUntil).toBe(clock.now() + 7000);
     clock.advance(6999);
     expect(received).toHaveLength(1);
@@ -138,5 +138,67 @@ describe("outbox", () => {
     online = true;
     outbox.resume();
     await vi.waitFor(() => expect(sender.received).toHaveLength(1));
+  });
+
+  it("gives up on an attempt that never answers and tries again, and Retry does not wait for it", async () => {
+    const clock = new ManualClock();
+    const received: OutboxEntry[] = [];
+    const answers: ((outcome: SendOutcome) => void)[] = [];
+    const outbox = new Outbox({
+      store: new IndexedDBOutboxStore(new IDBFactory()),
+      clock,
+      random: () => 0.5,
+      send: (entry) => {
+        received.push(entry);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    });
+    const entry = await outbox.enqueue({ conversationId: "c1", content: "are you coming?" });
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    // The user presses Retry while the first attempt hangs: a second one goes out at once.
+    await outbox.retry(entry.clientMessageId);
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    // The first fails late: that changes nothing while the second is under way.
+    answers[0]({ kind: "network" });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(received).toHaveLength(2);
+    // The second never answers: after the timeout it counts as a network failure and is retried.
+    clock.advance(ATTEMPT_TIMEOUT_MS);
+    await vi.waitFor(() => expect(outbox.list()[0]?.attempts).toBe(1));
+    clock.advance(backoffDelay(1, () => 0.5));
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    answers[2]({ kind: "sent" });
+    await vi.waitFor(() => expect(outbox.list()).toEqual([]));
+    expect(new Set(received.map((e) => e.clientMessageId)).size).toBe(1);
+  });
+
+  it("sends only the signed-in user's messages: another user signing in on this device sends none of them", async () => {
+    const factory = new IDBFactory();
+    let owner: string | null = "alice";
+    const alice = scriptedSender([{ kind: "network" }]);
+    const first = new Outbox({
+      store: new IndexedDBOutboxStore(factory),
+      send: alice.send,
+      clock: new ManualClock(),
+      owner: () => owner,
+    });
+    await first.enqueue({ conversationId: "c1", content: "from alice" });
+    await vi.waitFor(() => expect(alice.received).toHaveLength(1));
+    owner = "bob";
+    const bob = scriptedSender([]);
+    const second = new Outbox({
+      store: new IndexedDBOutboxStore(factory),
+      send: bob.send,
+      clock: new ManualClock(),
+      owner: () => owner,
+    });
+    await second.ready();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bob.received).toHaveLength(0);
+    expect(second.list()).toEqual([]);
+    owner = "alice";
+    await second.reload();
+    second.resume();
+    await vi.waitFor(() => expect(bob.received.map((e) => e.content)).toEqual(["from alice"]));
   });
 });

@@ -15,6 +15,9 @@ export type SendOutcome =
 
 export type Sender = (entry: OutboxEntry) => Promise<SendOutcome>;
 
+/** An attempt without an answer by then counts as a network failure (a hung request). */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -35,6 +38,8 @@ export interface OutboxOptions {
   /** Whether sending makes sense now (navigator.onLine); offline entries wait for resume(). */
   isOnline?: () => boolean;
   newId?: () => string;
+  /** The signed-in user: only their entries are listed and sent. */
+  owner?: () => string | null;
 }
 
 export interface NewMessage {
@@ -49,19 +54,23 @@ export class Outbox {
   private entries = new Map<string, OutboxEntry>();
   private listeners = new Set<Listener>();
   private current: OutboxEntry[] = [];
-  private inFlight: string | null = null;
+  /** The attempt under way: which entry, and a number so a superseded attempt is known. */
+  private inFlight: { id: string; attempt: number } | null = null;
+  private attempts = 0;
   private timer: unknown = null;
   private loaded: Promise<void>;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly isOnline: () => boolean;
   private readonly newId: () => string;
+  private readonly owner: () => string | null;
 
   constructor(private readonly options: OutboxOptions) {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.isOnline = options.isOnline ?? (() => true);
     this.newId = options.newId ?? (() => crypto.randomUUID());
+    this.owner = options.owner ?? (() => null);
     // A fresh start (page load) is a new chance for everything still waiting.
     this.loaded = this.reload().then(() => this.resume());
   }
@@ -69,9 +78,8 @@ export class Outbox {
   /** Read the persisted entries again (start-up, or another tab changed them). */
   async reload(): Promise<void> {
     const stored = await this.options.store.all();
-    const inFlight = this.inFlight ? this.entries.get(this.inFlight) : undefined;
     this.entries = new Map(stored.map((entry) => [entry.clientMessageId, entry]));
-    if (inFlight && !this.entries.has(inFlight.clientMessageId)) this.inFlight = null;
+    if (this.inFlight && !this.entries.has(this.inFlight.id)) this.inFlight = null;
     this.emit();
     this.pump();
   }
@@ -81,7 +89,9 @@ export class Outbox {
   }
 
   list(conversationId?: string): OutboxEntry[] {
+    const owner = this.owner();
     return [...this.entries.values()]
+      .filter((entry) => (entry.userId ?? null) === owner)
       .filter((entry) => conversationId === undefined || entry.conversationId === conversationId)
       .sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -95,6 +105,7 @@ export class Outbox {
     await this.loaded;
     const entry: OutboxEntry = {
       clientMessageId: this.newId(),
+      userId: this.owner(),
       conversationId: message.conversationId,
       content: message.content,
       replyToId: message.replyToId ?? null,
@@ -121,15 +132,28 @@ export class Outbox {
     this.pump();
   }
 
+  /** The user pressed Retry: a new attempt now, even while an earlier one hangs. */
   async retry(clientMessageId: string): Promise<void> {
     const entry = this.entries.get(clientMessageId);
     if (!entry) return;
+    if (this.inFlight?.id === clientMessageId) this.inFlight = null; // superseded
     entry.state = "pending";
     entry.error = null;
     entry.nextAttemptAt = 0;
     await this.options.store.put(entry);
     this.emit();
     this.pump();
+  }
+
+  /** Signing out on purpose: this user's unsent messages leave this device too. */
+  async forget(userId: string): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      if (entry.userId === userId) {
+        this.entries.delete(entry.clientMessageId);
+        await this.options.store.delete(entry.clientMessageId);
+      }
+    }
+    this.emit();
   }
 
   /** Give up on a message: it leaves the outbox (and the log). */
@@ -170,19 +194,34 @@ export class Outbox {
     void this.attempt(next);
   }
 
+  /** One send, given up as a network failure if no answer comes within ATTEMPT_TIMEOUT_MS. */
+  private sendOnce(entry: OutboxEntry): Promise<SendOutcome> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => resolve({ kind: "network" }), ATTEMPT_TIMEOUT_MS);
+      this.options.send(entry).then(
+        (outcome) => {
+          this.clock.clearTimeout(timer);
+          resolve(outcome);
+        },
+        () => {
+          this.clock.clearTimeout(timer);
+          resolve({ kind: "network" });
+        },
+      );
+    });
+  }
+
   private async attempt(entry: OutboxEntry): Promise<void> {
-    this.inFlight = entry.clientMessageId;
-    let outcome: SendOutcome;
-    try {
-      outcome = await this.options.send(entry);
-    } catch {
-      outcome = { kind: "network" };
-    }
-    this.inFlight = null;
+    const mine = { id: entry.clientMessageId, attempt: ++this.attempts };
+    this.inFlight = mine;
+    const outcome = await this.sendOnce(entry);
+    const superseded = this.inFlight !== mine;
+    if (!superseded) this.inFlight = null;
     const current = this.entries.get(entry.clientMessageId);
-    if (!current) {
+    if (!current || (superseded && outcome.kind !== "sent")) {
+      // Cancelled meanwhile, or a newer attempt decides (a late success still confirms it).
       this.pump();
-      return; // cancelled meanwhile
+      return;
     }
     switch (outcome.kind) {
       case "sent":

@@ -1,5 +1,6 @@
 /** How one outbox entry is sent through the urql client, and what the answer means for it. */
 import type { Client } from "urql";
+import { markGone } from "../api/live";
 import { SendMessageMutation } from "../api/operations";
 import type { Sender, SendOutcome } from "./outbox";
 import type { OutboxEntry } from "./store";
@@ -64,6 +65,8 @@ export function clientSender(getClient: () => Client | null): Sender {
       )
       .toPromise();
     if (result.data?.sendMessage) return { kind: "sent" };
-    return outcomeOf(entry, result.error?.graphQLErrors ?? [], !!result.error?.networkError);
+    const outcome = outcomeOf(entry, result.error?.graphQLErrors ?? [], !!result.error?.networkError);
+    if (outcome.kind === "gone") markGone(entry.conversationId);
+    return outcome;
   };
 }

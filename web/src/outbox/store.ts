@@ -5,6 +5,8 @@ export type EntryState = "pending" | "failed";
 
 export interface OutboxEntry {
   clientMessageId: string;
+  /** Whose message it is: only sent while that user is signed in. */
+  userId?: string | null;
   conversationId: string;
   content: string;
   replyToId: string | null;
