@@ -9,7 +9,10 @@ from alembic.config import Config
 
 __all__ = ["alembic_config", "upgrade"]
 
-_ROOT = Path(__file__).resolve().parent.parent
+# In a clone, alembic.ini and migrations/ are beside the package; a wheel carries them inside
+# it (``force-include`` in pyproject.toml), so an installed ``tidings migrate`` works too.
+_PACKAGE = Path(__file__).resolve().parent
+_ROOT = _PACKAGE if (_PACKAGE / "migrations").is_dir() else _PACKAGE.parent
 
 
 def alembic_config(database_url: str) -> Config:
