@@ -81,6 +81,9 @@ async def test_group_of_three_shows_read_counts_and_who_read(site: Site) -> None
     await expect(alice_row.get_by_test_id("online-count")).to_have_text("2 online")
 
     await alice_chat.send("Pizza at noon?")
+    for shell in (bob_shell, carol_shell):  # their lists show it live: it reached them
+        preview = shell.row(group_id).get_by_test_id("conversation-preview")
+        await expect(preview).to_have_text(preview_of("Pizza at noon?"))
     await alice_chat.expect_status("Pizza at noon?", "delivered", "Delivered")
     who_read = alice_page.get_by_role("dialog", name="Read by")
     await alice_chat.ticks("Pizza at noon?").click()
