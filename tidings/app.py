@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,8 +19,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.errors import ErrorCode
 from tidings.graphql.view import TidingsGraphQL
+from tidings.migrate import schema_revision
 from tidings.services import Services, open_services
 from tidings.settings import Settings
+from tidings.web.serving import WebClient, bundle_of
 
 __all__ = ["create_app"]
 
@@ -71,13 +75,17 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """PostgreSQL (or SQLite) and Redis answer; 503 naming what does not."""
+    """PostgreSQL (or SQLite) and Redis answer, and the schema is migrated; 503 naming what
+    is wrong (an unmigrated schema would fail every request)."""
     services: Services = request.app.state.services
     problems: dict[str, str] = {}
     try:
         async with asyncio.timeout(2):
             async with services.engine.connect() as connection:
                 await connection.execute(sa.text("SELECT 1"))
+                schema = await schema_revision(connection)
+        if schema.behind:
+            problems["schema"] = schema.problem()
     except Exception as error:  # any failure means not ready; say which
         problems["database"] = f"{type(error).__name__}: {error}"[:200]
     if services.redis is not None:
@@ -122,6 +130,25 @@ def _tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+def _cors(settings: Settings) -> list[Middleware]:
+    """Other-origin frontends (a dev server on :5173, an app on its own domain) may call the
+    HTTP API when their origin is listed. Tokens travel in the Authorization header, never in
+    cookies, so credentials are not allowed; a preflight is cached for ``cors_max_age_seconds``.
+    WebSockets are not CORS: their origins are ``allowed_origins``."""
+    origins = settings.cors_origin_list
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=settings.cors_max_age_seconds,
+        )
+    ]
+
+
 def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> Starlette:
     """Build the app. Services (engine, Redis, limits) are created in the lifespan.
 
@@ -150,6 +177,10 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
                 methods=["GET", "POST"],
             ),
             WebSocketRoute("/graphql", _graphql),
+            # Last: every other GET is the web client's. A Route, not a Mount: another method on
+            # /graphql still gets that route's 405 (or a CORS preflight answer).
+            Route("/{path:path}", WebClient(bundle_of(settings)), methods=["GET", "HEAD"]),
         ],
+        middleware=_cors(settings),
         lifespan=lifespan,
     )

@@ -22,6 +22,10 @@ class WeakSecretError(ValueError):
     """Raised when a production configuration has no secret, or one that is too weak."""
 
 
+def _weak(secret: str) -> bool:
+    return len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Each field is ``TIDINGS_<NAME>`` in the environment."""
 
@@ -40,6 +44,9 @@ class Settings(BaseSettings):
 
     # Auth.
     jwt_secret: SecretStr | None = None
+    # Comma-separated secrets of before a rotation: tokens they signed still verify (each
+    # token names its key in the ``kid`` header); only ``jwt_secret`` signs new ones.
+    jwt_previous_secrets: SecretStr | None = None
     jwt_algorithm: str = "HS256"
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
@@ -67,11 +74,18 @@ class Settings(BaseSettings):
     # permessage-deflate costs ~35-40 KiB of server memory per socket (BENCHMARKS.md, (e));
     # chat frames are small, so it is off unless bandwidth matters more than memory.
     ws_compression: bool = False
+    # Operations one socket may run at once (subscriptions, and queries or mutations in flight).
+    ws_max_subscriptions_per_socket: int = Field(default=100, ge=1)
     # Events a subscription may have waiting; a subscriber further behind is disconnected.
     subscription_buffer: int = Field(default=1000, ge=10)
     # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
     # connection_init, never in cookies, so "*" is safe; list origins to lock it down.
     allowed_origins: str = "*"
+    # Comma-separated origins whose pages may call the HTTP API (CORS), or "*"; empty (the
+    # default) allows none: the web client is served from the API's own origin. Browsers
+    # cache an allowed preflight for cors_max_age_seconds.
+    cors_origins: str = ""
+    cors_max_age_seconds: int = Field(default=600, ge=0)
     typing_ttl_seconds: float = Field(default=6.0, gt=0)
     # Presence: connection records expire after the TTL unless refreshed; OFFLINE is announced
     # after the grace period without a reconnect; every instance sweeps for lapsed records.
@@ -92,6 +106,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     introspection: bool = True
 
+    # The built web client served at "/"; unset = the bundle inside the package.
+    web_dist_dir: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:
         if self.embedded:
@@ -101,16 +118,33 @@ class Settings(BaseSettings):
             raise WeakSecretError(
                 "TIDINGS_JWT_SECRET is required when PostgreSQL or Redis is configured"
             )
-        if len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS:
+        if _weak(secret):
             raise WeakSecretError(
                 f"TIDINGS_JWT_SECRET must be at least {_MIN_SECRET_BYTES} random bytes; "
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if any(_weak(previous) for previous in self.previous_signing_secrets):
+            raise WeakSecretError(
+                f"each of TIDINGS_JWT_PREVIOUS_SECRETS must be at least {_MIN_SECRET_BYTES} "
+                "random bytes (a weak one would let anyone forge tokens)"
+            )
         return self
+
+    @property
+    def previous_signing_secrets(self) -> list[str]:
+        """The secrets of before a rotation, which verify tokens but sign none."""
+        if self.jwt_previous_secrets is None:
+            return []
+        listed = self.jwt_previous_secrets.get_secret_value().split(",")
+        return [secret.strip() for secret in listed if secret.strip()]
 
     @property
     def allowed_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:
