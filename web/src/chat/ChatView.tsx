@@ -35,6 +35,18 @@ import { useMarkRead } from "./useMarkRead";
 import { useTypingSender } from "./useTyping";
 
 const SLOW_MS = 3_000;
+
+/** What is typed but not sent survives switching chats and reloads, per conversation. */
+const draftKey = (conversationId: string) => `tidings:draft:${conversationId}`;
+
+function loadDraft(conversationId: string): string {
+  return localStorage.getItem(draftKey(conversationId)) ?? "";
+}
+
+function saveDraft(conversationId: string, text: string): void {
+  if (text) localStorage.setItem(draftKey(conversationId), text);
+  else localStorage.removeItem(draftKey(conversationId));
+}
 const NEAR_BOTTOM_PX = 120;
 
 const subscribeOutbox = (listener: () => void) => outbox.subscribe(listener);
@@ -117,9 +129,13 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
   const pending = useOutbox(cid);
   const items = useMemo(() => timeline(history.messages, pending), [history.messages, pending]);
   const now = useNow(1_000);
-  const [draft, setDraft] = useState("");
+  const [draft, setDraft] = useState(() => loadDraft(cid));
   const [replyTo, setReplyTo] = useState<MessageFieldsFragment | null>(null);
   const [editing, setEditing] = useState<MessageFieldsFragment | null>(null);
+  // An edit in progress is not a draft (a reload must not turn it into a new message).
+  useEffect(() => {
+    if (!editing) saveDraft(cid, draft);
+  }, [cid, draft, editing]);
   const [actionError, setActionError] = useState<string | null>(null);
   const [, editMessage] = useMutation(EditMessageMutation);
   const [, deleteMessage] = useMutation(DeleteMessageMutation);
