@@ -144,6 +144,8 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
     (t) => t.until > now.getTime() && t.userId !== viewerId,
   );
   const me = conversation.participants.find((p) => p.user.id === viewerId);
+  // Where the unread messages began when the chat was opened (kept while it stays open).
+  const [unreadFrom] = useState(() => (conversation.unreadCount > 0 ? (me?.lastReadSeq ?? 0) : null));
   const admin = group && me?.role === "ADMIN";
 
   const client = useClient();
@@ -339,12 +341,23 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
             const prev = items[i - 1];
             const newDay = !prev || dayKey(timeOf(prev)) !== dayKey(timeOf(item));
             const sender = senderOf(item, viewerId);
-            const grouped = !newDay && !!prev && senderOf(prev, viewerId) === sender;
+            const firstUnread =
+              unreadFrom !== null &&
+              item.kind === "message" &&
+              item.message.seq > unreadFrom &&
+              item.message.sender.id !== viewerId &&
+              !(prev?.kind === "message" && prev.message.seq > unreadFrom);
+            const grouped = !newDay && !firstUnread && !!prev && senderOf(prev, viewerId) === sender;
             return (
               <Fragment key={item.kind === "message" ? item.message.id : item.entry.clientMessageId}>
                 {newDay && (
                   <div className="day-separator" data-testid="day-separator" role="separator">
                     <span>{dayLabel(timeOf(item), now)}</span>
+                  </div>
+                )}
+                {firstUnread && (
+                  <div className="unread-separator" data-testid="unread-separator" role="separator">
+                    <span>Unread messages</span>
                   </div>
                 )}
                 {item.kind === "message" ? (
