@@ -1,18 +1,8 @@
 /** The open conversation: header, the message log (paged upwards), typing and the composer. */
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useClient, useMutation } from "urql";
+import { applyTyping, typingState } from "../api/live";
 import {
-  Fragment,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from "react";
-import { useClient, useMutation, useQuery } from "urql";
-import { applyTyping, goneConversations, typingState } from "../api/live";
-import {
-  ConversationQuery,
   DeleteMessageMutation,
   EditMessageMutation,
   ReceiptUpdatedSubscription,
@@ -20,13 +10,13 @@ import {
 } from "../api/operations";
 import type { ConversationFieldsFragment, MessageFieldsFragment } from "../gql/graphql";
 import { outbox } from "../outbox/instance";
-import type { OutboxEntry } from "../outbox/store";
-import { Avatar } from "../ui/Avatar";
-import { directPartner, statusText, typingText } from "../ui/presence";
-import { navigate } from "../ui/route";
+import { typingText } from "../ui/presence";
 import { useStore } from "../util/store";
 import { useNow } from "../util/useNow";
 import { dayKey, dayLabel } from "../util/time";
+import { ChatHeader } from "./ChatHeader";
+import { loadDraft, saveDraft, useOutbox } from "./chatState";
+import { LogSkeleton } from "./LogSkeleton";
 import { Composer, type ComposerBanner } from "./Composer";
 import { timeline, type TimelineItem } from "./merge";
 import { MessageItem, PendingItem } from "./MessageItem";
@@ -36,26 +26,7 @@ import { useTypingSender } from "./useTyping";
 
 const SLOW_MS = 3_000;
 
-/** What is typed but not sent survives switching chats and reloads, per conversation. */
-const draftKey = (conversationId: string) => `tidings:draft:${conversationId}`;
-
-function loadDraft(conversationId: string): string {
-  return localStorage.getItem(draftKey(conversationId)) ?? "";
-}
-
-function saveDraft(conversationId: string, text: string): void {
-  if (text) localStorage.setItem(draftKey(conversationId), text);
-  else localStorage.removeItem(draftKey(conversationId));
-}
 const NEAR_BOTTOM_PX = 120;
-
-const subscribeOutbox = (listener: () => void) => outbox.subscribe(listener);
-const outboxSnapshot = () => outbox.snapshot();
-
-function useOutbox(conversationId: string): OutboxEntry[] {
-  const all = useSyncExternalStore(subscribeOutbox, outboxSnapshot);
-  return useMemo(() => all.filter((e) => e.conversationId === conversationId), [all, conversationId]);
-}
 
 function senderOf(item: TimelineItem, viewerId: string): string {
   return item.kind === "message" ? item.message.sender.id : viewerId;
@@ -65,63 +36,7 @@ function timeOf(item: TimelineItem): string {
   return item.kind === "message" ? item.message.createdAt : new Date(item.entry.createdAt).toISOString();
 }
 
-export function ChatGone() {
-  return (
-    <section className="chat chat-empty" data-testid="chat-gone">
-      <p>You are no longer in this conversation</p>
-      <button type="button" onClick={() => navigate("/")}>
-        Back to conversations
-      </button>
-    </section>
-  );
-}
-
-export function ChatScreen({ conversationId, viewerId }: { conversationId: string; viewerId: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({
-    query: ConversationQuery,
-    variables: { id: conversationId },
-    requestPolicy: "cache-first",
-  });
-  const gone = useStore(goneConversations).has(conversationId);
-  if (gone) return <ChatGone />;
-  const conversation = data?.conversation;
-  if (!conversation) {
-    if (error && !fetching) {
-      return (
-        <section className="chat chat-empty" data-testid="chat" role="alert">
-          <p>Couldn't open this conversation.</p>
-          <button type="button" onClick={() => refetch({ requestPolicy: "network-only" })}>
-            Retry
-          </button>
-        </section>
-      );
-    }
-    return (
-      <section className="chat" data-testid="chat" aria-busy="true">
-        <div className="chat-header">
-          <span className="skeleton skeleton-circle" data-testid="skeleton" />
-          <span className="skeleton skeleton-line" />
-        </div>
-        <LogSkeleton />
-      </section>
-    );
-  }
-  return <Chat key={conversation.id} conversation={conversation} viewerId={viewerId} />;
-}
-
-function LogSkeleton() {
-  return (
-    <div className="log log-skeleton" aria-hidden="true">
-      {[60, 40, 72, 30, 55].map((w, i) => (
-        <div key={i} className={`skeleton-bubble${i % 2 ? " own" : ""}`} data-testid="skeleton">
-          <span className="skeleton" style={{ width: `${w}%` }} />
-        </div>
-      ))}
-    </div>
-  );
-}
-
-function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFragment; viewerId: string }) {
+export function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFragment; viewerId: string }) {
   const cid = conversation.id;
   const group = conversation.kind === "GROUP";
   const lastSeq = conversation.lastMessage?.seq ?? 0;
@@ -276,28 +191,10 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
       : null;
 
   const rateLimited = pending.find((e) => e.rateLimitedUntil !== null && e.rateLimitedUntil > now.getTime());
-  const partner = directPartner(conversation, viewerId);
-  const status = statusText(conversation, viewerId, now);
 
   return (
     <section className="chat" data-testid="chat" aria-labelledby="chat-title">
-      <header className="chat-header">
-        <button type="button" className="back icon" onClick={() => navigate("/")} aria-label="Back">
-          ‹
-        </button>
-        <span className="row-avatar">
-          <Avatar name={conversation.displayTitle} url={partner?.user.avatarUrl} size={38} />
-          {partner && <span className="presence-dot" data-status={partner.user.presence.status.toLowerCase()} />}
-        </span>
-        <div className="chat-heading">
-          <h2 id="chat-title" data-testid="chat-title">
-            {conversation.displayTitle}
-          </h2>
-          <span className="chat-status" data-testid="chat-status">
-            {status}
-          </span>
-        </div>
-      </header>
+      <ChatHeader conversation={conversation} viewerId={viewerId} now={now} />
       {history.loading ? (
         <LogSkeleton />
       ) : (
