@@ -238,6 +238,7 @@ def main() -> None:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         ws_per_message_deflate=False,  # as tidings serve by default (TIDINGS_WS_COMPRESSION)
+        ws_max_size=64 * 1024,  # as tidings serve by default (TIDINGS_MAX_BODY_BYTES)
     )
 
 

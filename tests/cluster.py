@@ -2,7 +2,7 @@
 
 For the cluster tests: start and stop the processes, talk to them with real clients
 (``websockets`` speaking graphql-transport-ws, httpx for mutations), and inject Redis faults
-(killed client connections, a restarted server).
+(killed client connections, a restarted server) and PostgreSQL faults (killed connections).
 
 Each instance names its Redis connections (``client_name`` in ``TIDINGS_REDIS_URL``), so a test
 kills exactly its own instances' connections and never those of other test runs that share the
@@ -26,9 +26,11 @@ from typing import Any
 
 import httpx
 import redis.asyncio as redis
+import sqlalchemy as sa
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -47,6 +49,7 @@ __all__ = [
     "Socket",
     "Subscription",
     "eventually",
+    "kill_database_connections",
     "private_redis",
     "run_cluster",
     "run_instance",
@@ -265,12 +268,14 @@ class Cluster:
         return killed
 
     async def wait_resubscribed(self, killed: list[int]) -> None:
-        """Wait until every instance has a new pub/sub connection (none of ``killed``)."""
+        """Wait until every running instance has a new pub/sub connection (none of
+        ``killed``)."""
 
         async def resubscribed() -> bool:
             current = await self.connections("pubsub")
             fresh = {name for client_id, name in current.items() if client_id not in killed}
-            return len(fresh) == len(self.instances)
+            running = [i for i in self.instances if i.process.returncode is None]
+            return len(fresh) == len(running)
 
         await eventually(resubscribed, "every instance back on pub/sub")
 
@@ -465,10 +470,20 @@ class Socket:
 
 
 async def send_retrying(
-    api: Api, sender: Account, conversation_id: str, content: str, *, client_message_id: str
+    api: Api | Callable[[], Api],
+    sender: Account,
+    conversation_id: str,
+    content: str,
+    *,
+    client_message_id: str,
+    retried: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Send like a well-behaved client: retry ``UNAVAILABLE`` with the same clientMessageId
-    (SPEC §5: "a dependency is down: retry"; the id makes the retry idempotent)."""
+    (SPEC §5: "a dependency is down: retry"; the id makes the retry idempotent).
+
+    ``api`` may be a function giving the instance for each attempt, as a load balancer
+    would (a dead instance's attempt fails and the retry goes elsewhere); ``retried`` is
+    called before each retry."""
     variables = {
         "input": {
             "conversationId": conversation_id,
@@ -478,9 +493,10 @@ async def send_retrying(
     }
     async with asyncio.timeout(WAIT * 2):
         while True:
+            target = api() if callable(api) else api
             try:
-                body = await api.execute(SEND_MESSAGE, variables, token=sender.access_token)
-            except httpx.TransportError:
+                body = await target.execute(SEND_MESSAGE, variables, token=sender.access_token)
+            except (httpx.TransportError, ValueError):  # no answer, or not JSON (going down)
                 body = {"errors": [{"extensions": {"code": "UNAVAILABLE"}}]}
             errors = body.get("errors")
             if not errors:
@@ -488,7 +504,26 @@ async def send_retrying(
                 return message
             if code_of(errors[0]) != "UNAVAILABLE":
                 raise AssertionError(f"sendMessage failed: {errors}")
+            if retried is not None:
+                retried()
             await asyncio.sleep(0.1)
+
+
+async def kill_database_connections(database_url: str) -> int:
+    """``pg_terminate_backend`` every other connection to this test run's own database (the
+    instances' pooled ones), as a database failover would; how many were killed."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            killed = await connection.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await engine.dispose()
+    return int(killed or 0)
 
 
 @dataclass

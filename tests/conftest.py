@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from tests.api import Api
+from tests.cluster import PrivateRedis, private_redis
 from tests.server import RunningServer, run_server
 from tests.services import (
     POSTGRES_ADMIN_URL,
@@ -129,7 +130,7 @@ def make_settings(
         base = {"database_url": url, "redis_url": REDIS_URL, "redis_namespace": namespace}
 
     def factory(**overrides: Any) -> Settings:
-        return Settings(jwt_secret=TEST_SECRET, **{**TEST_SETTINGS, **base, **overrides})
+        return Settings(**{"jwt_secret": TEST_SECRET, **TEST_SETTINGS, **base, **overrides})
 
     yield factory
 
@@ -149,6 +150,31 @@ async def _truncate(url: str) -> None:
 
 
 @pytest.fixture
+def empty_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of the backend's kind, this test's own (never migrated;
+    dropped afterwards). For tests of what happens before, or between, migrations."""
+    if backend == "embedded":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("postgres_database")  # skips (or fails in CI) without PostgreSQL
+    name = f"tidings_empty_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _postgres_url(name)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(sa.text(statement))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
@@ -164,3 +190,19 @@ async def server(settings: Settings) -> AsyncIterator[RunningServer]:
 async def api(server: RunningServer) -> AsyncIterator[Api]:
     async with Api.connect(server.http_url) as client:
         yield client
+
+
+@pytest.fixture
+async def redis_server(
+    tmp_path: Path, production_available: str | None
+) -> AsyncIterator[PrivateRedis]:
+    """A redis-server of this test's own: restarting the shared one would break other runs."""
+    if production_available:
+        pytest.skip(f"production backend skipped: {production_available}")
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed"
+        if in_ci():
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    async with private_redis(tmp_path) as server:
+        yield server

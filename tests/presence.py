@@ -144,6 +144,12 @@ class Watcher:
             if event["user"]["id"] != self.account.id:
                 return event
 
+    async def until(self, user_id: str, status: str, within: float = WAIT) -> Event:
+        """Events about others until ``user_id``'s ``status``; returns that one."""
+        while status_of(event := await self.next(within)) != (user_id, status):
+            pass
+        return event
+
     async def mark(self) -> list[Event]:
         """Put a mark into the feed; the events about others that came before it."""
         name = await self._rename()

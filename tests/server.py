@@ -37,9 +37,20 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
+async def run_server(
+    settings: Settings, *, ws_max_size: int | None = None
+) -> AsyncIterator[RunningServer]:
+    """The app under uvicorn, configured as ``tidings serve`` configures it (``ws_max_size``
+    overrides its WebSocket message limit, to test the app's own check behind it)."""
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        ws_max_size=ws_max_size or settings.max_body_bytes,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -16,6 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlmodel import SQLModel
+from websockets.exceptions import ConnectionClosedError
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from tidings import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from tidings.graphql.schema import build_schema
@@ -83,15 +86,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def embedded_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """``tidings serve`` with nothing configured, in an empty directory: (process, url, log)."""
+def environment() -> dict[str, str]:
+    """The environment ``embedded_server`` runs in: nothing configured, unless a test adds."""
+    return _environment()
+
+
+@pytest.fixture
+def embedded_server(
+    tmp_path: Path, environment: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """``tidings serve`` in an empty directory, configured by ``environment`` (nothing, unless
+    a test parametrizes it): (process, url, log)."""
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "tidings", "serve", "--port", str(port)],
             cwd=tmp_path,
-            env=_environment(),
+            env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -154,6 +166,24 @@ def test_serve_embedded_default_answers_and_stops_on_sigterm(
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     events = [json.loads(line)["event"] for line in lines]
     assert "Application shutdown complete." in events, events
+
+
+@pytest.mark.parametrize("environment", [_environment(TIDINGS_MAX_BODY_BYTES="4096")])
+def test_serve_limits_websocket_messages_as_request_bodies(
+    embedded_server: tuple[subprocess.Popen[bytes], str, Path],
+) -> None:
+    process, url, log = embedded_server
+    _wait_until_healthy(process, url, log)
+
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as websocket:
+        websocket.send(json.dumps({"type": "connection_init", "payload": {"x": "y" * 5000}}))
+        with pytest.raises(ConnectionClosedError) as closed:
+            websocket.recv(timeout=30)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009
+    assert "4096 bytes" in closed.value.rcvd.reason, closed.value.rcvd.reason
 
 
 def test_serve_with_postgres_and_no_secret_refuses_to_start(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ Production only: skipped without PostgreSQL and Redis, failing instead under ``C
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,11 +31,9 @@ from tests.cluster import (
     Socket,
     Subscription,
     eventually,
-    private_redis,
     run_cluster,
     send_retrying,
 )
-from tests.services import in_ci
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)
@@ -317,22 +314,6 @@ async def test_subscriptions_opened_mid_stream_replay_then_follow_without_gap_or
             await subscription.until(lambda item: item["seq"] == 41)
             seqs = [item["seq"] for item in subscription.received]
             assert seqs == list(range(seqs[0], 42))
-
-
-@pytest.fixture
-async def redis_server(
-    tmp_path: Path, production_available: str | None
-) -> AsyncIterator[PrivateRedis]:
-    """A redis-server of this test's own: restarting the shared one would break other runs."""
-    if production_available:
-        pytest.skip(f"production backend skipped: {production_available}")
-    if shutil.which("redis-server") is None:
-        reason = "redis-server is not installed"
-        if in_ci():
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
-    async with private_redis(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

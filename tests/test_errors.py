@@ -1,5 +1,6 @@
-"""Errors a client meets (SPEC §5): query limits, body size, validation, introspection, masking
-of internal failures with a request id, and UNAVAILABLE when the database is down."""
+"""Errors a client meets (SPEC §5): query limits, subscriptions over HTTP, unparsable and
+oversized bodies, validation, introspection, masking of internal failures with a request id,
+and UNAVAILABLE when the database is down."""
 
 from __future__ import annotations
 
@@ -141,6 +142,55 @@ async def test_unknown_field_is_a_validation_error(api: Api) -> None:
 async def test_syntax_error_is_a_validation_error(api: Api) -> None:
     error = await api.error("{ me { ")
     assert _code(error) == "VALIDATION_ERROR"
+
+
+# Subscriptions run over the WebSocket only.
+
+SUBSCRIPTION = "subscription { messageAdded { id } }"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_http_gets_a_coded_error(api: Api, method: str) -> None:
+    alice = await api.register("alice")
+
+    async def subscribe(token: str | None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if method == "GET":
+            params = {"query": SUBSCRIPTION}
+            response = await api.http.get("/graphql", params=params, headers=headers)
+        else:
+            body = {"query": SUBSCRIPTION}
+            response = await api.http.post("/graphql", json=body, headers=headers)
+        assert response.status_code == 200
+        result: dict[str, Any] = response.json()
+        return result
+
+    anonymous = await subscribe(None)
+    signed_in = await subscribe(alice.access_token)
+
+    assert anonymous["data"] is None
+    assert [_code(error) for error in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    assert signed_in["data"] is None
+    [error] = signed_in["errors"]
+    assert _code(error) == "VALIDATION_ERROR"
+    assert "WebSocket" in error["message"]
+
+
+# Unparsable requests: HTTP 400.
+
+
+async def test_json_nested_too_deeply_is_an_unparsable_body(api: Api) -> None:
+    nested = "[" * 5000 + "]" * 5000
+    json_body = {"Content-Type": "application/json"}
+    unparsable = await api.http.post("/graphql", content="{not json", headers=json_body)
+    too_deep = await api.http.post("/graphql", content=nested, headers=json_body)
+    deep_variables = await api.http.get(
+        "/graphql", params={"query": "{ __typename }", "variables": nested}
+    )
+
+    assert unparsable.status_code == 400
+    assert (too_deep.status_code, too_deep.text) == (400, unparsable.text)
+    assert (deep_variables.status_code, deep_variables.text) == (400, unparsable.text)
 
 
 # Request body ≤ 64 KiB.

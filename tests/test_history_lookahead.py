@@ -72,6 +72,7 @@ async def _chat(api: Api, server: RunningServer) -> tuple[Account, str, list[dic
     for n, (who, target) in enumerate([(bob, 0), (alice, 1), (carol, 3), (dave, None), (alice, 4)]):
         reply_to = sent[target]["id"] if target is not None else None
         sent.append(await send(api, who, cid, f"later {n}", reply_to_id=reply_to))
+    await history(api, bob, cid)  # shown everything, then reads it in private
     await mark_read(api, bob, cid, sent[6]["id"])
     await mark_read(api, erin, cid, sent[5]["id"])
     await mark_read(api, carol, cid, sent[4]["id"])

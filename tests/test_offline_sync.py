@@ -172,6 +172,38 @@ async def test_back_online_catches_up_marks_read_once_and_senders_see_it(
                 assert (await ticks(api, sender, message["id"]))["status"] == "READ"
 
 
+async def test_one_subscription_resumes_every_conversation_after_its_seq(
+    api: Api, server: RunningServer
+) -> None:
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
+    direct = (await create(api, alice, "DIRECT", bob))["id"]
+    group = (await create(api, carol, "GROUP", alice, bob, title="Trip"))["id"]
+    seen = {direct: (await send(api, alice, direct, "seen"))["seq"]}
+    seen[group] = (await send(api, carol, group, "seen too"))["seq"]
+    missed = [
+        await send(api, alice, direct, "missed 1"),
+        await send(api, carol, group, "missed 2"),
+        await send(api, alice, direct, "missed 3"),
+    ]
+
+    marks = [{"conversationId": cid, "seq": seq} for cid, seq in seen.items()]
+    async with graphql_socket(server.ws_url, bob.access_token) as socket:
+        resumed = await socket.start(DOCUMENTS["ResumeAll"], {"afterSeqs": marks})
+        replayed = [(await resumed.data())["messageAdded"] for _ in missed]
+        live = await send(api, carol, group, "live")
+        heard_live = (await resumed.data())["messageAdded"]
+
+    def per_conversation(messages: list[dict[str, Any]]) -> dict[str, list[int]]:
+        by: dict[str, list[int]] = {}
+        for message in messages:
+            by.setdefault(message["conversationId"], []).append(message["seq"])
+        return by
+
+    # Each conversation in seq order, from right after what bob had; nothing twice.
+    assert per_conversation(replayed) == per_conversation(missed)
+    assert heard_live["id"] == live["id"]
+
+
 async def test_catching_up_by_pages_has_no_gap_and_keeps_tombstones(api: Api) -> None:
     alice, bob = await users(api, "alice", "bob")
     cid = (await create(api, alice, "DIRECT", bob))["id"]

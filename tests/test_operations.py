@@ -8,9 +8,13 @@ checks use the in-process server. Both backends, except where a test says why no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -28,8 +33,17 @@ from tests.chat import MARK_READ, SEND_MESSAGE, code_of, create, history, send
 from tests.cluster import Instance, Scrape, eventually, run_instance, scrape
 from tests.receipts import TICKS
 from tests.server import RunningServer, run_server
-from tests.ws import MESSAGE_ADDED, Operation, SocketClosed, graphql_socket
+from tests.ws import (
+    LEGACY_WS,
+    MESSAGE_ADDED,
+    TRANSPORT_WS,
+    TYPING,
+    Operation,
+    SocketClosed,
+    graphql_socket,
+)
 from tests.ws import until_live as _until_live
+from tidings.migrate import alembic_config, upgrade
 from tidings.settings import Settings
 
 LOGIN = """
@@ -43,6 +57,11 @@ mutation Refresh($token: String!) {
 }
 """
 ME = "query Me { me { user { id } } }"
+SET_TYPING = """
+mutation Typing($conversationId: ID!, $isTyping: Boolean!) {
+  setTyping(conversationId: $conversationId, isTyping: $isTyping)
+}
+"""
 # Close code of a graceful shutdown: "service restart", reconnect elsewhere (SPEC §5).
 SERVICE_RESTART = 1012
 
@@ -192,6 +211,101 @@ async def test_an_instance_whose_redis_is_unreachable_starts_but_is_not_ready(
     assert health.status_code == 200
     assert ready.status_code == 503, ready.text
     assert set(ready.json()["problems"]) == {"redis"}, ready.json()
+
+
+async def test_a_database_whose_schema_is_behind_is_not_ready_and_says_so(
+    make_settings: Callable[..., Settings], empty_database: str
+) -> None:
+    """Never migrated, then one migration short, then up to date: /readyz names the
+    revisions and the command until the schema is what this release needs."""
+    head = _head_revision()
+    async with (
+        run_server(make_settings(database_url=empty_database)) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
+        never = await http.get("/readyz")
+        await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+        behind = await http.get("/readyz")
+        await asyncio.to_thread(upgrade, empty_database)
+        migrated = await http.get("/readyz")
+
+    assert never.status_code == behind.status_code == 503
+    assert never.json() == {
+        "status": "unavailable",
+        "problems": {
+            "schema": f"database schema is not migrated, this release needs revision {head}: "
+            "run `tidings migrate`"
+        },
+    }
+    assert behind.json()["problems"] == {
+        "schema": f"database schema is at revision {_previous_revision()}, this release needs "
+        f"revision {head}: run `tidings migrate`"
+    }
+    assert (migrated.status_code, migrated.json()) == (200, {"status": "ready"})
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+async def test_serve_refuses_a_database_whose_schema_is_behind_saying_to_migrate(
+    make_settings: Callable[..., Settings], empty_database: str, tmp_path: Path
+) -> None:
+    """Outside the embedded default, ``tidings serve`` migrates nothing by itself (that is a
+    deploy step, ``tidings migrate``); it says so in one JSON line and exits 1."""
+    await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+    settings = make_settings(database_url=empty_database)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TIDINGS_")}
+    env |= {
+        "TIDINGS_DATABASE_URL": empty_database,
+        "TIDINGS_REDIS_URL": str(settings.redis_url),
+        "TIDINGS_REDIS_NAMESPACE": settings.redis_namespace,
+        "TIDINGS_JWT_SECRET": settings.signing_secret,
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tidings", "serve", "--port", str(closed_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    [line] = [line for line in lines if line["level"] == "error"]
+    assert line["event"] == (
+        f"database schema is at revision {_previous_revision()}, this release needs revision "
+        f"{_head_revision()}: run `tidings migrate`"
+    )
+    assert (line["revision"], line["head"]) == (_previous_revision(), _head_revision())
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_serve_embedded_brings_a_schema_that_is_behind_up_to_date(
+    make_settings: Callable[..., Settings], empty_database: str, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(upgrade, empty_database, _previous_revision())
+    settings = make_settings(database_url=empty_database)
+    async with (
+        run_instance(settings, log_dir=tmp_path) as instance,
+        httpx.AsyncClient(base_url=instance.http_url) as http,
+    ):
+        ready = await http.get("/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+
+
+def _head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def _previous_revision() -> str:
+    """The revision just before the head: a database one release behind."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("head")
+    assert script is not None
+    assert isinstance(script.down_revision, str)
+    return script.down_revision
 
 
 # --- /metrics ---------------------------------------------------------------------------------
@@ -517,6 +631,67 @@ async def test_a_failed_statement_is_logged_without_the_message_it_carried(
             print(instance.output())
 
 
+# What a server process's libraries may write besides Tidings' own logs, each in its own way.
+_FOREIGN_OUTPUT = """
+import asyncio, gc, logging, warnings
+from tidings.logs import configure_logging
+
+configure_logging("INFO")
+logging.getLogger("strawberry.ws.task").exception("Exception in worker task", exc_info=OSError())
+logging.getLogger("uvicorn.error").info("Waiting for application shutdown.")
+warnings.warn("something is deprecated", DeprecationWarning, stacklevel=1)
+
+class Unraisable:
+    def __del__(self):
+        raise RuntimeError("raised in __del__")
+
+Unraisable()
+gc.collect()
+
+async def main():
+    async def fails():
+        raise ValueError("nobody awaits this")
+    task = asyncio.get_running_loop().create_task(fails())
+    await asyncio.sleep(0.01)
+    del task  # asyncio logs "Task exception was never retrieved"
+    gc.collect()
+
+asyncio.run(main())
+raise SystemError("nobody catches this")
+"""
+
+
+def test_every_library_and_uncaught_exception_logs_json_lines(tmp_path: Path) -> None:
+    """Not only uvicorn's: strawberry's, asyncio's, warnings, tracebacks nobody caught."""
+    result = subprocess.run(
+        [sys.executable, "-W", "always", "-c", _FOREIGN_OUTPUT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    lines = result.stderr.splitlines()
+    entries = []
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise AssertionError(f"not a JSON log line: {line!r}\n{result.stderr}") from None
+    by_event = {entry["event"]: entry for entry in entries}
+    assert "OSError" in by_event["Exception in worker task"]["exception"]
+    assert by_event["Waiting for application shutdown."]["logger"] == "uvicorn.error"
+    assert any("something is deprecated" in entry["event"] for entry in entries), entries
+    assert any("raised in __del__" in entry.get("exception", "") for entry in entries), entries
+    [never_retrieved] = [
+        entry for entry in entries if entry["event"].startswith("Task exception was never")
+    ]
+    assert never_retrieved["logger"] == "asyncio"
+    assert "nobody awaits this" in never_retrieved["exception"]
+    assert "nobody catches this" in by_event["uncaught exception"]["exception"]
+    assert result.returncode == 1
+
+
 # --- graceful shutdown ------------------------------------------------------------------------
 
 
@@ -536,6 +711,52 @@ async def test_sigterm_closes_open_sockets_with_1012(instance: Instance, protoco
             assert closed.value.code == SERVICE_RESTART
     await instance.stop()
     assert "Application shutdown complete." in instance.output()
+
+
+async def test_every_line_written_while_stopping_with_open_sockets_is_json(
+    instance: Instance,
+) -> None:
+    """Sockets of both protocols with live subscriptions, typing events streaming through
+    them, when SIGTERM arrives: what uvicorn, asyncio, strawberry (a subscription that meets
+    its closed socket) and Tidings then write is one JSON object per line."""
+    async with Api.connect(instance.http_url) as api:
+        alice, bob = await api.register("alice"), await api.register("bob")
+        direct = (await create(api, alice, "DIRECT", bob))["id"]
+        async with (
+            graphql_socket(instance.ws_url, bob.access_token, protocol=TRANSPORT_WS) as modern,
+            graphql_socket(instance.ws_url, bob.access_token, protocol=LEGACY_WS) as legacy,
+        ):
+            for socket in (modern, legacy):
+                added = await socket.start(MESSAGE_ADDED, {"conversationId": direct})
+                await until_live(added, api, alice, direct)
+                for _ in range(5):
+                    await socket.start(TYPING, {"conversationId": direct})
+
+            async def chatter() -> None:  # events in flight while the sockets close
+                typing = True
+                while True:
+                    typing = not typing  # started and stopped: no state outlives the test
+                    with contextlib.suppress(httpx.TransportError):
+                        await api.execute(
+                            SET_TYPING,
+                            {"conversationId": direct, "isTyping": typing},
+                            token=alice.access_token,
+                        )
+
+            chatting = [asyncio.create_task(chatter()) for _ in range(4)]
+            try:
+                await asyncio.sleep(0.5)
+                instance.process.terminate()
+                for socket in (modern, legacy):
+                    assert await socket.closed(within=20) == SERVICE_RESTART
+            finally:
+                for task in chatting:
+                    task.cancel()
+                await asyncio.gather(*chatting, return_exceptions=True)
+    await instance.stop()
+
+    events = [line["event"] for line in log_lines(instance)]  # each line parsed as JSON
+    assert "Shutting down" in events, events
 
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)

@@ -3,12 +3,14 @@ other devices follow their reads; everyone else sees neither the reads nor the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.api import Account, Api
-from tests.chat import create, mark_read, send, unread_count
+from tests.chat import create, history, mark_read, send, unread_count
 from tests.receipts import (
     UPDATE_SETTINGS,
+    Frame,
     count_of,
     live_receipts,
     read_by,
@@ -89,7 +91,7 @@ async def test_private_reads_are_hidden_from_others_but_not_from_the_reader(
     assert count_of(seen_by_alice[-1], m2["id"]) == {
         "messageId": m2["id"],
         "seq": m2["seq"],
-        "deliveredCount": 2,  # delivery is not private: carol's read delivered it
+        "deliveredCount": 2,  # delivery is not private: carol was shown m2 (lastMessage)
         "readCount": 1,
         "recipientCount": 2,
     }
@@ -104,13 +106,17 @@ async def test_private_reads_are_hidden_from_others_but_not_from_the_reader(
     assert to_alice[bob.id]["lastReadAt"] is not None
 
 
-async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(api: Api) -> None:
+async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(
+    api: Api, server: RunningServer
+) -> None:
     alice, bob = await users(api, "alice", "bob")
     cid = (await create(api, alice, "DIRECT", bob))["id"]
     await _hide_reads(api, bob)
     hello = await send(api, alice, cid, "hello")
 
+    await history(api, bob, cid)  # delivered to bob
     await mark_read(api, bob, cid, hello["id"])
+    await server.services.receipts.flush()  # the delivered mark is written
     seen = await ticks(api, alice, hello["id"])
     own = await ticks(api, bob, hello["id"])
 
@@ -120,3 +126,53 @@ async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(api
     assert (await _marks(api, alice, cid))[bob.id]["lastReadSeq"] is None
     assert (await _marks(api, bob, cid))[bob.id]["lastReadSeq"] == hello["seq"]
     assert await unread_count(api, bob, cid) == 0
+
+
+async def test_a_private_read_sends_nobody_else_anything(api: Api, server: RunningServer) -> None:
+    """Not even an event with nothing in it: its arrival alone would time carol's read."""
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
+    cid = (await create(api, alice, "GROUP", bob, carol))["id"]
+    await _hide_reads(api, carol)
+
+    async with (
+        graphql_socket(server.ws_url, alice.access_token) as alice_socket,
+        graphql_socket(server.ws_url, carol.access_token) as carol_other_device,
+    ):
+        alice_feed, carol_feed = await live_receipts(
+            api, cid, alice_socket, carol_other_device, reader=bob, writer=alice
+        )
+        lunch = await send(api, alice, cid, "lunch?")
+        await history(api, carol, cid)  # delivered to carol: that much alice may see
+        await update_when(alice_feed, _delivered_count(lunch["id"], 1))
+
+        await mark_read(api, carol, cid, lunch["id"])
+        await update_when(carol_feed, read_up_to(carol, lunch["seq"]))  # her devices follow
+        await mark_read(api, bob, cid, lunch["id"])  # the marker
+        seen_by_alice = await updates_until(alice_feed, read_up_to(bob, lunch["seq"]))
+    shown = await ticks(api, alice, lunch["id"])
+
+    assert len(seen_by_alice) == 1, seen_by_alice  # bob's read, nothing before it
+    assert receipt_of(seen_by_alice[0], carol) is None
+    assert (shown["deliveredCount"], shown["readCount"], shown["status"]) == (2, 1, "DELIVERED")
+
+
+async def test_a_private_read_of_what_was_never_delivered_delivers_nothing(api: Api) -> None:
+    """Delivered counts move with deliveries; a private read would otherwise show in them."""
+    alice, bob = await users(api, "alice", "bob")
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    await _hide_reads(api, bob)
+    hello = await send(api, alice, cid, "hello")
+
+    await mark_read(api, bob, cid, hello["id"])
+    seen = await ticks(api, alice, hello["id"])
+
+    assert (seen["status"], seen["deliveredCount"], seen["readCount"]) == ("SENT", 0, 0)
+    assert await unread_count(api, bob, cid) == 0
+
+
+def _delivered_count(message_id: str, delivered: int) -> Callable[[Frame], bool]:
+    def done(update: Frame) -> bool:
+        counts = count_of(update, message_id)
+        return counts is not None and counts["deliveredCount"] >= delivered
+
+    return done

@@ -256,6 +256,87 @@ async def test_inbox_wide_message_added_follows_the_viewer_into_new_conversation
     assert last["content"] == "marker 2"
 
 
+MESSAGE_ADDED_RESUMING = """
+subscription Resume($afterSeqs: [ConversationSeqInput!], $conversationId: ID) {
+  messageAdded(afterSeqs: $afterSeqs, conversationId: $conversationId) {
+    conversationId seq content
+  }
+}
+"""
+
+
+async def test_inbox_wide_message_added_resumes_each_conversation_after_its_seq(
+    api: Api, server: RunningServer
+) -> None:
+    """A client back from a disconnect names the highest seq it holds per conversation: it
+    gets exactly what it missed in each, then everything live, with one subscription."""
+    alice, bob, carol = await _users(api, "alice", "bob", "carol")
+    direct = await create(api, alice, "DIRECT", bob)
+    group = await create(api, carol, "GROUP", bob, alice, title="Plans")
+    quiet = await create(api, carol, "DIRECT", bob)
+    theirs = await create(api, alice, "DIRECT", carol)
+    for i in range(1, 5):
+        await send(api, alice, direct["id"], f"direct {i}")
+    for i in range(1, 4):
+        await send(api, carol, group["id"], f"group {i}")
+    await send(api, carol, quiet["id"], "quiet 1")
+    await send(api, carol, theirs["id"], "not bob's")
+
+    after_seqs = [
+        {"conversationId": direct["id"], "seq": 1},
+        {"conversationId": group["id"], "seq": 3},  # bob has it all
+        {"conversationId": theirs["id"], "seq": 0},  # not bob's: ignored, never shown
+    ]
+    async with graphql_socket(server.ws_url, bob.access_token) as socket:
+        feed = await socket.start(MESSAGE_ADDED_RESUMING, {"afterSeqs": after_seqs})
+        replayed = [(await feed.data())["messageAdded"] for _ in range(3)]
+        await send(api, carol, group["id"], "group 4")
+        await send(api, carol, quiet["id"], "quiet 2")
+        live = [(await feed.data())["messageAdded"] for _ in range(2)]
+
+    assert sorted((m["conversationId"], m["seq"], m["content"]) for m in replayed) == sorted(
+        [(direct["id"], seq, f"direct {seq}") for seq in (2, 3, 4)]
+    )
+    assert [(m["conversationId"], m["content"]) for m in live] == [
+        (group["id"], "group 4"),
+        (quiet["id"], "quiet 2"),  # not named: followed from now on, as without afterSeqs
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"afterSeqs": [{"conversationId": "C", "seq": -1}]}, "seq is ≥ 0"),
+        ({"afterSeqs": [], "conversationId": "C"}, "without a conversationId"),
+        ({"afterSeqs": [{"conversationId": "not-an-id", "seq": 1}]}, "afterSeqs"),
+    ],
+    ids=["negative", "with-conversationId", "malformed-id"],
+)
+async def test_resume_marks_that_make_no_sense_are_refused(
+    api: Api, server: RunningServer, variables: dict[str, Any], message: str
+) -> None:
+    alice, bob = await _users(api, "alice", "bob")
+    direct = await create(api, alice, "DIRECT", bob)
+    filled = {
+        key: value if key != "conversationId" else direct["id"] for key, value in variables.items()
+    }
+    filled["afterSeqs"] = [
+        {
+            **mark,
+            "conversationId": direct["id"]
+            if mark["conversationId"] == "C"
+            else mark["conversationId"],
+        }
+        for mark in variables["afterSeqs"]
+    ]
+    async with graphql_socket(server.ws_url, bob.access_token) as socket:
+        error = await (await socket.start(MESSAGE_ADDED_RESUMING, filled)).error()
+
+    assert code_of(error) == "VALIDATION_ERROR"
+    assert error["extensions"]["field"] == "afterSeqs"
+    assert message in error["message"]
+
+
 @pytest.mark.parametrize("how", ["removed", "left"])
 async def test_a_member_who_is_removed_or_leaves_stops_receiving_at_once(
     api: Api, server: RunningServer, how: str
@@ -460,6 +541,73 @@ async def _typing_scenario(api: Api, server: RunningServer) -> None:
         SET_TYPING, {"conversationId": direct["id"], "isTyping": True}, token=carol.access_token
     )
     assert code_of(outsider) == "NOT_IN_CONVERSATION"
+
+
+TYPING_ANYWHERE = """
+subscription TypingAnywhere {
+  typing { conversationId isTyping user { id username } }
+}
+"""
+
+
+async def test_typing_without_a_conversation_covers_every_conversation_of_the_viewers(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A conversation list shows "typing…" in each row from one subscription: the viewer's
+    conversations only, joined ones included, left ones no longer."""
+    settings = make_settings(typing_ttl_seconds=30)
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice, bob, carol, dave = await _users(api, "alice", "bob", "carol", "dave")
+        direct = await create(api, alice, "DIRECT", bob)
+        group = await create(api, carol, "GROUP", alice, dave, title="Plans")
+        outside = await create(api, carol, "DIRECT", dave)
+
+        async def set_typing(account: Account, conversation: dict[str, Any], on: bool) -> None:
+            variables = {"conversationId": conversation["id"], "isTyping": on}
+            assert await api.data(SET_TYPING, variables, token=account.access_token)
+
+        def by(
+            user: Account, conversation: dict[str, Any]
+        ) -> Callable[[dict[str, Any], str], bool]:
+            return lambda data, _: (
+                (data["typing"]["user"]["id"], data["typing"]["conversationId"])
+                == (
+                    user.id,
+                    conversation["id"],
+                )
+            )
+
+        async with graphql_socket(server.ws_url, alice.access_token) as socket:
+            feed = await socket.start(TYPING_ANYWHERE)
+            await until_live(
+                feed, probe=lambda _: set_typing(bob, direct, True), heard=by(bob, direct)
+            )
+            await set_typing(dave, outside, True)  # alice is not in it
+            await set_typing(carol, group, True)
+            in_group = (await feed.data())["typing"]
+            await set_typing(alice, direct, True)  # her own typing is not news to her
+            await set_typing(bob, direct, False)
+            bob_stopped = (await feed.data())["typing"]
+
+            joined = await create(api, dave, "GROUP", alice, title="Later")
+            await until_live(
+                feed, probe=lambda _: set_typing(dave, joined, True), heard=by(dave, joined)
+            )
+
+            await api.data(
+                LEAVE_CONVERSATION, {"conversationId": group["id"]}, token=alice.access_token
+            )
+            await set_typing(dave, group, True)  # alice left: not hers any more
+            await set_typing(bob, direct, True)
+            after_leaving = (await feed.data())["typing"]
+
+    assert in_group == {
+        "conversationId": group["id"],
+        "isTyping": True,
+        "user": {"id": carol.id, "username": "carol"},
+    }
+    assert (bob_stopped["conversationId"], bob_stopped["isTyping"]) == (direct["id"], False)
+    assert (after_leaving["conversationId"], after_leaving["user"]["id"]) == (direct["id"], bob.id)
 
 
 # --- fan-out ----------------------------------------------------------------------------------

@@ -115,6 +115,11 @@ class Operation:
         error: dict[str, Any] = errors[0]
         return error
 
+    async def stop(self) -> None:
+        """Ask the server to end the operation (``complete``; ``stop`` on the legacy protocol)."""
+        kind = "complete" if self.socket.protocol == TRANSPORT_WS else "stop"
+        await self.socket.send({"type": kind, "id": self.id})
+
     async def complete(self, within: float = WAIT) -> None:
         """Wait for the server to end the operation, failing on any result before that."""
         message = await self._message(within)
@@ -166,7 +171,8 @@ class GraphQLSocket:
                 await socket._reader
 
     async def send(self, message: dict[str, Any]) -> None:
-        await self.connection.send(json.dumps(message))
+        # As browsers' JSON.stringify does: UTF-8, no \u escapes.
+        await self.connection.send(json.dumps(message, ensure_ascii=False))
 
     async def init(self, payload: dict[str, Any] | None) -> dict[str, Any]:
         """Send ``connection_init``; the server's answer (``connection_ack`` when accepted)."""

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.errors import ErrorCode
 from tidings.graphql.view import TidingsGraphQL
+from tidings.migrate import schema_revision
 from tidings.services import Services, open_services
 from tidings.settings import Settings
 from tidings.web.serving import WebClient, bundle_of
@@ -74,13 +75,17 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """PostgreSQL (or SQLite) and Redis answer; 503 naming what does not."""
+    """PostgreSQL (or SQLite) and Redis answer, and the schema is migrated; 503 naming what
+    is wrong (an unmigrated schema would fail every request)."""
     services: Services = request.app.state.services
     problems: dict[str, str] = {}
     try:
         async with asyncio.timeout(2):
             async with services.engine.connect() as connection:
                 await connection.execute(sa.text("SELECT 1"))
+                schema = await schema_revision(connection)
+        if schema.behind:
+            problems["schema"] = schema.problem()
     except Exception as error:  # any failure means not ready; say which
         problems["database"] = f"{type(error).__name__}: {error}"[:200]
     if services.redis is not None:

@@ -42,6 +42,8 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.embedded or args.migrate:
         # The embedded default is zero-setup: its schema is brought up to date on start.
         upgrade(settings.database_url)
+    else:
+        _refuse_a_schema_behind(settings)
     uvicorn.run(
         create_app(settings, freeze_gc=True),
         host=args.host,
@@ -52,9 +54,49 @@ def _serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_per_message_deflate=settings.ws_compression,
+        # The request size limit holds for WebSocket messages too (1009 when over).
+        ws_max_size=settings.max_body_bytes,
         # On SIGTERM: stop accepting, close sockets with 1012, let in-flight requests finish.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
+
+
+def _refuse_a_schema_behind(settings: Settings) -> None:
+    """Exit saying ``tidings migrate`` is needed, rather than serve a database on which every
+    request would fail. An unreachable database is no reason to refuse: the instance starts,
+    unready, and ``/readyz`` says what is wrong (and checks the schema again each time)."""
+    import asyncio
+
+    import structlog
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from tidings.migrate import SchemaRevision, schema_revision
+
+    log = structlog.get_logger("tidings.cli")
+
+    async def read() -> SchemaRevision:
+        engine = create_async_engine(settings.database_url, poolclass=NullPool)
+        try:
+            async with asyncio.timeout(10), engine.connect() as connection:
+                return await schema_revision(connection)
+        finally:
+            await engine.dispose()
+
+    try:
+        schema = asyncio.run(read())
+    except Exception as error:  # unreachable, refused, timed out: /readyz will say so
+        log.warning("database schema not checked", error=f"{type(error).__name__}: {error}")
+        return
+    if schema.behind:
+        log.error(schema.problem(), revision=schema.current, head=schema.head)
+        sys.exit(1)
+    if not schema.known:
+        log.warning(
+            "database schema is ahead of this release (a newer one migrated it)",
+            revision=schema.current,
+            head=schema.head,
+        )
 
 
 def _migrate(_: argparse.Namespace) -> None:
@@ -90,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument(
         "--migrate",
         action="store_true",
-        help="apply migrations before serving (always done for the embedded default)",
+        help="apply migrations before serving (always done for the embedded default; "
+        "otherwise serve refuses a database whose schema is behind)",
     )
     serve.set_defaults(run=_serve)
 

@@ -6,13 +6,19 @@ lapse by themselves. From the live records come the per-user socket count (the c
 user's presence (BUSY if any connection is BUSY, else ONLINE if any is, else AWAY; OFFLINE
 without one). ``settle`` compares that with the last announced presence and claims the change
 atomically: however many instances settle a user at once, each change is announced once.
+
+Redis may lose everything (a restart without persistence). Each refresh therefore writes the
+whole record again (expiry and status) and reports the users whose records or presence were
+gone, for their instance to settle again; a presence Redis no longer knows reads as unknown
+(``None``) rather than as an announced OFFLINE. A released connection leaves a due time, so that any
+instance settles its user after the grace even if the releasing one shuts down first.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,25 +44,35 @@ class ConnectionStore(Protocol):
     async def admit(self, connection: Connection, *, limit: int) -> bool:
         """Record an ONLINE connection unless its user already has ``limit`` live ones."""
 
-    async def release(self, connection: Connection) -> None: ...
+    # Whether other instances see these records (and so settle what this one leaves behind).
+    shared: bool
+
+    async def release(self, connection: Connection, *, settle_after: float) -> None:
+        """Drop the record; its user is due to be settled ``settle_after`` seconds from now."""
 
     async def set_status(self, connection: Connection, status: str) -> None: ...
 
-    async def refresh(self, connections: Sequence[Connection]) -> None:
-        """Push the expiry of these (this instance's) connections forward."""
+    async def refresh(self, connections: Mapping[Connection, str]) -> list[uuid.UUID]:
+        """Push the expiry of these (this instance's) connections, with their statuses,
+        forward; the users whose records or presence were gone (Redis lost them), to settle
+        again."""
 
     async def settle(self, user_id: uuid.UUID) -> str | None:
         """Announce-once: the user's new presence if it differs from the last announced."""
 
-    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-        """The last announced presence of each user, in one round trip."""
+    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        """The last announced presence of each user, in one round trip; None where nothing
+        is known (never announced, or lost with Redis's data)."""
 
     async def lapsed(self) -> list[uuid.UUID]:
-        """Users with an expired connection record (its instance died), to be settled."""
+        """Users to settle now: an expired connection record (its instance died), or a
+        released one whose grace is over."""
 
 
 class MemoryConnections:
     """One process: records live exactly as long as their sockets."""
+
+    shared = False
 
     def __init__(self) -> None:
         self._statuses: dict[uuid.UUID, dict[str, str]] = {}
@@ -69,7 +85,7 @@ class MemoryConnections:
         held[connection.id] = "ONLINE"
         return True
 
-    async def release(self, connection: Connection) -> None:
+    async def release(self, connection: Connection, *, settle_after: float) -> None:
         self._statuses.get(connection.user_id, {}).pop(connection.id, None)
 
     async def set_status(self, connection: Connection, status: str) -> None:
@@ -77,8 +93,8 @@ class MemoryConnections:
         if connection.id in held:
             held[connection.id] = status
 
-    async def refresh(self, connections: Sequence[Connection]) -> None:
-        return None
+    async def refresh(self, connections: Mapping[Connection, str]) -> list[uuid.UUID]:
+        return []
 
     async def settle(self, user_id: uuid.UUID) -> str | None:
         status = aggregate(self._statuses.get(user_id, {}).values())
@@ -87,7 +103,8 @@ class MemoryConnections:
         self._announced[user_id] = status
         return status
 
-    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        # Nothing is ever lost here: never announced is OFFLINE.
         return {uid: self._announced.get(uid, "OFFLINE") for uid in user_ids}
 
     async def lapsed(self) -> list[uuid.UUID]:
@@ -113,15 +130,24 @@ redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 return 1
 """
 
-# KEYS: records, statuses, online. ARGV: expiry, ttl, id, user
+# KEYS: records, statuses, online, announced. ARGV: expiry, ttl, id, user, status. The whole
+# record again: after Redis lost its data, this brings it back (HSETNX: never over a newer
+# status). Returns 1 when the record was gone or the user's presence is unknown (to settle).
 _REFRESH = """
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+local added = redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2], ARGV[4])
+if added == 1 or redis.call('EXISTS', KEYS[4]) == 0 then return 1 end
+return 0
 """
 
-# KEYS: records, statuses, announced (string), online. ARGV: now, user
+# KEYS: records, statuses, announced (string), online, due (zset user -> when a released
+# connection's grace ends), claim (string). ARGV: now, user, claim.
+# An announced presence Redis lost reads as unknown, so any status found is announced. The
+# claim makes the script safe to retry: run again after its reply was lost (the client
+# retries on a dead connection), it returns the change it made instead of "no change".
 _SETTLE = """
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if #lapsed > 0 then
@@ -140,15 +166,22 @@ if #live == 0 then
 else
   redis.call('ZADD', KEYS[4], live[2], ARGV[2])
 end
-local previous = redis.call('GET', KEYS[3]) or 'OFFLINE'
-if previous == status then return false end
+local due = redis.call('ZSCORE', KEYS[5], ARGV[2])
+if due and tonumber(due) <= tonumber(ARGV[1]) then redis.call('ZREM', KEYS[5], ARGV[2]) end
+if redis.call('GET', KEYS[3]) == status then
+  if redis.call('GET', KEYS[6]) == ARGV[3] then return status end
+  return false
+end
 redis.call('SET', KEYS[3], status)
+redis.call('SET', KEYS[6], ARGV[3], 'EX', 60)
 return status
 """
 
 
 class RedisConnections:
     """Across instances, in Redis (keys under ``<namespace>:v1:``)."""
+
+    shared = True
 
     def __init__(self, redis: Redis, *, namespace: str, ttl: float) -> None:
         self._redis = redis
@@ -167,9 +200,16 @@ class RedisConnections:
     def _announced(self, user_id: uuid.UUID) -> str:
         return f"{self._prefix}:presence:{user_id}"
 
+    def _claim(self, user_id: uuid.UUID) -> str:
+        return f"{self._prefix}:presence-claim:{user_id}"
+
     @property
     def _online(self) -> str:
         return f"{self._prefix}:online"
+
+    @property
+    def _due(self) -> str:
+        return f"{self._prefix}:settle-due"
 
     async def admit(self, connection: Connection, *, limit: int) -> bool:
         now = time.time()
@@ -180,27 +220,38 @@ class RedisConnections:
         )
         return bool(admitted)
 
-    async def release(self, connection: Connection) -> None:
+    async def release(self, connection: Connection, *, settle_after: float) -> None:
+        user = connection.user_id
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self._records(connection.user_id), connection.id)
-            pipe.hdel(self._statuses(connection.user_id), connection.id)
+            pipe.zrem(self._records(user), connection.id)
+            pipe.hdel(self._statuses(user), connection.id)
+            pipe.zadd(self._due, {str(user): time.time() + settle_after}, gt=True)
             await pipe.execute()
 
     async def set_status(self, connection: Connection, status: str) -> None:
         await self._redis.hset(self._statuses(connection.user_id), connection.id, status)
 
-    async def refresh(self, connections: Sequence[Connection]) -> None:
+    async def refresh(self, connections: Mapping[Connection, str]) -> list[uuid.UUID]:
+        if not connections:
+            return []
         expiry = time.time() + self._ttl
         keep = int(self._ttl) + 1
         async with self._redis.pipeline(transaction=False) as pipe:
-            for connection in connections:
+            for connection, status in connections.items():
                 user = connection.user_id
                 await self._refresh(
-                    keys=[self._records(user), self._statuses(user), self._online],
-                    args=[expiry, keep, connection.id, str(user)],
+                    keys=[
+                        self._records(user),
+                        self._statuses(user),
+                        self._online,
+                        self._announced(user),
+                    ],
+                    args=[expiry, keep, connection.id, str(user), status],
                     client=pipe,
                 )
-            await pipe.execute()
+            added = await pipe.execute()
+        lost = {c.user_id for c, gone in zip(connections, added, strict=True) if gone}
+        return list(lost)
 
     async def settle(self, user_id: uuid.UUID) -> str | None:
         status = await self._settle(
@@ -209,23 +260,29 @@ class RedisConnections:
                 self._statuses(user_id),
                 self._announced(user_id),
                 self._online,
+                self._due,
+                self._claim(user_id),
             ],
-            args=[time.time(), str(user_id)],
+            args=[time.time(), str(user_id), uuid.uuid4().hex],
         )
         return status.decode() if isinstance(status, bytes) else None
 
-    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def announced(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
         if not user_ids:
             return {}
         values = await self._redis.mget([self._announced(uid) for uid in user_ids])
         return {
-            uid: _text(value) if value else "OFFLINE"
+            uid: _text(value) if value else None
             for uid, value in zip(user_ids, values, strict=True)
         }
 
     async def lapsed(self) -> list[uuid.UUID]:
-        users = await self._redis.zrangebyscore(self._online, "-inf", time.time())
-        return [uuid.UUID(_text(user)) for user in users]
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrangebyscore(self._online, "-inf", now)
+            pipe.zrangebyscore(self._due, "-inf", now)
+            lapsed, due = await pipe.execute()
+        return [uuid.UUID(_text(user)) for user in dict.fromkeys([*lapsed, *due])]
 
 
 def _text(value: object) -> str:

@@ -2,8 +2,12 @@
 
 A user is ONLINE while one of their sockets is alive (see ``tidings.connections``). After a
 socket closes, OFFLINE waits ``grace`` seconds, so a reconnect in between announces nothing.
-Every instance sweeps for users whose records lapsed (an instance that died) and settles
-them; the store's atomic settle makes sure each change is announced once.
+Every instance sweeps for users whose records lapsed (an instance that died) or whose grace
+is over (their instance may have shut down meanwhile) and settles them; the store's atomic
+settle makes sure each change is announced once. A settle that failed (Redis down) is tried
+again by the next sweep, and so is telling a change already claimed (the database down).
+With a store no other instance sees (memory), shutting down settles the users still in their
+grace at once: nobody else would.
 """
 
 from __future__ import annotations
@@ -36,68 +40,114 @@ class Presence:
         events: Events,
         grace: float,
         sweep_every: float,
+        restore_within: float,
     ) -> None:
         self.store = store
         self._sessions = sessions
         self._events = events
-        self._grace = grace
+        self.grace = grace
         self._sweep_every = sweep_every
-        self._tasks: set[asyncio.Task[None]] = set()
+        # After Redis lost its data, how long instances may take to restore their records.
+        self.restore_within = restore_within
+        self._waiting: dict[asyncio.Task[None], uuid.UUID] = {}
+        self._unsettled: set[uuid.UUID] = set()
+        self._untold: dict[uuid.UUID, str] = {}  # changes claimed but not yet told
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._sweeper = asyncio.create_task(self._sweep(), name="tidings-presence-sweep")
 
     async def stop(self) -> None:
-        for task in [self._sweeper, *self._tasks]:
+        waiting = set(self._waiting.values()) | self._unsettled
+        for task in [self._sweeper, *self._waiting]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if not self.store.shared:
+            for user_id in waiting:
+                await self.settle_or_retry(user_id)
 
     async def settle(self, user_id: uuid.UUID) -> None:
         """Announce the user's presence if it changed since the last announcement."""
         status = await self.store.settle(user_id)
-        if status is None:
-            return
-        async with self._sessions() as session:
-            if status == "OFFLINE":
-                await session.execute(
-                    sa.update(User).where(col(User.id) == user_id).values(last_seen_at=utcnow())
-                )
-                await session.commit()
-            user = await session.get(User, user_id)
+        if status is not None:
+            await self._tell(user_id, status)
+
+    async def _tell(self, user_id: uuid.UUID, status: str) -> None:
+        """Store lastSeenAt and publish a change the store has claimed. The claim cannot be
+        taken back: if the database fails here, the sweep tells the change later."""
+        try:
+            async with self._sessions() as session:
+                if status == "OFFLINE":
+                    await session.execute(
+                        sa.update(User).where(col(User.id) == user_id).values(last_seen_at=utcnow())
+                    )
+                    await session.commit()
+                user = await session.get(User, user_id)
+        except Exception:
+            self._untold[user_id] = status
+            raise
         if user is not None:
             await self.announce(user, status)
 
     async def announce(self, user: User, status: str | None = None) -> None:
         """Publish ``user``'s presence (the last announced one unless given)."""
         if status is None:
-            status = (await self.store.announced([user.id]))[user.id]
+            status = (await self.statuses([user.id]))[user.id]
         await self._events.presence(user, status)
+
+    async def settle_or_retry(self, user_id: uuid.UUID) -> None:
+        """Settle now, or leave it to the next sweep if Redis or the database is down."""
+        try:
+            await self.settle(user_id)
+        except Exception as error:
+            log.warning("could not settle presence", user_id=str(user_id), error=str(error))
+            self._unsettled.add(user_id)
 
     def settle_after_grace(self, user_id: uuid.UUID) -> None:
         task = asyncio.create_task(self._settle_later(user_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._waiting[task] = user_id
+        task.add_done_callback(self._waiting.pop)
 
     async def _settle_later(self, user_id: uuid.UUID) -> None:
-        await asyncio.sleep(self._grace)
-        try:
-            await self.settle(user_id)
-        except Exception:  # the sweep settles it later
-            log.exception("could not settle presence", user_id=str(user_id))
+        await asyncio.sleep(self.grace)
+        await self.settle_or_retry(user_id)
 
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(self._sweep_every)
+            await self._retry()
             try:
-                for user_id in await self.store.lapsed():
-                    await self.settle(user_id)
-            except Exception as error:  # Redis or the database is down: next round
+                due = await self.store.lapsed()
+            except Exception as error:  # Redis is down: next round
                 log.warning("presence sweep failed", error=str(error))
+                continue
+            for user_id in due:
+                await self.settle_or_retry(user_id)
+
+    async def _retry(self) -> None:
+        """Tell the changes left untold, unless a newer one was announced since; settle the
+        users whose settle failed."""
+        untold, self._untold = self._untold, {}
+        for user_id, status in untold.items():
+            try:
+                if (await self.store.announced([user_id]))[user_id] == status:
+                    await self._tell(user_id, status)
+            except Exception as error:
+                log.warning("could not tell presence", user_id=str(user_id), error=str(error))
+                self._untold.setdefault(user_id, status)
+        unsettled, self._unsettled = self._unsettled, set()
+        for user_id in unsettled:
+            await self.settle_or_retry(user_id)
 
     async def statuses(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """What to show: the announced presence, OFFLINE where none is known."""
+        known = await self.store.announced(user_ids)
+        return {uid: status or "OFFLINE" for uid, status in known.items()}
+
+    async def known(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        """The announced presence, None where Redis knows none (it may have lost it)."""
         return await self.store.announced(user_ids)
 
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +49,9 @@ class ReceiptDesk:
         self._events = events
         self._flush_every = flush_every
         self._delivered: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
-        self._moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        # Moves written but not yet announced: read marks (by markRead), delivered marks.
+        self._reads: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        self._deliveries: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -60,7 +63,7 @@ class ReceiptDesk:
 
     def read_moved(self, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """Note a read mark that ``markRead`` has just moved (and written)."""
-        self._moved[conversation_id].add(user_id)
+        self._reads[conversation_id].add(user_id)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="tidings-receipts")
@@ -83,36 +86,61 @@ class ReceiptDesk:
                 log.exception("receipt flush failed")
 
     async def flush(self) -> None:
+        """Write the delivered marks, then announce every move. Whatever fails stays pending
+        for the next flush: unwritten marks and unannounced moves alike (announcing a move
+        twice is harmless, an event carries marks, not increments)."""
         delivered, self._delivered = self._delivered, {}
-        moved, self._moved = self._moved, defaultdict(set)
-        if delivered:
-            try:
+        reads, self._reads = self._reads, defaultdict(set)
+        deliveries, self._deliveries = self._deliveries, defaultdict(set)
+        try:
+            if delivered:
                 async with self._sessions() as session:
-                    for conversation_id, users in (
-                        await write_delivered(session, delivered)
-                    ).items():
-                        moved[conversation_id] |= users
-            except Exception:
-                for key, seq in delivered.items():
-                    self.delivered(*key, seq)
-                raise
+                    written = await write_delivered(session, delivered)
+                delivered = {}
+                for conversation_id, users in written.items():
+                    deliveries[conversation_id] |= users
+            await self._announce(reads, deliveries)
+        except Exception:
+            for key, seq in delivered.items():
+                self.delivered(*key, seq)
+            for pending, kept in ((reads, self._reads), (deliveries, self._deliveries)):
+                for conversation_id, users in pending.items():
+                    kept[conversation_id] |= users
+            raise
+
+    async def _announce(
+        self,
+        reads: dict[uuid.UUID, set[uuid.UUID]],
+        deliveries: dict[uuid.UUID, set[uuid.UUID]],
+    ) -> None:
+        """One ``receipts`` event per watched conversation whose marks moved."""
         # Counting is the costly part: only for conversations someone watches the receipts of.
         # (A watcher who subscribes after this check reads marks already written.)
-        channels = {self._events.channels.receipts(cid): cid for cid in moved}
-        watched = await self._events.hub.listened(list(channels))
-        moved = {channels[channel]: moved[channels[channel]] for channel in watched}
-        if moved:
-            async with self._sessions() as session:
-                updates = await receipt_updates(session, moved)
-            for conversation_id, payload in updates.items():
-                await self._events.receipts(conversation_id, payload)
+        channels = {self._events.channels.receipts(cid): cid for cid in {*reads, *deliveries}}
+        watched = [channels[channel] for channel in await self._events.hub.listened(list(channels))]
+        if not watched:
+            return
+        moved = {cid: reads.get(cid, set()) | deliveries.get(cid, set()) for cid in watched}
+        reads_only = {cid: reads.get(cid, set()) - deliveries.get(cid, set()) for cid in watched}
+        async with self._sessions() as session:
+            updates = await receipt_updates(session, moved, reads_only=reads_only)
+        for conversation_id, payload in updates.items():
+            await self._events.receipts(conversation_id, payload)
 
 
 async def receipt_updates(
-    session: AsyncSession, moved: dict[uuid.UUID, set[uuid.UUID]] | dict[uuid.UUID, None]
+    session: AsyncSession,
+    moved: dict[uuid.UUID, set[uuid.UUID]] | dict[uuid.UUID, None],
+    *,
+    reads_only: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The ``receipts`` event payload per conversation: the marks of the users who moved
-    (``None``: everyone's) and the counts of the newest 100 messages up to those marks."""
+    (``None``: everyone's) and the counts of the newest 100 messages up to those marks.
+
+    ``reads_only``: who moved only their read mark. A private one of those is news to the
+    reader's own devices alone (``receiptUpdated`` sends it nobody else).
+    """
+    reads_only = reads_only or {}
     updates: dict[uuid.UUID, dict[str, Any]] = {}
     participants = await recipients_of(session, list(moved))
     moved_marks = {
@@ -139,6 +167,7 @@ async def receipt_updates(
                     "last_read_seq": p.last_read_seq,
                     "read_at": p.last_read_at.isoformat() if p.last_read_at else None,
                     "private": not p.shares_reads,
+                    "read_only": p.user_id in reads_only.get(conversation_id, ()),
                 }
                 for p in marks
             ],

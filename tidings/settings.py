@@ -22,6 +22,10 @@ class WeakSecretError(ValueError):
     """Raised when a production configuration has no secret, or one that is too weak."""
 
 
+def _weak(secret: str) -> bool:
+    return len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Each field is ``TIDINGS_<NAME>`` in the environment."""
 
@@ -40,6 +44,9 @@ class Settings(BaseSettings):
 
     # Auth.
     jwt_secret: SecretStr | None = None
+    # Comma-separated secrets of before a rotation: tokens they signed still verify (each
+    # token names its key in the ``kid`` header); only ``jwt_secret`` signs new ones.
+    jwt_previous_secrets: SecretStr | None = None
     jwt_algorithm: str = "HS256"
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
@@ -67,6 +74,8 @@ class Settings(BaseSettings):
     # permessage-deflate costs ~35-40 KiB of server memory per socket (BENCHMARKS.md, (e));
     # chat frames are small, so it is off unless bandwidth matters more than memory.
     ws_compression: bool = False
+    # Operations one socket may run at once (subscriptions, and queries or mutations in flight).
+    ws_max_subscriptions_per_socket: int = Field(default=100, ge=1)
     # Events a subscription may have waiting; a subscriber further behind is disconnected.
     subscription_buffer: int = Field(default=1000, ge=10)
     # Comma-separated origins allowed to open WebSockets, or "*". Tokens travel in
@@ -109,12 +118,25 @@ class Settings(BaseSettings):
             raise WeakSecretError(
                 "TIDINGS_JWT_SECRET is required when PostgreSQL or Redis is configured"
             )
-        if len(secret.encode()) < _MIN_SECRET_BYTES or secret.lower() in _KNOWN_WEAK_SECRETS:
+        if _weak(secret):
             raise WeakSecretError(
                 f"TIDINGS_JWT_SECRET must be at least {_MIN_SECRET_BYTES} random bytes; "
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if any(_weak(previous) for previous in self.previous_signing_secrets):
+            raise WeakSecretError(
+                f"each of TIDINGS_JWT_PREVIOUS_SECRETS must be at least {_MIN_SECRET_BYTES} "
+                "random bytes (a weak one would let anyone forge tokens)"
+            )
         return self
+
+    @property
+    def previous_signing_secrets(self) -> list[str]:
+        """The secrets of before a rotation, which verify tokens but sign none."""
+        if self.jwt_previous_secrets is None:
+            return []
+        listed = self.jwt_previous_secrets.get_secret_value().split(",")
+        return [secret.strip() for secret in listed if secret.strip()]
 
     @property
     def allowed_origin_list(self) -> list[str]:

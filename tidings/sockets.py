@@ -3,6 +3,9 @@ revoked session's sockets.
 
 Each socket is a connection record in the ``ConnectionStore`` (Redis or memory), refreshed
 by this process while the socket lives, so a crashed instance's records lapse by themselves.
+The refresh writes each record whole, with its status, and settles again the users whose
+records Redis had lost; it runs at once when the pub/sub connection comes back, since that
+is when Redis may have restarted empty. A release that failed is tried again with it.
 Logout publishes ``session_revoked``; every instance closes the sockets of that session it
 holds.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 import structlog
 from starlette.websockets import WebSocket, WebSocketState
 
-from tidings.broadcast import Delivery, Hub
+from tidings.broadcast import Delivery, Hub, Reconnected
 from tidings.connections import Connection, ConnectionStore
 from tidings.events import Channels
 from tidings.presence import Presence
@@ -36,6 +39,7 @@ class OpenSocket:
     user_id: uuid.UUID
     session_id: uuid.UUID
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    status: str = "ONLINE"
 
     @property
     def connection(self) -> Connection:
@@ -62,6 +66,8 @@ class Sockets:
         self._max_per_user = max_per_user
         self._refresh_every = refresh_every
         self._open: dict[str, OpenSocket] = {}
+        self._unreleased: list[Connection] = []
+        self._refresh_now = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     def __len__(self) -> int:
@@ -88,21 +94,40 @@ class Sockets:
     async def release(self, socket: OpenSocket) -> None:
         if self._open.pop(socket.id, None) is None:
             return
-        with contextlib.suppress(Exception):  # Redis down: the record lapses by itself
-            await self._store.release(socket.connection)
+        try:
+            await self._store.release(socket.connection, settle_after=self._presence.grace)
+        except Exception:  # Redis down: again with the next refresh
+            self._unreleased.append(socket.connection)
         self._presence.settle_after_grace(socket.user_id)
 
     async def set_status(self, socket: OpenSocket, status: str) -> None:
+        socket.status = status  # first: a refresh meanwhile writes the new one
         await self._store.set_status(socket.connection, status)
         await self._presence.settle(socket.user_id)
 
     async def _refresh(self) -> None:
         while True:
-            await asyncio.sleep(self._refresh_every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._refresh_every):
+                    await self._refresh_now.wait()
+            self._refresh_now.clear()
             try:
-                await self._store.refresh([s.connection for s in self._open.values()])
+                await self._refresh_records()
             except Exception as error:  # Redis down: try again next round
                 log.warning("could not refresh connection records", error=str(error))
+
+    async def _refresh_records(self) -> None:
+        grace = self._presence.grace
+        while self._unreleased:
+            connection = self._unreleased[0]
+            await self._store.release(connection, settle_after=grace)
+            self._unreleased.pop(0)
+            self._presence.settle_after_grace(connection.user_id)
+        lost = await self._store.refresh({s.connection: s.status for s in self._open.values()})
+        if lost:
+            log.info("restored connection records redis had lost", users=len(lost))
+        for user_id in lost:
+            await self._presence.settle_or_retry(user_id)
 
     async def _follow_sessions(self) -> None:
         """Apply what happened to a login session to this process's sockets of it."""
@@ -110,6 +135,8 @@ class Sockets:
             await listener.add(self._channels.sessions)
             while True:
                 event = await listener.next()
+                if isinstance(event, Reconnected):
+                    self._refresh_now.set()  # Redis may have come back empty
                 if not isinstance(event, Delivery):
                     continue
                 session_id = uuid.UUID(event.payload["session_id"])

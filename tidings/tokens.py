@@ -1,19 +1,26 @@
-"""Access tokens (JWT, short-lived) and refresh tokens (opaque, stored hashed)."""
+"""Access tokens (JWT, short-lived) and refresh tokens (opaque, stored hashed).
+
+Key rotation: every access token names its signing key in its ``kid`` header, a short hash of
+the secret (never the secret). The current secret signs; it and the previous ones
+(``TIDINGS_JWT_PREVIOUS_SECRETS``) verify, so rotating the secret signs nobody out.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 
 from tidings.errors import TokenExpired, Unauthenticated
 from tidings.settings import Settings
 
-__all__ = ["AccessClaims", "TokenIssuer", "hash_refresh_token"]
+__all__ = ["AccessClaims", "TokenIssuer", "hash_refresh_token", "key_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +36,22 @@ def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def key_id(secret: str) -> str:
+    """The ``kid`` naming the key ``secret``: 16 hex digits of a hash, which tells nothing of
+    the secret (it has at least 256 random bits) but tells the keys apart."""
+    return hashlib.sha256(b"tidings-jwt-kid:" + secret.encode()).hexdigest()[:16]
+
+
 class TokenIssuer:
     """Signs and checks access tokens, mints refresh tokens."""
 
     def __init__(self, settings: Settings) -> None:
         self._secret = settings.signing_secret
+        self._kid = key_id(self._secret)
+        # Every key that verifies, by kid: the current one first.
+        self._keys = {
+            key_id(secret): secret for secret in [self._secret, *settings.previous_signing_secrets]
+        }
         self._algorithm = settings.jwt_algorithm
         self.access_ttl = timedelta(seconds=settings.access_token_ttl_seconds)
         self.refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_seconds)
@@ -49,17 +67,15 @@ class TokenIssuer:
             "exp": int(expires_at.timestamp()),
             "typ": "access",
         }
-        return jwt.encode(claims, self._secret, algorithm=self._algorithm), expires_at
+        token = jwt.encode(
+            claims, self._secret, algorithm=self._algorithm, headers={"kid": self._kid}
+        )
+        return token, expires_at
 
     def read_access_token(self, token: str) -> AccessClaims:
         """Check signature and expiry; raise ``TOKEN_EXPIRED`` or ``UNAUTHENTICATED``."""
         try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[self._algorithm],
-                options={"require": ["sub", "sid", "exp"]},
-            )
+            claims = self._decode(token)
         except jwt.ExpiredSignatureError:
             raise TokenExpired("The access token has expired; refresh it") from None
         except jwt.PyJWTError:
@@ -70,6 +86,31 @@ class TokenIssuer:
             return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
         except (ValueError, TypeError):
             raise Unauthenticated("The access token is not valid") from None
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        """The claims, verified with the key the token's ``kid`` names. A token without a kid
+        predates them: each key that verifies is tried. An unknown kid is a key retired or
+        never ours."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is None:
+            keys = list(self._keys.values())
+        elif isinstance(kid, str) and kid in self._keys:
+            keys = [self._keys[kid]]
+        else:
+            raise jwt.InvalidKeyError("unknown kid")
+        for key in keys[:-1]:
+            with contextlib.suppress(jwt.InvalidSignatureError):
+                return self._decode_with(token, key)
+        return self._decode_with(token, keys[-1])
+
+    def _decode_with(self, token: str, key: str) -> dict[str, Any]:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[self._algorithm],
+            options={"require": ["sub", "sid", "exp"]},
+        )
+        return claims
 
     @staticmethod
     def refresh_token() -> str:

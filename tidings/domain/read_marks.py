@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from tidings.domain.conversations import get_membership
 from tidings.errors import NotFound
-from tidings.models import Message, Participant, ReadReceipt, utcnow
+from tidings.models import Message, Participant, ReadReceipt, User, utcnow
 
 __all__ = ["mark_read", "unread_counts"]
 
@@ -25,8 +25,10 @@ async def mark_read(
 ) -> tuple[Participant, bool]:
     """Move the reader's mark up to ``message_id``'s seq. It never moves back.
 
-    Reading implies delivery, so the delivered mark follows. Each move is logged, which is
-    where each message's ``readAt`` comes from. Returns the membership and whether it moved.
+    Reading implies delivery, so the delivered mark follows, unless the reader hides read
+    receipts: then it moves only with real deliveries, and others' counts never change because
+    of a private read. Each move is logged, which is where each message's ``readAt`` comes
+    from. Returns the membership and whether it moved.
     """
     _, membership = await get_membership(
         session, conversation_id=conversation_id, user_id=reader_id
@@ -41,6 +43,12 @@ async def mark_read(
     if seq <= membership.last_read_seq:
         return membership, False
     now = utcnow()
+    shares_reads = bool(
+        await session.scalar(
+            sa.select(col(User.share_read_receipts)).where(col(User.id) == reader_id)
+        )
+    )
+    delivered = col(Participant.last_delivered_seq)
     # Conditional, so a slower concurrent markRead for an older message cannot win.
     moved = await session.scalar(
         sa.update(Participant)
@@ -52,9 +60,8 @@ async def mark_read(
         .values(
             last_read_seq=seq,
             last_read_at=now,
-            last_delivered_seq=sa.case(
-                (col(Participant.last_delivered_seq) < seq, seq),
-                else_=col(Participant.last_delivered_seq),
+            last_delivered_seq=(
+                sa.case((delivered < seq, seq), else_=delivered) if shares_reads else delivered
             ),
         )
         .returning(col(Participant.user_id))

@@ -2,7 +2,8 @@
 
 A recipient of a message is a current participant other than its sender who had joined by
 the time it was sent. A user who does not share read receipts still has their reads clear
-their own unread counts, but they are not counted in ``readCount`` nor listed in ``readBy``.
+their own unread counts, but they are not counted in ``readCount`` nor listed in ``readBy``,
+and do not count as deliveries: a private read changes nothing anyone else can see.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ class Recipient:
     last_read_at: datetime | None
     shares_reads: bool
 
+    @property
+    def delivered_seq(self) -> int:
+        """How far they have been delivered. A shared read implies delivery; a private one
+        counts for nothing anyone else can see (``markRead`` leaves their delivered mark)."""
+        if self.shares_reads:
+            return max(self.last_delivered_seq, self.last_read_seq)
+        return self.last_delivered_seq
+
 
 @dataclass(frozen=True, slots=True)
 class MessageCounts:
@@ -83,7 +92,7 @@ def count_many(
     # Who had joined before every one of these messages: counted by bisecting their marks.
     early = [p for p in participants if p.joined_at <= oldest]
     late = [p for p in participants if p.joined_at > oldest]
-    delivered_marks = sorted(max(p.last_delivered_seq, p.last_read_seq) for p in early)
+    delivered_marks = sorted(p.delivered_seq for p in early)
     read_marks = sorted(p.last_read_seq for p in early if p.shares_reads)
     early_by_id = {p.user_id: p for p in early}
     counts = []
@@ -94,7 +103,7 @@ def count_many(
         sender = early_by_id.get(sender_id)
         if sender is not None:  # the sender is no recipient of their own message
             recipients -= 1
-            delivered -= max(sender.last_delivered_seq, sender.last_read_seq) >= seq
+            delivered -= sender.delivered_seq >= seq
             read -= sender.shares_reads and sender.last_read_seq >= seq
         extra = count(seq=seq, sender_id=sender_id, sent_at=sent_at, participants=late)
         counts.append(
@@ -113,7 +122,7 @@ def count(
         if p.user_id == sender_id or p.joined_at > sent_at:
             continue
         recipients += 1
-        delivered += max(p.last_delivered_seq, p.last_read_seq) >= seq
+        delivered += p.delivered_seq >= seq
         read += p.shares_reads and p.last_read_seq >= seq
     return MessageCounts(delivered, read, recipients)
 

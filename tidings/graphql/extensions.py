@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import structlog
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from tidings.errors import ErrorCode, TidingsError, Unavailable
+from tidings.errors import ErrorCode, TidingsError, Unauthenticated, Unavailable, ValidationFailed
 from tidings.graphql.context import (
     Context,
     OperationScope,
@@ -51,12 +53,18 @@ class OperationScopes(SchemaExtension):
     A ``TidingsError`` keeps its message and extensions. Errors in the document itself (syntax,
     unknown fields, depth or alias limits, bad variables) become ``VALIDATION_ERROR``. An
     unreachable database or Redis becomes ``UNAVAILABLE``. Anything else is logged with the
-    request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id.
+    request id and masked as ``INTERNAL_SERVER_ERROR`` carrying that id. A subscription sent
+    over HTTP is not run: ``UNAUTHENTICATED`` without a token, else ``VALIDATION_ERROR``.
     """
 
     def on_execute(self) -> Iterator[None]:
-        operation = self.execution_context.operation_type
-        current_scope().streaming = operation is OperationType.SUBSCRIPTION
+        streaming = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        current_scope().streaming = streaming
+        context = self.execution_context.context
+        if streaming and isinstance(context.request, Request):
+            # Strawberry would run it over HTTP as a query, and fail in the resolver; a
+            # result set here is what execution returns, without running it.
+            self.execution_context.result = _subscription_over_http(context)
         structlog.contextvars.bind_contextvars(
             operation=self.execution_context.operation_name or "anonymous"
         )
@@ -141,6 +149,20 @@ class OperationScopes(SchemaExtension):
             f"Internal server error (request id {scope.request_id})",
             {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": scope.request_id},
         )
+
+
+def _subscription_over_http(context: Context) -> GraphQLExecutionResult:
+    """Subscriptions run over the WebSocket; without a token, the first thing to fix is that."""
+    error: TidingsError
+    if context.bearer_token() is None:
+        error = Unauthenticated("Sign in: send 'Authorization: Bearer <access token>'")
+    else:
+        error = ValidationFailed(
+            "query",
+            "Subscriptions run over a WebSocket to this URL (graphql-transport-ws or "
+            "graphql-ws), not over HTTP",
+        )
+    return GraphQLExecutionResult(None, [GraphQLError(error.message, original_error=error)])
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:

@@ -7,6 +7,7 @@ import strawberry
 from tidings.graphql.types import ContentType, ConversationKind
 
 __all__ = [
+    "ConversationSeqInput",
     "CreateConversationInput",
     "LoginInput",
     "RegisterInput",
@@ -58,3 +59,9 @@ class SendMessageInput:
     client_message_id: str | None = None
     reply_to_id: strawberry.ID | None = None
     content_type: ContentType | None = ContentType.TEXT
+
+
+@strawberry.input(description="Where a client stands in one conversation: the highest seq it has.")
+class ConversationSeqInput:
+    conversation_id: strawberry.ID
+    seq: int

@@ -2,32 +2,29 @@
 
 For WebSockets (``graphql-transport-ws`` and the legacy ``graphql-ws``): a per-IP connect rate,
 authentication in ``connection_init`` (4403 when it fails), an init deadline for both
-protocols, the per-user socket cap (4429), and cleanup when the socket ends. Both protocols
-run queries and mutations as well as subscriptions.
+protocols, the per-user socket cap (4429), and cleanup when the socket ends. What each
+protocol accepts on the wire (frames, operations, the per-socket cap) is in ``protocols``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import json
 from datetime import timedelta
+from functools import partial
 
 import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
-from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UnsetType
 
 from tidings.errors import RateLimited, TidingsError
 from tidings.graphql.context import Context
-from tidings.graphql.fanout import encode_result_frame
+from tidings.graphql.protocols import LegacyProtocol, Socket, TransportProtocol
 from tidings.graphql.schema import build_schema
 from tidings.services import Services
 from tidings.sockets import CLOSE_TOO_MANY, OpenSocket, close
@@ -52,71 +49,9 @@ _WS_PARAMS = """subscriptionUrl,
 """
 
 
-class _Socket(ASGIWebSocketAdapter):
-    """Strawberry's adapter, tolerating a socket that Tidings closed meanwhile (a limit, a
-    logout, a slow subscriber): what Strawberry still sends to it is dropped, not an error."""
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        if self.ws.application_state == WebSocketState.DISCONNECTED:
-            return
-        frame = encode_result_frame(message)
-        if frame is None:
-            await super().send_json(message)
-            return
-        try:
-            await self.ws.send_text(frame)
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
-
-    async def close(self, code: int, reason: str) -> None:
-        await close(self.ws, code, reason)
-
-
-class _LegacyProtocol(BaseGraphQLWSHandler[Context, None]):
-    """The legacy ``graphql-ws`` protocol, running queries and mutations too: Strawberry's
-    handler only runs subscriptions over it (``InvalidOperationTypeError`` otherwise)."""
-
-    async def handle_async_results(
-        self,
-        operation_id: str,
-        query: str,
-        operation_name: str | None,
-        variables: dict[str, object] | None,
-    ) -> None:
-        # Strawberry's own method, with ``stream`` (any operation) for ``subscribe``.
-        try:
-            results = await self.schema.stream(
-                query,
-                variable_values=variables,
-                context_value=self.context,
-                root_value=self.root_value,
-                operation_name=operation_name,
-            )
-            self.subscriptions[operation_id] = results
-            first = True
-            async for result in results:
-                if first and isinstance(result, PreExecutionError):
-                    assert result.errors
-                    await self.send_message(
-                        ErrorMessage(
-                            type="error", id=operation_id, payload=result.errors[0].formatted
-                        )
-                    )
-                    return
-                if isinstance(result, ExecutionResult):  # @defer frames have no wire form here
-                    await self.send_data_message(result, operation_id)
-                first = False
-            await self.send_message(CompleteMessage(type="complete", id=operation_id))
-        except asyncio.CancelledError:
-            await self.send_message(CompleteMessage(type="complete", id=operation_id))
-        finally:
-            self.subscriptions.pop(operation_id, None)
-            self.tasks.pop(operation_id, None)
-
-
 class TidingsGraphQL(GraphQL[Context, None]):
-    websocket_adapter_class = _Socket
-    graphql_ws_handler_class = _LegacyProtocol
+    graphql_transport_ws_handler_class = TransportProtocol
+    graphql_ws_handler_class = LegacyProtocol
 
     def __init__(self, services: Services) -> None:
         settings = services.settings
@@ -127,8 +62,22 @@ class TidingsGraphQL(GraphQL[Context, None]):
             keep_alive_interval=15,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             allowed_origins=settings.allowed_origin_list,
+            max_subscriptions_per_connection=settings.ws_max_subscriptions_per_socket,
+        )
+        # The HTTP body limit holds for WebSocket messages too (uvicorn's ws_max_size as well).
+        # A factory, as AsyncBaseHTTPView declares the attribute (GraphQL narrows it to a class).
+        self.websocket_adapter_class = partial(  # type: ignore[assignment]
+            Socket, max_frame_bytes=settings.max_body_bytes
         )
         self.services = services
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON too deeply nested for the parser is unparsable JSON (HTTP 400, WebSocket
+        4400), not a ``RecursionError``."""
+        try:
+            return json.loads(data)
+        except RecursionError as error:
+            raise json.JSONDecodeError("JSON is nested too deeply", "", 0) from error
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL, whose subscriptions send the Authorization header set in its Headers tab

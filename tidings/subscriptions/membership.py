@@ -37,6 +37,7 @@ class Viewing:
         *,
         extra_channel: str | None = None,
         messages: bool = False,
+        typing: bool = False,
     ) -> AsyncIterator[Following]:
         """Listen to one conversation (or all of the viewer's) and keep that right."""
         async with self.hub.listen() as listener:
@@ -46,6 +47,7 @@ class Viewing:
                 conversation_id=conversation_id,
                 extra_channel=extra_channel,
                 messages=messages,
+                typing=typing,
             )
             await following.start()
             yield following
@@ -65,6 +67,7 @@ class Following:
         conversation_id: uuid.UUID | None,
         extra_channel: str | None = None,
         messages: bool = False,
+        typing: bool = False,
     ) -> None:
         self.sessions = viewing.sessions
         self.listener = listener
@@ -73,8 +76,10 @@ class Following:
         self.single = conversation_id
         self.extra_channel = extra_channel
         # Message feeds also listen to each conversation's messages; the others only to
-        # its membership changes, so a busy conversation costs them nothing.
+        # its membership changes, so a busy conversation costs them nothing. An inbox-wide
+        # typing feed listens to each conversation's typing channel the same way.
         self.messages = messages
+        self.typing = typing
         self.marks: dict[uuid.UUID, int] = {}
 
     async def start(self) -> None:
@@ -99,6 +104,8 @@ class Following:
         channels = [self.channels.members(conversation_id)]
         if self.messages:
             channels.append(self.channels.conversation(conversation_id))
+        if self.typing:
+            channels.append(self.channels.typing(conversation_id))
         return channels
 
     async def follow(self, conversation_id: uuid.UUID, mark: int) -> None:

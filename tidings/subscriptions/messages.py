@@ -9,7 +9,7 @@ restored, every followed conversation is filled from the database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,15 +55,25 @@ async def _read(
 
 
 async def message_added_feed(
-    viewing: Viewing, conversation_id: uuid.UUID | None, after_seq: int | None
+    viewing: Viewing,
+    conversation_id: uuid.UUID | None,
+    after_seq: int | None,
+    after_seqs: Mapping[uuid.UUID, int] | None = None,
 ) -> AsyncIterator[FeedItem]:
-    """New messages of one conversation, or of all the viewer's (joined ones included)."""
+    """New messages of one conversation, or of all the viewer's (joined ones included).
+
+    ``after_seqs`` resumes the all-conversations feed: each named conversation of the
+    viewer's first replays what came after its seq (others are ignored).
+    """
     sessions, hub = viewing.sessions, viewing.hub
     async with viewing.follow(conversation_id, messages=True) as following:
         listener = following.listener
         marks = following.marks
         if conversation_id is not None and after_seq is not None:
             marks[conversation_id] = max(0, after_seq)
+        for resumed, seq in (after_seqs or {}).items():
+            if resumed in marks:
+                marks[resumed] = max(0, seq)
 
         async def fill(
             conversation: uuid.UUID, up_to: int, reason: str = "gap"

@@ -2,10 +2,18 @@
 
 Each watched user has their own channel, so a change costs one publish however many watch.
 The watched set follows joins and leaves of the viewer's conversations.
+
+After the pub/sub connection comes back, the feed tells everyone's current presence, as events
+may have been missed. If Redis restarted empty, it no longer knows whose sockets are open
+until their instances have written their records again: for those users the feed waits that
+long (``Presence.restore_within``) before telling them OFFLINE, rather than announcing
+everyone OFFLINE and then ONLINE again. Redis down again meanwhile only makes it wait longer:
+the feed never ends for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,11 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Reconnected
+from tidings.broadcast import Delivery, Listener, Reconnected
 from tidings.domain.conversations import contacts_of
 from tidings.events import PublicUser
 from tidings.models import User
 from tidings.presence import Presence, visible_presence
+from tidings.pubsub import REDIS_ERRORS
 from tidings.subscriptions.membership import Viewing
 
 __all__ = ["PresenceItem", "presence_feed"]
@@ -53,12 +62,33 @@ async def presence_feed(
             watched.update(wanted)
 
         await watch()
+        unknown: set[uuid.UUID] = set()  # presence lost with Redis, waiting to be restored
+        loop = asyncio.get_running_loop()
+        until = 0.0
         while True:
-            event = await listener.next()
+            event = await _next(listener, until - loop.time() if unknown else None)
+            if event is None:  # the wait is over: whoever is still unknown is offline
+                try:
+                    known = await presence.known(list(unknown & watched))
+                except REDIS_ERRORS:  # Redis is down again: wait once more
+                    until = loop.time() + presence.restore_within
+                    continue
+                offline = {uid: "OFFLINE" for uid, status in known.items() if status is None}
+                for item in await _current(sessions, offline, viewer_id):
+                    yield item
+                unknown.clear()
+                continue
             if isinstance(event, Reconnected):
                 await following.resync()
                 await watch()
-                for item in await _current(sessions, presence, watched, viewer_id):
+                try:
+                    known = await presence.known(list(watched))
+                except REDIS_ERRORS:  # down again already: everyone is unknown for now
+                    known = dict.fromkeys(watched)
+                unknown = {uid for uid, status in known.items() if status is None}
+                until = loop.time() + presence.restore_within
+                statuses = {uid: status for uid, status in known.items() if status is not None}
+                for item in await _current(sessions, statuses, viewer_id):
                     yield item
                 continue
             payload = event.payload
@@ -67,6 +97,7 @@ async def presence_feed(
                 await watch()
             elif payload["type"] == "presence":
                 user = PublicUser.from_payload(payload["user"])
+                unknown.discard(user.id)
                 seen = payload["last_seen_at"]
                 status, last_seen_at = visible_presence(
                     status=payload["status"],
@@ -77,18 +108,28 @@ async def presence_feed(
                 yield PresenceItem(user, status, last_seen_at if status == "OFFLINE" else None)
 
 
+async def _next(listener: Listener, within: float | None) -> Delivery | Reconnected | None:
+    """The listener's next event; None if none came ``within`` seconds (None: no limit)."""
+    if within is None:
+        return await listener.next()
+    try:
+        async with asyncio.timeout(max(within, 0)):
+            return await listener.next()
+    except TimeoutError:
+        return None
+
+
 async def _current(
     sessions: async_sessionmaker[AsyncSession],
-    presence: Presence,
-    user_ids: set[uuid.UUID],
+    statuses: dict[uuid.UUID, str],
     viewer_id: uuid.UUID,
 ) -> list[PresenceItem]:
-    """Everyone's presence now, after events may have been lost."""
-    if not user_ids:
+    """These users' presence (``statuses``) as the viewer may see it, after events may have
+    been lost."""
+    if not statuses:
         return []
-    statuses = await presence.statuses(list(user_ids))
     async with sessions() as session:
-        users = list(await session.scalars(sa.select(User).where(col(User.id).in_(user_ids))))
+        users = list(await session.scalars(sa.select(User).where(col(User.id).in_(statuses))))
     items = []
     for user in users:
         status, seen = visible_presence(

@@ -27,19 +27,29 @@ async def receipt_feed(
                 async with viewing.sessions() as session:
                     snapshot = await receipt_updates(session, {conversation_id: None})
                 if conversation_id in snapshot:
-                    yield _visible(snapshot[conversation_id], viewing.viewer_id)
+                    update = _visible(snapshot[conversation_id], viewing.viewer_id)
+                    if update is not None:
+                        yield update
                 continue
             payload = event.payload
             if payload["type"] == "conversation_changed":
                 await following.on_change(payload)
             elif payload["type"] == "receipts":
                 update = _visible(payload, viewing.viewer_id)
-                if update["receipts"] or update["counts"]:
+                if update is not None:
                     yield update
 
 
-def _visible(update: dict[str, Any], viewer_id: uuid.UUID) -> dict[str, Any]:
-    """A user who hides read receipts is seen only by themselves (their other devices)."""
+def _visible(update: dict[str, Any], viewer_id: uuid.UUID) -> dict[str, Any] | None:
+    """The update as ``viewer_id`` may see it, or None when nothing in it is theirs to see.
+
+    A user who hides read receipts is seen only by themselves (their other devices). An
+    update caused only by such a user's read says nothing to anyone else, not even by
+    arriving: others get it only if some other move (a delivery, a shared read) caused it.
+    """
     me = str(viewer_id)
     receipts = [r for r in update["receipts"] if not r["private"] or r["user"]["id"] == me]
+    caused = receipts or any(not r.get("read_only") for r in update["receipts"])
+    if not caused or not (receipts or update["counts"]):
+        return None
     return {**update, "receipts": receipts}

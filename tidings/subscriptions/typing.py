@@ -24,19 +24,25 @@ class TypingItem:
 
 
 async def typing_feed(
-    viewing: Viewing, conversation_id: uuid.UUID, *, ttl: float
+    viewing: Viewing, conversation_id: uuid.UUID | None, *, ttl: float
 ) -> AsyncIterator[TypingItem]:
-    """Who starts and stops typing in a conversation, other than the viewer."""
-    typing_channel = viewing.channels.typing(conversation_id)
-    async with viewing.follow(conversation_id, extra_channel=typing_channel) as following:
+    """Who starts and stops typing in a conversation, or in any of the viewer's (joined ones
+    included, left ones dropped without a word), other than the viewer."""
+    # One conversation listens to its typing channel; the inbox-wide feed to each of its own.
+    channel = viewing.channels.typing(conversation_id) if conversation_id is not None else None
+    following_all = conversation_id is None
+    async with viewing.follow(
+        conversation_id, extra_channel=channel, typing=following_all
+    ) as following:
         listener = following.listener
-        typing: dict[uuid.UUID, tuple[float, PublicUser]] = {}  # user -> (deadline, user)
+        # (conversation, user) -> (deadline, user)
+        typing: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, PublicUser]] = {}
         while True:
             now = time.monotonic()
-            for user_id, (deadline, user) in list(typing.items()):
+            for key, (deadline, user) in list(typing.items()):
                 if deadline <= now:
-                    del typing[user_id]
-                    yield TypingItem(conversation_id, user, is_typing=False)
+                    del typing[key]
+                    yield TypingItem(key[0], user, is_typing=False)
             timeout = min((d for d, _ in typing.values()), default=now + 3600) - now
             try:
                 event = await asyncio.wait_for(listener.next(), timeout=max(timeout, 0))
@@ -47,18 +53,22 @@ async def typing_feed(
                 continue
             payload = event.payload
             if payload["type"] == "conversation_changed":
-                await following.on_change(payload)
+                _, left = await following.on_change(payload)
+                for key in [key for key in typing if key[0] in left]:
+                    del typing[key]
                 continue
             if payload["type"] != "typing":
                 continue
+            conversation = uuid.UUID(payload["conversation_id"])
             user = PublicUser.from_payload(payload["user"])
-            if user.id == viewing.viewer_id:
+            if user.id == viewing.viewer_id or conversation not in following.marks:
                 continue
-            was_typing = typing.pop(user.id, None) is not None
+            key = (conversation, user.id)
+            was_typing = typing.pop(key, None) is not None
             if payload["is_typing"]:
-                typing[user.id] = (time.monotonic() + ttl, user)
+                typing[key] = (time.monotonic() + ttl, user)
                 if was_typing:
                     continue  # a refresh, not news
             elif not was_typing:
                 continue
-            yield TypingItem(conversation_id, user, is_typing=payload["is_typing"])
+            yield TypingItem(conversation, user, is_typing=payload["is_typing"])

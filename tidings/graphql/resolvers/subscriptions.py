@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import TypeVar
@@ -13,6 +14,7 @@ from tidings.broadcast import Overflowed
 from tidings.errors import ValidationFailed
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
+from tidings.graphql.inputs import ConversationSeqInput
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -68,6 +70,28 @@ def _message(item: FeedItem) -> Message:
     return item.shared.once("message", lambda: Message.of(item.message, item.sender, shared=True))
 
 
+# One mark per conversation a client holds; more than a viewer could be in is a mistake.
+_MAX_RESUME_MARKS = 1000
+
+
+def _resume_marks(
+    after_seqs: list[ConversationSeqInput] | None, *, single: bool
+) -> dict[uuid.UUID, int] | None:
+    """``afterSeqs`` as conversation -> seq, checked (the all-conversations feed only)."""
+    if after_seqs is None:
+        return None
+    if single:
+        raise ValidationFailed("afterSeqs", "afterSeqs is for the feed without a conversationId")
+    if len(after_seqs) > _MAX_RESUME_MARKS:
+        raise ValidationFailed("afterSeqs", f"At most {_MAX_RESUME_MARKS} conversations")
+    marks: dict[uuid.UUID, int] = {}
+    for mark in after_seqs:
+        if mark.seq < 0:
+            raise ValidationFailed("afterSeqs", "seq is ≥ 0")
+        marks[parse_id(mark.conversation_id, field="afterSeqs")] = mark.seq
+    return marks
+
+
 async def _viewing(info: Info) -> Viewing:
     services = info.context.services
     viewer = await info.context.viewer()
@@ -79,20 +103,23 @@ class Subscription:
     @strawberry.subscription(
         description="New messages in seq order, without gap or duplicate. With a "
         "conversationId and afterSeq, first replays what came after afterSeq. Without a "
-        "conversationId: every conversation of the viewer's, joined ones included."
+        "conversationId: every conversation of the viewer's, joined ones included; afterSeqs "
+        "then resumes each conversation it names after its seq."
     )
     async def message_added(
         self,
         info: Info,
         conversation_id: strawberry.ID | None = None,
         after_seq: int | None = None,
+        after_seqs: list[ConversationSeqInput] | None = None,
     ) -> AsyncGenerator[Message, None]:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         if after_seq is not None and (cid is None or after_seq < 0):
             raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
+        resume = _resume_marks(after_seqs, single=cid is not None)
         viewing = await _viewing(info)
         services = info.context.services
-        async for item in _live(info, message_added_feed(viewing, cid, after_seq)):
+        async for item in _live(info, message_added_feed(viewing, cid, after_seq, resume)):
             if item.sender.id != viewing.viewer_id:
                 services.receipts.delivered(
                     item.message.conversation_id, viewing.viewer_id, item.message.seq
@@ -169,11 +196,14 @@ class Subscription:
                 last_seen_at=item.last_seen_at,
             )
 
-    @strawberry.subscription(description="Others starting and stopping typing.")
+    @strawberry.subscription(
+        description="Others starting and stopping typing in a conversation, or without a "
+        "conversationId in every conversation of the viewer's (for a conversation list)."
+    )
     async def typing(
-        self, info: Info, conversation_id: strawberry.ID
+        self, info: Info, conversation_id: strawberry.ID | None = None
     ) -> AsyncGenerator[TypingEvent, None]:
-        cid = parse_id(conversation_id, field="conversationId")
+        cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         ttl = info.context.services.settings.typing_ttl_seconds
         async for item in _live(info, typing_feed(await _viewing(info), cid, ttl=ttl)):
             yield TypingEvent(
