@@ -11,7 +11,7 @@ import {
   MessageUpdatedSubscription,
   PresenceSubscription,
 } from "./api/operations";
-import { ChatScreen } from "./chat/ChatView";
+import { ChatScreen } from "./chat/ChatScreen";
 import { ConversationList } from "./list/ConversationList";
 import { NewConversationDialog } from "./list/NewConversationDialog";
 import { outbox } from "./outbox/instance";

@@ -61,6 +61,10 @@ export function createSession(userId: string): Session {
   const socket = createWsClient({
     url: wsUrl(),
     lazy: false,
+    // A socket closed for good (sign-out, session ended) is expected, not an error to log.
+    onNonLazyError: (error) => {
+      if (!(error instanceof CloseEvent)) console.error(error);
+    },
     keepAlive: 15_000,
     retryAttempts: Number.MAX_SAFE_INTEGER,
     shouldRetry: () => currentSession() !== null,

@@ -1,18 +1,8 @@
 /** The open conversation: header, the message log (paged upwards), typing and the composer. */
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useClient, useMutation } from "urql";
+import { applyTyping, typingState } from "../api/live";
 import {
-  Fragment,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from "react";
-import { useClient, useMutation, useQuery } from "urql";
-import { applyTyping, goneConversations, typingState } from "../api/live";
-import {
-  ConversationQuery,
   DeleteMessageMutation,
   EditMessageMutation,
   ReceiptUpdatedSubscription,
@@ -20,13 +10,13 @@ import {
 } from "../api/operations";
 import type { ConversationFieldsFragment, MessageFieldsFragment } from "../gql/graphql";
 import { outbox } from "../outbox/instance";
-import type { OutboxEntry } from "../outbox/store";
-import { Avatar } from "../ui/Avatar";
-import { directPartner, statusText, typingText } from "../ui/presence";
-import { navigate } from "../ui/route";
+import { typingText } from "../ui/presence";
 import { useStore } from "../util/store";
 import { useNow } from "../util/useNow";
 import { dayKey, dayLabel } from "../util/time";
+import { ChatHeader } from "./ChatHeader";
+import { loadDraft, saveDraft, useOutbox } from "./chatState";
+import { LogSkeleton } from "./LogSkeleton";
 import { Composer, type ComposerBanner } from "./Composer";
 import { timeline, type TimelineItem } from "./merge";
 import { MessageItem, PendingItem } from "./MessageItem";
@@ -35,15 +25,8 @@ import { useMarkRead } from "./useMarkRead";
 import { useTypingSender } from "./useTyping";
 
 const SLOW_MS = 3_000;
+
 const NEAR_BOTTOM_PX = 120;
-
-const subscribeOutbox = (listener: () => void) => outbox.subscribe(listener);
-const outboxSnapshot = () => outbox.snapshot();
-
-function useOutbox(conversationId: string): OutboxEntry[] {
-  const all = useSyncExternalStore(subscribeOutbox, outboxSnapshot);
-  return useMemo(() => all.filter((e) => e.conversationId === conversationId), [all, conversationId]);
-}
 
 function senderOf(item: TimelineItem, viewerId: string): string {
   return item.kind === "message" ? item.message.sender.id : viewerId;
@@ -53,63 +36,7 @@ function timeOf(item: TimelineItem): string {
   return item.kind === "message" ? item.message.createdAt : new Date(item.entry.createdAt).toISOString();
 }
 
-export function ChatGone() {
-  return (
-    <section className="chat chat-empty" data-testid="chat-gone">
-      <p>You are no longer in this conversation</p>
-      <button type="button" onClick={() => navigate("/")}>
-        Back to conversations
-      </button>
-    </section>
-  );
-}
-
-export function ChatScreen({ conversationId, viewerId }: { conversationId: string; viewerId: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({
-    query: ConversationQuery,
-    variables: { id: conversationId },
-    requestPolicy: "cache-first",
-  });
-  const gone = useStore(goneConversations).has(conversationId);
-  if (gone) return <ChatGone />;
-  const conversation = data?.conversation;
-  if (!conversation) {
-    if (error && !fetching) {
-      return (
-        <section className="chat chat-empty" data-testid="chat" role="alert">
-          <p>Couldn't open this conversation.</p>
-          <button type="button" onClick={() => refetch({ requestPolicy: "network-only" })}>
-            Retry
-          </button>
-        </section>
-      );
-    }
-    return (
-      <section className="chat" data-testid="chat" aria-busy="true">
-        <div className="chat-header">
-          <span className="skeleton skeleton-circle" data-testid="skeleton" />
-          <span className="skeleton skeleton-line" />
-        </div>
-        <LogSkeleton />
-      </section>
-    );
-  }
-  return <Chat key={conversation.id} conversation={conversation} viewerId={viewerId} />;
-}
-
-function LogSkeleton() {
-  return (
-    <div className="log log-skeleton" aria-hidden="true">
-      {[60, 40, 72, 30, 55].map((w, i) => (
-        <div key={i} className={`skeleton-bubble${i % 2 ? " own" : ""}`} data-testid="skeleton">
-          <span className="skeleton" style={{ width: `${w}%` }} />
-        </div>
-      ))}
-    </div>
-  );
-}
-
-function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFragment; viewerId: string }) {
+export function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFragment; viewerId: string }) {
   const cid = conversation.id;
   const group = conversation.kind === "GROUP";
   const lastSeq = conversation.lastMessage?.seq ?? 0;
@@ -117,9 +44,13 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
   const pending = useOutbox(cid);
   const items = useMemo(() => timeline(history.messages, pending), [history.messages, pending]);
   const now = useNow(1_000);
-  const [draft, setDraft] = useState("");
+  const [draft, setDraft] = useState(() => loadDraft(cid));
   const [replyTo, setReplyTo] = useState<MessageFieldsFragment | null>(null);
   const [editing, setEditing] = useState<MessageFieldsFragment | null>(null);
+  // An edit in progress is not a draft (a reload must not turn it into a new message).
+  useEffect(() => {
+    if (!editing) saveDraft(cid, draft);
+  }, [cid, draft, editing]);
   const [actionError, setActionError] = useState<string | null>(null);
   const [, editMessage] = useMutation(EditMessageMutation);
   const [, deleteMessage] = useMutation(DeleteMessageMutation);
@@ -128,6 +59,8 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
     (t) => t.until > now.getTime() && t.userId !== viewerId,
   );
   const me = conversation.participants.find((p) => p.user.id === viewerId);
+  // Where the unread messages began when the chat was opened (kept while it stays open).
+  const [unreadFrom] = useState(() => (conversation.unreadCount > 0 ? (me?.lastReadSeq ?? 0) : null));
   const admin = group && me?.role === "ADMIN";
 
   const client = useClient();
@@ -258,28 +191,10 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
       : null;
 
   const rateLimited = pending.find((e) => e.rateLimitedUntil !== null && e.rateLimitedUntil > now.getTime());
-  const partner = directPartner(conversation, viewerId);
-  const status = statusText(conversation, viewerId, now);
 
   return (
     <section className="chat" data-testid="chat" aria-labelledby="chat-title">
-      <header className="chat-header">
-        <button type="button" className="back icon" onClick={() => navigate("/")} aria-label="Back">
-          ‹
-        </button>
-        <span className="row-avatar">
-          <Avatar name={conversation.displayTitle} url={partner?.user.avatarUrl} size={38} />
-          {partner && <span className="presence-dot" data-status={partner.user.presence.status.toLowerCase()} />}
-        </span>
-        <div className="chat-heading">
-          <h2 id="chat-title" data-testid="chat-title">
-            {conversation.displayTitle}
-          </h2>
-          <span className="chat-status" data-testid="chat-status">
-            {status}
-          </span>
-        </div>
-      </header>
+      <ChatHeader conversation={conversation} viewerId={viewerId} now={now} />
       {history.loading ? (
         <LogSkeleton />
       ) : (
@@ -323,12 +238,23 @@ function Chat({ conversation, viewerId }: { conversation: ConversationFieldsFrag
             const prev = items[i - 1];
             const newDay = !prev || dayKey(timeOf(prev)) !== dayKey(timeOf(item));
             const sender = senderOf(item, viewerId);
-            const grouped = !newDay && !!prev && senderOf(prev, viewerId) === sender;
+            const firstUnread =
+              unreadFrom !== null &&
+              item.kind === "message" &&
+              item.message.seq > unreadFrom &&
+              item.message.sender.id !== viewerId &&
+              !(prev?.kind === "message" && prev.message.seq > unreadFrom);
+            const grouped = !newDay && !firstUnread && !!prev && senderOf(prev, viewerId) === sender;
             return (
               <Fragment key={item.kind === "message" ? item.message.id : item.entry.clientMessageId}>
                 {newDay && (
                   <div className="day-separator" data-testid="day-separator" role="separator">
                     <span>{dayLabel(timeOf(item), now)}</span>
+                  </div>
+                )}
+                {firstUnread && (
+                  <div className="unread-separator" data-testid="unread-separator" role="separator">
+                    <span>Unread messages</span>
                   </div>
                 )}
                 {item.kind === "message" ? (

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import type { MessageFieldsFragment } from "../gql/graphql";
 import type { OutboxEntry } from "../outbox/store";
+import { hue } from "../ui/Avatar";
 import { clock } from "../util/time";
 import { Ticks, tickStatus } from "./Ticks";
 
@@ -55,7 +56,11 @@ export function MessageItem({
       <div className="message-line">
         <div className="bubble">
           {showSender && (
-            <div className="message-sender" data-testid="message-sender">
+            <div
+              className="message-sender"
+              data-testid="message-sender"
+              style={{ "--avatar-hue": hue(message.sender.displayName) } as React.CSSProperties}
+            >
               {message.sender.displayName}
             </div>
           )}

@@ -5,7 +5,8 @@ export function initials(name: string): string {
   return letters.toUpperCase();
 }
 
-function hue(name: string): number {
+/** A stable colour per person, shared by their avatar and their name in group chats. */
+export function hue(name: string): number {
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.codePointAt(0)!) % 360;
   return h;
