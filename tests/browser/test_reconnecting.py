@@ -63,6 +63,8 @@ async def _alice_offline_typing(site: Site) -> OfflineScene:
         await alice_chat.send(content)
         await alice_chat.expect_status(content, "pending", "Sending")
     await bob_chat.send("still here")  # sent while Alice is away: she must catch up
+    # Stored before Alice is back, so the order the test expects is the order of events.
+    await expect(bob_chat.message("still here")).to_have_attribute("data-status", STORED)
     return OfflineScene(alice, network, alice_shell, alice_chat, bob_chat, direct["id"])
 
 
