@@ -15,7 +15,7 @@ import type {
   ReceiptUpdatedSubscription as ReceiptData,
 } from "../gql/graphql";
 import { ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
-import { markGone } from "./live";
+import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
 
 const ConversationHead = graphql(`
@@ -122,6 +122,7 @@ export function upsertConversation(cache: Cache, conversation: ConversationField
     removeConversation(cache, conversation.id);
     return;
   }
+  unmarkGone(conversation.id);
   cache.updateQuery({ query: ConversationsQuery, variables: conversationsVars }, (data) => {
     if (!data) return null;
     if (data.conversations.edges.some((e) => e.node.id === conversation.id)) return data;
