@@ -160,7 +160,8 @@ async def live_receipts(
 
     The probe is a message ``writer`` sends and ``reader`` marks read (so it leaves both a
     message and a read mark behind, before anything the test then does). Every subscriber
-    hears it through the probe's counts, even when ``reader`` hides their receipts.
+    hears it through the probe's counts; ``reader`` must share read receipts, since a private
+    read sends nobody else anything.
     """
     feeds = [
         await socket.start(document, {"conversationId": conversation_id}) for socket in sockets

@@ -251,6 +251,19 @@ async def test_a_message_sent_through_nginx_reaches_a_subscriber_on_the_other_in
     ) == (1, 0)
 
 
+async def test_metrics_are_not_served_to_the_public_but_each_instance_is_scraped(
+    cluster: Cluster, nginx: Nginx
+) -> None:
+    async with httpx.AsyncClient(base_url=nginx.http_url) as http:
+        public = await http.get("/metrics")
+        ready = await http.get("/readyz")
+    assert public.status_code == 403, public.text
+    assert "tidings_" not in public.text
+    assert ready.status_code == 200  # everything else still passes through
+    for instance in cluster.instances:  # what Prometheus does, on the instances' network
+        assert (await scrape(instance.http_url)).value("tidings_db_pool_size") > 0
+
+
 async def send_through(api: Api, sender: Account, conversation_id: str, n: int) -> int:
     """Send m<n> like a client behind a load balancer: retry a dropped connection, a 502-504
     from nginx or ``UNAVAILABLE`` with the same clientMessageId, so a retry never duplicates.

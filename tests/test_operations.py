@@ -308,6 +308,26 @@ def _previous_revision() -> str:
     return script.down_revision
 
 
+@pytest.mark.parametrize("graphiql", [True, False])
+async def test_graphiql_is_served_to_browsers_unless_switched_off(
+    make_settings: Callable[..., Settings], graphiql: bool
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    async with (
+        run_server(make_settings(graphiql=graphiql)) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
+        page = await http.get("/graphql", headers=browser)
+        query = await http.get("/graphql", params={"query": "{ __typename }"})
+    if graphiql:
+        assert page.status_code == 200
+        assert "graphiql" in page.text.lower()
+    else:
+        assert page.status_code == 404
+        assert "graphiql" not in page.text.lower()
+    assert query.json() == {"data": {"__typename": "Query"}}
+
+
 # --- /metrics ---------------------------------------------------------------------------------
 
 

@@ -132,8 +132,8 @@ class Participant(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_read_seq: int = Field(default=0)
     last_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Highest seq pushed to one of the user's subscriptions or returned to them; never
-    # below last_read_seq (read implies delivered). Written in batches.
+    # Highest seq pushed to one of the user's subscriptions or returned to them; a shared
+    # read moves it too (read implies delivered), a private one does not. Written in batches.
     last_delivered_seq: int = Field(default=0)
 
 

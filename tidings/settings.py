@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     introspection: bool = True
+    # GraphiQL in a browser at /graphql; switch it (and introspection) off in production.
+    graphiql: bool = True
 
     # The built web client served at "/"; unset = the bundle inside the package.
     web_dist_dir: Path | None = None

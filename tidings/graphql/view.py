@@ -57,7 +57,7 @@ class TidingsGraphQL(GraphQL[Context, None]):
         settings = services.settings
         super().__init__(
             build_schema(settings),
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if settings.graphiql else None,
             keep_alive=True,  # legacy graphql-ws "ka" messages
             keep_alive_interval=15,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),

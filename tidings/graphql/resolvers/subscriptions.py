@@ -28,6 +28,7 @@ from tidings.graphql.types import (
 )
 from tidings.ids import parse_id
 from tidings.models import Conversation as ConversationRow
+from tidings.models import Participant as ParticipantRow
 from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
@@ -139,13 +140,22 @@ class Subscription:
 
     @strawberry.subscription(
         description="A conversation of the viewer's was created, joined, left, renamed or "
-        "changed members. After leaving, participants no longer include the viewer."
+        "changed members. One the viewer has left (or was removed from) shows only its id, "
+        "kind and creation: no title, participants or messages."
     )
     async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
-        async for conversation_id in _live(info, conversation_feed(await _viewing(info))):
+        viewing = await _viewing(info)
+        async for conversation_id in _live(info, conversation_feed(viewing)):
+            # Authorised now, as it is delivered: a socket that lagged behind may be reading
+            # of a removal long after the group moved on.
             async with info.context.db() as session:
                 conversation = await session.get(ConversationRow, conversation_id)
-            if conversation is not None:
+                member = await session.get(ParticipantRow, (conversation_id, viewing.viewer_id))
+            if conversation is None:
+                continue
+            if member is None:
+                yield Conversation.departed(conversation, viewer_id=viewing.viewer_id)
+            else:
                 yield Conversation.of(conversation)
 
     @strawberry.subscription(

@@ -135,6 +135,23 @@ class Conversation:
             last_message_at=conversation.last_message_at,
         )
 
+    @classmethod
+    def departed(cls, conversation: models.Conversation, *, viewer_id: uuid.UUID) -> Conversation:
+        """The conversation as someone no longer in it sees it: that they are out, nothing of
+        what it is now (title, participants, messages). Its fields answer from empty loads."""
+        cid = conversation.id
+        loads = InboxLoads(
+            viewer_id=viewer_id,
+            participants={cid: []},
+            last_messages={cid: None},
+            unread_counts={cid: 0},
+            with_users={cid},
+        )
+        shown = cls.of(conversation, loads=loads)
+        shown.title = None
+        shown.last_message_at = None
+        return shown
+
     @strawberry.field(graphql_type=User)
     def created_by(self, info: Info) -> User | Awaitable[User]:
         creator = self.loads.users.get(self.model.created_by_id) if self.loads else None
@@ -146,8 +163,8 @@ class Conversation:
         description="The title, or else the other participants' display names.", graphql_type=str
     )
     def display_title(self, info: Info) -> str | Awaitable[str]:
-        if self.model.title:
-            return self.model.title
+        if self.title:
+            return self.title
         if self.loads is None or self.model.id not in self.loads.with_users:
             return self._load_display_title(info)
         loads = self.loads
@@ -161,7 +178,10 @@ class Conversation:
         users = dict(zip(ids, await loaders.users.load_many(ids), strict=True))
         return title_of(participants, users, viewer.user_id)
 
-    @strawberry.field(graphql_type=Message | None)
+    @strawberry.field(
+        description="Null to someone not in the conversation, like its messages.",
+        graphql_type=Message | None,
+    )
     def last_message(self, info: Info) -> Message | Awaitable[Message | None] | None:
         if self.model.last_seq == 0:
             return None
@@ -172,8 +192,12 @@ class Conversation:
 
     async def _load_last_message(self, info: Info) -> Message | None:
         loaders = await info.context.loaders()
-        message = await loaders.last_messages.load(self.model.id)
         viewer = await info.context.viewer()
+        # Outside a page of the viewer's inbox, membership is checked as ``messages`` does.
+        participants = await loaders.participants.load(self.model.id)
+        if all(p.user_id != viewer.user_id for p in participants):
+            return None
+        message = await loaders.last_messages.load(self.model.id)
         return self._shown_last(info, message, viewer.user_id)
 
     def _shown_last(
