@@ -14,7 +14,7 @@ import type {
   MessagesQuery as MessagesData,
   ReceiptUpdatedSubscription as ReceiptData,
 } from "../gql/graphql";
-import { ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
+import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
 import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
 
@@ -109,7 +109,14 @@ function moveToTop(cache: Cache, conversationId: string): void {
     if (!data) return null;
     const edges = data.conversations.edges;
     const at = edges.findIndex((e) => e.node.id === conversationId);
-    if (at <= 0) return data;
+    if (at === 0) return data;
+    if (at === -1) {
+      // Known from a later page of the list: it comes to the top of the first.
+      const node = cache.readFragment(ConversationFields, conversationKey(conversationId));
+      if (!node) return data;
+      const edge = { __typename: "ConversationEdge" as const, cursor: "", node };
+      return { ...data, conversations: { ...data.conversations, edges: [edge, ...edges] } };
+    }
     const moved = [edges[at], ...edges.slice(0, at), ...edges.slice(at + 1)];
     return { ...data, conversations: { ...data.conversations, edges: moved } };
   });
