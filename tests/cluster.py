@@ -97,6 +97,7 @@ class Instance:
     port: int
     process: asyncio.subprocess.Process
     log: Path
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def http_url(self) -> str:
@@ -127,6 +128,14 @@ class Instance:
             self.process.kill()
         await self.process.wait()
 
+    async def start_again(self) -> None:
+        """Start a stopped instance again with the same settings on the same port (a
+        redeploy): clients reconnecting to the old address find the new process."""
+        assert self.process.returncode is not None, f"instance {self.name} is still running"
+        self.process = await _spawn(self.port, self.env, self.log)
+        if not await _healthy(self):
+            raise AssertionError(f"instance {self.name} did not restart:\n{self.output()}")
+
 
 def _with_client_name(url: str, client_name: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
@@ -151,31 +160,37 @@ async def _start(name: str, settings: Settings, redis_url: str | None, log_dir: 
     for _ in range(3):  # the free port may be taken between probing and binding
         port = _free_port()
         log = log_dir / f"{name}-{port}.log"
-        with log.open("wb") as output:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "tidings",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "info",
-                env=env,
-                cwd=PROJECT_ROOT,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        instance = Instance(name, port, process, log)
+        log.unlink(missing_ok=True)
+        process = await _spawn(port, env, log)
+        instance = Instance(name, port, process, log, env)
         if await _healthy(instance):
             return instance
         await instance.stop()
         if "address already in use" not in instance.output().lower():
             break
     raise AssertionError(f"instance {name} did not start:\n{instance.output()}")
+
+
+async def _spawn(port: int, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """``tidings serve`` on ``port``, its output appended to ``log``."""
+    with log.open("ab") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tidings",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "info",
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
 
 
 async def _healthy(instance: Instance) -> bool:
