@@ -11,8 +11,10 @@ import type {
   MessagesQuery as MessagesData,
 } from "../gql/graphql";
 import { cacheConfig, insertBySeq } from "./cache";
+import { goneConversations } from "./live";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import {
+  ConversationUpdatedSubscription,
   ConversationsQuery,
   MarkReadMutation,
   MessageAddedSubscription,
@@ -190,6 +192,7 @@ describe("cache updaters", () => {
     const inbox = follow<ConversationsData>(h.client.query(ConversationsQuery, conversationsVars));
     h.client.subscription(MessageAddedSubscription, {}).subscribe(() => undefined);
     h.client.subscription(ReceiptUpdatedSubscription, { conversationId: "c1" }).subscribe(() => undefined);
+    h.client.subscription(ConversationUpdatedSubscription, {}).subscribe(() => undefined);
     await tick();
     return { ...h, history, inbox };
   }
@@ -280,6 +283,20 @@ describe("cache updaters", () => {
     expect(h.inbox.latest!.conversations.edges[0].node.unreadCount).toBe(0);
     const first = h.history.latest!.messages.edges[0].node;
     expect([first.status, first.readCount]).toEqual(["READ", 1]);
+  });
+
+  it("a conversation the viewer was removed from leaves the list, and comes back when re-added", async () => {
+    const h = await start([message(1, BOB)], 0);
+    const without = { ...conversation(message(1, BOB), 0), participants: conversation(null, 0).participants.slice(1) };
+    await h.push("ConversationUpdated", { __typename: "Subscription", conversationUpdated: without });
+    expect(h.inbox.latest!.conversations.edges).toEqual([]);
+    expect(goneConversations.get().has("c1")).toBe(true);
+    await h.push("ConversationUpdated", {
+      __typename: "Subscription",
+      conversationUpdated: conversation(message(1, BOB), 0),
+    });
+    expect(h.inbox.latest!.conversations.edges.map((e) => e.node.id)).toEqual(["c1"]);
+    expect(goneConversations.get().has("c1")).toBe(false);
   });
 
   it("insertBySeq keeps the same array when the message is there already", () => {

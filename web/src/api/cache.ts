@@ -14,8 +14,8 @@ import type {
   MessagesQuery as MessagesData,
   ReceiptUpdatedSubscription as ReceiptData,
 } from "../gql/graphql";
-import { ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
-import { markGone } from "./live";
+import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
+import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
 
 const ConversationHead = graphql(`
@@ -109,7 +109,14 @@ function moveToTop(cache: Cache, conversationId: string): void {
     if (!data) return null;
     const edges = data.conversations.edges;
     const at = edges.findIndex((e) => e.node.id === conversationId);
-    if (at <= 0) return data;
+    if (at === 0) return data;
+    if (at === -1) {
+      // Known from a later page of the list: it comes to the top of the first.
+      const node = cache.readFragment(ConversationFields, conversationKey(conversationId));
+      if (!node) return data;
+      const edge = { __typename: "ConversationEdge" as const, cursor: "", node };
+      return { ...data, conversations: { ...data.conversations, edges: [edge, ...edges] } };
+    }
     const moved = [edges[at], ...edges.slice(0, at), ...edges.slice(at + 1)];
     return { ...data, conversations: { ...data.conversations, edges: moved } };
   });
@@ -122,6 +129,7 @@ export function upsertConversation(cache: Cache, conversation: ConversationField
     removeConversation(cache, conversation.id);
     return;
   }
+  unmarkGone(conversation.id);
   cache.updateQuery({ query: ConversationsQuery, variables: conversationsVars }, (data) => {
     if (!data) return null;
     if (data.conversations.edges.some((e) => e.node.id === conversation.id)) return data;

@@ -14,6 +14,15 @@ export function markGone(conversationId: string): void {
   goneConversations.set(new Set([...gone, conversationId]));
 }
 
+/** Added back (re-invited to a group): the conversation shows again. */
+export function unmarkGone(conversationId: string): void {
+  const gone = goneConversations.get();
+  if (!gone.has(conversationId)) return;
+  const next = new Set(gone);
+  next.delete(conversationId);
+  goneConversations.set(next);
+}
+
 export interface Typist {
   userId: string;
   displayName: string;

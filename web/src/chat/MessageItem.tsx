@@ -2,7 +2,7 @@
 import { useState } from "react";
 import type { MessageFieldsFragment } from "../gql/graphql";
 import type { OutboxEntry } from "../outbox/store";
-import { hue } from "../ui/Avatar";
+import { Avatar, hue } from "../ui/Avatar";
 import { clock } from "../util/time";
 import { Ticks, tickStatus } from "./Ticks";
 
@@ -54,6 +54,11 @@ export function MessageItem({
       tabIndex={0}
     >
       <div className="message-line">
+        {group && !own && (
+          <span className="message-avatar" aria-hidden="true">
+            {showSender && <Avatar name={message.sender.displayName} url={message.sender.avatarUrl} size={28} />}
+          </span>
+        )}
         <div className="bubble">
           {showSender && (
             <div
