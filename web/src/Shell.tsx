@@ -10,6 +10,7 @@ import {
   MessageAddedSubscription,
   MessageUpdatedSubscription,
   PresenceSubscription,
+  TypingSubscription,
 } from "./api/operations";
 import { ChatScreen } from "./chat/ChatScreen";
 import { ConversationList } from "./list/ConversationList";
@@ -55,6 +56,11 @@ function LiveFeeds() {
       client.subscription(MessageUpdatedSubscription, {}).subscribe(() => undefined),
       client.subscription(ConversationUpdatedSubscription, {}).subscribe(() => undefined),
       client.subscription(PresenceSubscription, {}).subscribe(() => undefined),
+      // Who types where, in every conversation: the list's rows and the open chat alike.
+      client.subscription(TypingSubscription, {}).subscribe((result) => {
+        const t = result.data?.typing;
+        if (t) applyTyping(t.conversationId, t.user.id, t.user.displayName, t.isTyping);
+      }),
     ];
     return () => subs.forEach((s) => s.unsubscribe());
   }, [client]);

@@ -285,6 +285,37 @@ describe("cache updaters", () => {
     expect([first.status, first.readCount]).toEqual(["READ", 1]);
   });
 
+  it("counts that overtake the sent message's own reply still move its ticks", async () => {
+    const h = await start([message(1, BOB)], 0);
+    // A fast group reader: the receipt for m2 comes before sendMessage has answered with m2.
+    await h.push("ReceiptUpdated", {
+      __typename: "Subscription",
+      receiptUpdated: {
+        __typename: "ReceiptUpdate",
+        conversationId: "c1",
+        receipts: [],
+        counts: [
+          {
+            __typename: "MessageReceiptCount",
+            messageId: "m2",
+            seq: 2,
+            deliveredCount: 1,
+            readCount: 0,
+            recipientCount: 1,
+          },
+        ],
+      },
+    });
+    await h.client
+      .mutation(SendMessageMutation, {
+        input: { conversationId: "c1", content: "message 2", clientMessageId: "cmid-2" },
+      })
+      .toPromise();
+    await tick();
+    const sent = h.history.latest!.messages.edges.find((e) => e.node.id === "m2")!.node;
+    expect([sent.status, sent.deliveredCount]).toEqual(["DELIVERED", 1]);
+  });
+
   it("a conversation the viewer was removed from leaves the list, and comes back when re-added", async () => {
     const h = await start([message(1, BOB)], 0);
     const without = { ...conversation(message(1, BOB), 0), participants: conversation(null, 0).participants.slice(1) };

@@ -4,7 +4,13 @@
  * and a reconnect's catch-up may all carry the same message), the conversation moves to the
  * top of the list, and unread counts follow new messages, read marks and other devices.
  */
-import { offlineExchange, type Cache, type CacheExchangeOpts } from "@urql/exchange-graphcache";
+import {
+  offlineExchange,
+  type Cache,
+  type CacheExchangeOpts,
+  type DataField,
+  type DataFields,
+} from "@urql/exchange-graphcache";
 import { makeDefaultStorage } from "@urql/exchange-graphcache/default-storage";
 import { graphql } from "../gql";
 import type {
@@ -164,10 +170,33 @@ function statusOf(counts: { deliveredCount: number; readCount: number; recipient
 
 const RANK = { SENT: 0, DELIVERED: 1, READ: 2 } as const;
 
+type Counts = { deliveredCount: number; readCount: number; recipientCount: number };
+
+// The counts receipts told of, per message: a floor under what the cache holds. A receipt can
+// overtake the sendMessage reply of the very message it counts (a fast reader in a group), and
+// that reply, written later, carries older counts; the resolvers below never show less.
+const heardCounts = new Map<string, Counts>();
+const HEARD_COUNTS_KEPT = 2000;
+
+function hear(messageId: string, count: Counts): void {
+  const earlier = heardCounts.get(messageId);
+  heardCounts.delete(messageId); // re-inserted last: the map drops the least recently heard
+  heardCounts.set(messageId, {
+    deliveredCount: Math.max(earlier?.deliveredCount ?? 0, count.deliveredCount),
+    readCount: Math.max(earlier?.readCount ?? 0, count.readCount),
+    recipientCount: count.recipientCount,
+  });
+  if (heardCounts.size > HEARD_COUNTS_KEPT) {
+    const oldest = heardCounts.keys().next().value;
+    if (oldest !== undefined) heardCounts.delete(oldest);
+  }
+}
+
 export function applyReceipts(cache: Cache, update: ReceiptData["receiptUpdated"], viewerId: string): void {
   for (const count of update.counts) {
+    hear(count.messageId, count);
     const current = cache.readFragment(MessageCounts, `Message:${count.messageId}`);
-    if (!current) continue;
+    if (!current) continue; // not here yet: the resolvers apply what was heard when it is
     const derived = statusOf(count);
     const status = RANK[derived] > RANK[current.status] ? derived : current.status;
     cache.writeFragment(MessageCounts, {
@@ -182,6 +211,27 @@ export function applyReceipts(cache: Cache, update: ReceiptData["receiptUpdated"
   for (const receipt of update.receipts) {
     if (receipt.user.id === viewerId) applyReadMark(cache, update.conversationId, receipt.lastReadSeq, viewerId);
   }
+}
+
+/** Message fields read through the counts heard from receipts (see ``heardCounts``). */
+const messageResolvers = {
+  status(parent: DataFields) {
+    const stored = parent.status as keyof typeof RANK | undefined;
+    const heard = heardCounts.get(parent.id as string);
+    if (stored === undefined || !heard) return stored;
+    const derived = statusOf(heard);
+    return RANK[derived] > RANK[stored] ? derived : stored;
+  },
+  deliveredCount(parent: DataFields) {
+    return floor(parent.deliveredCount, heardCounts.get(parent.id as string)?.deliveredCount);
+  },
+  readCount(parent: DataFields) {
+    return floor(parent.readCount, heardCounts.get(parent.id as string)?.readCount);
+  },
+};
+
+function floor(stored: DataField | undefined, heard: number | undefined): DataField | undefined {
+  return typeof stored === "number" && heard !== undefined ? Math.max(stored, heard) : stored;
 }
 
 function seqOf(cache: Cache, messageId: string): number | null {
@@ -214,6 +264,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       Query: {
         conversation: (_parent, args) => ({ __typename: "Conversation", id: args.id as string }),
       },
+      Message: messageResolvers,
     },
     updates: {
       Subscription: {

@@ -305,8 +305,9 @@ export const ReceiptUpdatedSubscription = graphql(`
   }
 `);
 
+// Without a conversationId: typing in every conversation of the viewer's (the list's rows).
 export const TypingSubscription = graphql(`
-  subscription Typing($conversationId: ID!) {
+  subscription Typing($conversationId: ID) {
     typing(conversationId: $conversationId) {
       conversationId
       isTyping

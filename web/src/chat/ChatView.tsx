@@ -1,13 +1,8 @@
 /** The open conversation: header, the message log (paged upwards), typing and the composer. */
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { applyTyping, typingState } from "../api/live";
-import {
-  DeleteMessageMutation,
-  EditMessageMutation,
-  ReceiptUpdatedSubscription,
-  TypingSubscription,
-} from "../api/operations";
+import { typingState } from "../api/live";
+import { DeleteMessageMutation, EditMessageMutation, ReceiptUpdatedSubscription } from "../api/operations";
 import type { ConversationFieldsFragment, MessageFieldsFragment } from "../gql/graphql";
 import { outbox } from "../outbox/instance";
 import { typingText } from "../ui/presence";
@@ -65,13 +60,7 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
 
   const client = useClient();
   useEffect(() => {
-    const subs = [
-      client.subscription(ReceiptUpdatedSubscription, { conversationId: cid }).subscribe(() => undefined),
-      client.subscription(TypingSubscription, { conversationId: cid }).subscribe((result) => {
-        const t = result.data?.typing;
-        if (t) applyTyping(t.conversationId, t.user.id, t.user.displayName, t.isTyping);
-      }),
-    ];
+    const subs = [client.subscription(ReceiptUpdatedSubscription, { conversationId: cid }).subscribe(() => undefined)];
     return () => subs.forEach((s) => s.unsubscribe());
   }, [client, cid]);
 

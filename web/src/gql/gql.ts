@@ -42,7 +42,7 @@ type Documents = {
     "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageUpdatedDocument,
     "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": typeof types.ConversationUpdatedDocument,
     "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": typeof types.ReceiptUpdatedDocument,
-    "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.TypingDocument,
+    "\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.TypingDocument,
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": typeof types.PresenceDocument,
 };
 const documents: Documents = {
@@ -74,7 +74,7 @@ const documents: Documents = {
     "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": types.MessageUpdatedDocument,
     "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": types.ConversationUpdatedDocument,
     "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": types.ReceiptUpdatedDocument,
-    "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": types.TypingDocument,
+    "\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": types.TypingDocument,
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": types.PresenceDocument,
 };
 
@@ -207,7 +207,7 @@ export function graphql(source: "\n  subscription ReceiptUpdated($conversationId
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Typing($conversationId: ID!) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
