@@ -29,6 +29,7 @@ __all__ = [
     "LOGIN",
     "PRESENCE_CHANGED",
     "SET_PRESENCE",
+    "TIMINGS",
     "UPDATE_SETTINGS",
     "Command",
     "CommandLog",
@@ -43,6 +44,15 @@ __all__ = [
     "timestamp",
     "watching",
 ]
+
+# Presence settings short enough for tests, far enough apart that the order of things stays
+# as in production.
+TIMINGS: dict[str, Any] = {
+    "presence_ttl_seconds": 4.0,
+    "presence_refresh_seconds": 1.0,
+    "presence_grace_seconds": 0.5,
+    "presence_sweep_seconds": 0.5,
+}
 
 # One presence event as a subscriber receives it.
 Event = dict[str, Any]

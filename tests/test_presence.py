@@ -22,6 +22,7 @@ from tests.api import Account, Api
 from tests.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
 from tests.presence import (
     SET_PRESENCE,
+    TIMINGS,
     CommandLog,
     hide_presence,
     log_in,
@@ -36,14 +37,6 @@ from tests.server import RunningServer, run_server
 from tests.statements import count_statements
 from tests.ws import graphql_socket
 from tidings.settings import Settings
-
-# Short enough for tests, far enough apart that the order of things stays as in production.
-TIMINGS: dict[str, Any] = {
-    "presence_ttl_seconds": 4.0,
-    "presence_refresh_seconds": 1.0,
-    "presence_grace_seconds": 0.5,
-    "presence_sweep_seconds": 0.5,
-}
 
 PARTICIPANTS = """
 query Participants($id: ID!) {

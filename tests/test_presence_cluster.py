@@ -20,6 +20,7 @@ from tests.chat import create
 from tests.cluster import Cluster, run_cluster
 from tests.presence import (
     SET_PRESENCE,
+    TIMINGS,
     CommandLog,
     Watcher,
     hide_presence,
@@ -34,12 +35,6 @@ from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)
 
-TIMINGS: dict[str, Any] = {
-    "presence_ttl_seconds": 4.0,
-    "presence_refresh_seconds": 1.0,
-    "presence_grace_seconds": 0.5,
-    "presence_sweep_seconds": 0.5,
-}
 # For crashes: records lapse 2 s after an instance's last refresh.
 CRASH: dict[str, Any] = {**TIMINGS, "presence_ttl_seconds": 2.0, "presence_refresh_seconds": 0.5}
 # SPEC §5: a dead instance's users go OFFLINE within TTL + 10 s.

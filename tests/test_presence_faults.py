@@ -26,6 +26,7 @@ from tests.cluster import (
 )
 from tests.presence import (
     SET_PRESENCE,
+    TIMINGS,
     log_in,
     presence_of,
     status_of,
@@ -36,12 +37,6 @@ from tidings.settings import Settings
 
 production_only = pytest.mark.parametrize("backend", ["production"], indirect=True)
 
-TIMINGS: dict[str, Any] = {
-    "presence_ttl_seconds": 4.0,
-    "presence_refresh_seconds": 1.0,
-    "presence_grace_seconds": 0.5,
-    "presence_sweep_seconds": 0.5,
-}
 # Records that never lapse within a test: only what the fix does can make a user OFFLINE, and
 # no background refresh touches Redis between the test's own steps.
 NO_LAPSE: dict[str, Any] = {

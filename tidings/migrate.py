@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 __all__ = ["SchemaRevision", "alembic_config", "schema_revision", "upgrade"]
 
 # In a clone, alembic.ini and migrations/ are beside the package; a wheel carries them inside
-# it (``force-include`` in pyproject.toml), so an installed ``tidings migrate`` works too.
+# it (put there by the build hook, hatch_build.py), so an installed ``tidings migrate`` works.
 _PACKAGE = Path(__file__).resolve().parent
 _ROOT = _PACKAGE if (_PACKAGE / "migrations").is_dir() else _PACKAGE.parent
 

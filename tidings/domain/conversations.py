@@ -27,6 +27,7 @@ __all__ = [
     "add_participants",
     "contacts_of",
     "create_conversation",
+    "find_conversation",
     "get_membership",
     "inbox_page",
     "leave_conversation",
@@ -50,6 +51,27 @@ async def get_membership(
     if row is None:
         raise NotInConversation
     return row[0], row[1]
+
+
+async def find_conversation(
+    session: AsyncSession, *, conversation_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Conversation, bool] | None:
+    """The conversation and whether the user is in it now, in one statement; None if it does
+    not exist (for what is shown to someone who may have left)."""
+    row = (
+        await session.execute(
+            sa.select(Conversation, col(Participant.user_id))
+            .outerjoin(
+                Participant,
+                sa.and_(
+                    col(Participant.conversation_id) == col(Conversation.id),
+                    col(Participant.user_id) == user_id,
+                ),
+            )
+            .where(col(Conversation.id) == conversation_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
 
 
 async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[uuid.UUID]:

@@ -43,12 +43,11 @@ async def mark_read(
     if seq <= membership.last_read_seq:
         return membership, False
     now = utcnow()
-    shares_reads = bool(
-        await session.scalar(
-            sa.select(col(User.share_read_receipts)).where(col(User.id) == reader_id)
-        )
-    )
     delivered = col(Participant.last_delivered_seq)
+    # Read as part of the update, not a round trip of its own.
+    shares_reads = (
+        sa.select(col(User.share_read_receipts)).where(col(User.id) == reader_id).scalar_subquery()
+    )
     # Conditional, so a slower concurrent markRead for an older message cannot win.
     moved = await session.scalar(
         sa.update(Participant)
@@ -60,8 +59,8 @@ async def mark_read(
         .values(
             last_read_seq=seq,
             last_read_at=now,
-            last_delivered_seq=(
-                sa.case((delivered < seq, seq), else_=delivered) if shares_reads else delivered
+            last_delivered_seq=sa.case(
+                (sa.and_(shares_reads, delivered < seq), seq), else_=delivered
             ),
         )
         .returning(col(Participant.user_id))

@@ -142,9 +142,14 @@ def _malformed(message: Mapping[str, object], *, start: str, stop: str) -> str |
     return None
 
 
-def _over_the_cap(limit: int) -> GraphQLError:
-    """The error for an operation past the per-socket cap: the request cannot run as sent
-    (like a query over the depth limit), so ``VALIDATION_ERROR``; the client completes one."""
+def _over_the_cap(
+    limit: int | None, *, acknowledged: bool, operation_id: str, running: Mapping[str, object]
+) -> GraphQLError | None:
+    """The error for a new operation past the per-socket cap, or None. It cannot run as sent
+    (like a query over the depth limit), so ``VALIDATION_ERROR``; the client completes one.
+    A reused id is left to the protocol's own rule."""
+    if limit is None or not acknowledged or operation_id in running or len(running) < limit:
+        return None
     return GraphQLError(
         f"At most {limit} operations may run at once on one socket; complete one first",
         extensions={"code": ErrorCode.VALIDATION_ERROR.value, "limit": limit},
@@ -161,15 +166,15 @@ class TransportProtocol(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        limit = self.max_subscriptions_per_connection
-        if (
-            limit is not None
-            and self.connection_acknowledged
-            and message["id"] not in self.operations
-            and len(self.operations) >= limit
-        ):
-            error = _over_the_cap(limit).formatted
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+        error = _over_the_cap(
+            self.max_subscriptions_per_connection,
+            acknowledged=self.connection_acknowledged,
+            operation_id=message["id"],
+            running=self.operations,
+        )
+        if error is not None:
+            payload = [error.formatted]
+            await self.send_message({"id": message["id"], "type": "error", "payload": payload})
             return
         await super().handle_subscribe(message)
 
@@ -195,16 +200,16 @@ class LegacyProtocol(BaseGraphQLWSHandler[Context, None]):
         await super().handle_connection_init(message)
 
     async def handle_start(self, message: StartMessage) -> None:
-        limit = self.max_subscriptions_per_connection
         operation_id = message["id"]
-        if (
-            limit is not None
-            and self.connection_acknowledged
-            and operation_id not in self.tasks
-            and len(self.tasks) >= limit
-        ):
-            error = _over_the_cap(limit).formatted
-            await self.send_message(ErrorMessage(type="error", id=operation_id, payload=error))
+        error = _over_the_cap(
+            self.max_subscriptions_per_connection,
+            acknowledged=self.connection_acknowledged,
+            operation_id=operation_id,
+            running=self.tasks,
+        )
+        if error is not None:
+            payload = error.formatted
+            await self.send_message(ErrorMessage(type="error", id=operation_id, payload=payload))
             return
         await super().handle_start(message)
 

@@ -11,6 +11,7 @@ import strawberry
 from starlette.websockets import WebSocket
 
 from tidings.broadcast import Overflowed
+from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
@@ -27,8 +28,6 @@ from tidings.graphql.types import (
     User,
 )
 from tidings.ids import parse_id
-from tidings.models import Conversation as ConversationRow
-from tidings.models import Participant as ParticipantRow
 from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
@@ -149,11 +148,13 @@ class Subscription:
             # Authorised now, as it is delivered: a socket that lagged behind may be reading
             # of a removal long after the group moved on.
             async with info.context.db() as session:
-                conversation = await session.get(ConversationRow, conversation_id)
-                member = await session.get(ParticipantRow, (conversation_id, viewing.viewer_id))
-            if conversation is None:
+                found = await find_conversation(
+                    session, conversation_id=conversation_id, user_id=viewing.viewer_id
+                )
+            if found is None:
                 continue
-            if member is None:
+            conversation, member = found
+            if not member:
                 yield Conversation.departed(conversation, viewer_id=viewing.viewer_id)
             else:
                 yield Conversation.of(conversation)
