@@ -107,11 +107,12 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
     if (el.scrollTop < 200 && history.hasOlder && !history.loadingOlder) history.loadOlder();
   }, [history, firstSeq]);
 
-  // Keep loading older pages while the log is not full enough to scroll.
+  // Keep loading older pages while the log is not full enough to scroll, or is still at the
+  // top once a page came in: a scroll to the top while one was loading is not lost.
   useEffect(() => {
     const el = log.current;
-    if (el && !history.loading && el.scrollHeight <= el.clientHeight && history.hasOlder && !history.loadingOlder)
-      history.loadOlder();
+    if (!el || history.loading || !history.hasOlder || history.loadingOlder) return;
+    if (el.scrollHeight <= el.clientHeight || el.scrollTop < 200) history.loadOlder();
   }, [history]);
 
   const jumpToNewest = () => {
