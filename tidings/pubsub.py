@@ -1,7 +1,7 @@
 """The hub's backends: broadcaster's interface, plus what the hub needs of every backend.
 
 ``Backend`` adds (un)subscribing several channels at once, telling which channels anyone
-listens to, and counting reconnections. ``LocalBackend`` is broadcaster's in-process one.
+listens to, and counting reconnections. ``LocalBackend`` is the in-process one.
 ``ResilientRedisBackend`` replaces broadcaster's Redis one, which stops at the first lost
 connection (encode/broadcaster #144): it reconnects with backoff, re-subscribes every channel,
 and reports that it did on the ``RECONNECTED`` pseudo-channel, since whatever was published
@@ -15,9 +15,7 @@ import contextlib
 from typing import Any
 
 import structlog
-from broadcaster._backends.base import BroadcastBackend
-from broadcaster._backends.memory import MemoryBackend
-from broadcaster._base import Event
+from broadcaster import BroadcastBackend, Event
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -54,25 +52,37 @@ class Backend(BroadcastBackend):
         raise NotImplementedError
 
 
-class LocalBackend(MemoryBackend, Backend):
-    """broadcaster's in-process backend: this process holds every listener there is."""
+class LocalBackend(Backend):
+    """In-process pub/sub: this process holds every listener there is. (broadcaster's memory
+    backend, owned here: broadcaster exports it from a private module only.)"""
 
     def __init__(self) -> None:
-        super().__init__("memory://")
         self._listened: set[str] = set()
+        self._published: asyncio.Queue[Event] = asyncio.Queue()
+
+    async def connect(self) -> None:
+        pass
+
+    async def disconnect(self) -> None:
+        pass
 
     async def subscribe(self, channel: str, *more: str) -> None:
-        for name in (channel, *more):
-            self._listened.add(name)
-            await super().subscribe(name)
+        self._listened.update((channel, *more))
 
     async def unsubscribe(self, channel: str, *more: str) -> None:
-        for name in (channel, *more):
-            self._listened.discard(name)
-            await super().unsubscribe(name)
+        self._listened.difference_update((channel, *more))
+
+    async def publish(self, channel: str, message: Any) -> None:
+        self._published.put_nowait(Event(channel=channel, message=message))
 
     async def listened(self, channels: list[str]) -> set[str]:
         return self._listened.intersection(channels)
+
+    async def next_published(self) -> Event:
+        while True:
+            event = await self._published.get()
+            if event.channel in self._listened:
+                return event
 
 
 class ResilientRedisBackend(Backend):
@@ -106,7 +116,7 @@ class ResilientRedisBackend(Backend):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         with contextlib.suppress(*REDIS_ERRORS):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            await self._pubsub.aclose()
         await self._redis.aclose()
 
     async def subscribe(self, channel: str, *more: str) -> None:
@@ -158,7 +168,7 @@ class ResilientRedisBackend(Backend):
         while True:
             await asyncio.sleep(delay)
             with contextlib.suppress(*REDIS_ERRORS):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+                await self._pubsub.aclose()
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await self._pubsub.subscribe(*self._channels)

@@ -84,6 +84,9 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
     const el = log.current;
     if (!el) return;
     const before = anchor.current;
+    // A render that changed nothing in the log (a clock tick, a tick mark) leaves the reader's
+    // scrolling alone: a scroll not yet handled must not be undone by a stale atBottom.
+    if (before && before.height === el.scrollHeight && before.firstSeq === firstSeq) return;
     if (
       before &&
       before.firstSeq !== firstSeq &&
