@@ -88,8 +88,10 @@ class LocalBackend(Backend):
 class ResilientRedisBackend(Backend):
     """broadcaster's Redis pub/sub backend, made to survive a Redis restart."""
 
-    def __init__(self, url: str, *, keepalive_channel: str) -> None:
-        self._redis = Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
+    def __init__(self, redis: Redis, *, keepalive_channel: str) -> None:
+        # Its own client, without redis-py's retries: a pub/sub connection that redis-py
+        # re-established by itself would hide what was published meanwhile from the feeds.
+        self._redis = redis
         self._keepalive_channel = keepalive_channel
         self._channels: set[str] = {keepalive_channel}
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
@@ -117,7 +119,6 @@ class ResilientRedisBackend(Backend):
                 await self._listener
         with contextlib.suppress(*REDIS_ERRORS):
             await self._pubsub.aclose()
-        await self._redis.aclose()
 
     async def subscribe(self, channel: str, *more: str) -> None:
         """SUBSCRIBE to every channel given, in one command."""
@@ -181,7 +182,8 @@ class ResilientRedisBackend(Backend):
             return
 
 
-def create_backend(redis_url: str | None, *, namespace: str) -> Backend:
-    if redis_url is None:
+def create_backend(redis: Redis | None, *, namespace: str) -> Backend:
+    """In-process, or over ``redis``: a client of its own (see ``ResilientRedisBackend``)."""
+    if redis is None:
         return LocalBackend()
-    return ResilientRedisBackend(redis_url, keepalive_channel=f"{namespace}:v1:keepalive")
+    return ResilientRedisBackend(redis, keepalive_channel=f"{namespace}:v1:keepalive")

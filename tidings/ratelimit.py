@@ -11,6 +11,7 @@ import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -23,13 +24,16 @@ __all__ = ["RateLimits", "create_rate_limit_storage"]
 log = structlog.get_logger("tidings.ratelimit")
 
 
-def create_rate_limit_storage(settings: Settings) -> Storage:
-    if settings.redis_url is None:
+def create_rate_limit_storage(settings: Settings, redis: Redis | None) -> Storage:
+    """In memory, or in Redis through the shared client's connections (and its retry rule)."""
+    if settings.redis_url is None or redis is None:
         return MemoryStorage()
     return RedisStorage(
         f"async+{settings.redis_url}",
         implementation="redispy",
         key_prefix=f"{settings.redis_namespace}:ratelimit",
+        # Documented by limits, though its options are typed narrower.
+        connection_pool=redis.connection_pool,  # type: ignore[arg-type]
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -27,7 +27,7 @@ from tidings.settings import Settings
 from tidings.sockets import Sockets
 from tidings.tokens import TokenIssuer
 
-__all__ = ["Services", "connect_redis", "open_services"]
+__all__ = ["Services", "connect_pubsub_redis", "connect_redis", "open_services"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,47 +64,84 @@ def connect_redis(url: str) -> Redis:
     )
 
 
+def connect_pubsub_redis(url: str) -> Redis:
+    """The pub/sub backend's client: no retries, since the backend must see every lost
+    connection to tell its feeds to fill what they missed."""
+    return Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
+
+
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """Create the engine, Redis client and helpers for ``settings``; dispose of them after."""
-    engine = create_engine(settings)
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    channels = Channels(settings.redis_namespace)
-    metrics = Metrics()
-    hub = Hub(
-        create_backend(settings.redis_url, namespace=settings.redis_namespace),
-        metrics=metrics,
-        buffer=settings.subscription_buffer,
-    )
-    sessions = create_session_factory(engine)
-    events = Events(hub, channels)
-    store: ConnectionStore = (
-        RedisConnections(
-            redis, namespace=settings.redis_namespace, ttl=settings.presence_ttl_seconds
+    """Create the engine, Redis clients and components for ``settings``, start them, and stop
+    and dispose of them after, in reverse order; a start that fails closes what had started."""
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        redis = pubsub_redis = None
+        if settings.redis_url:
+            redis = connect_redis(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+            pubsub_redis = connect_pubsub_redis(settings.redis_url)
+            stack.push_async_callback(pubsub_redis.aclose)
+        channels = Channels(settings.redis_namespace)
+        metrics = Metrics()
+        hub = Hub(
+            create_backend(pubsub_redis, namespace=settings.redis_namespace),
+            metrics=metrics,
+            buffer=settings.subscription_buffer,
         )
-        if redis is not None
-        else MemoryConnections()
-    )
-    presence = Presence(
-        store=store,
-        sessions=sessions,
-        events=events,
-        grace=settings.presence_grace_seconds,
-        sweep_every=settings.presence_sweep_seconds,
-        # Each instance restores its records on reconnecting, else with its next refresh.
-        restore_within=2 * settings.presence_refresh_seconds,
-    )
-    sockets = Sockets(
-        store=store,
-        presence=presence,
-        hub=hub,
-        channels=channels,
-        max_per_user=settings.ws_max_sockets_per_user,
-        refresh_every=settings.presence_refresh_seconds,
-    )
-    receipts = ReceiptDesk(
-        sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
-    )
+        sessions = create_session_factory(engine)
+        events = Events(hub, channels)
+        store: ConnectionStore = (
+            RedisConnections(
+                redis, namespace=settings.redis_namespace, ttl=settings.presence_ttl_seconds
+            )
+            if redis is not None
+            else MemoryConnections()
+        )
+        presence = Presence(
+            store=store,
+            sessions=sessions,
+            events=events,
+            grace=settings.presence_grace_seconds,
+            sweep_every=settings.presence_sweep_seconds,
+            # Each instance restores its records on reconnecting, else with its next refresh.
+            restore_within=2 * settings.presence_refresh_seconds,
+        )
+        sockets = Sockets(
+            store=store,
+            presence=presence,
+            hub=hub,
+            channels=channels,
+            max_per_user=settings.ws_max_sockets_per_user,
+            refresh_every=settings.presence_refresh_seconds,
+        )
+        receipts = ReceiptDesk(
+            sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
+        )
+        _watch_pools(metrics, engine, sockets)
+        for component in (hub, sockets, presence, receipts):
+            await component.start()
+            stack.push_async_callback(component.stop)
+        stack.enter_context(metrics.watching_gc())
+        yield Services(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            passwords=Passwords(settings),
+            tokens=TokenIssuer(settings),
+            limits=RateLimits(settings, create_rate_limit_storage(settings, redis), metrics),
+            redis=redis,
+            hub=hub,
+            events=events,
+            sockets=sockets,
+            presence=presence,
+            receipts=receipts,
+            metrics=metrics,
+        )
+
+
+def _watch_pools(metrics: Metrics, engine: AsyncEngine, sockets: Sockets) -> None:
     metrics.gauge("tidings_open_sockets", "WebSockets open on this instance.", sockets.__len__)
     pool = engine.sync_engine.pool
     metrics.gauge(
@@ -117,32 +154,3 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         "Database connections the pool keeps.",
         lambda: float(getattr(pool, "size", lambda: 0)()),
     )
-    await hub.start()
-    await sockets.start()
-    await presence.start()
-    await receipts.start()
-    try:
-        with metrics.watching_gc():
-            yield Services(
-                settings=settings,
-                engine=engine,
-                sessions=sessions,
-                passwords=Passwords(settings),
-                tokens=TokenIssuer(settings),
-                limits=RateLimits(settings, create_rate_limit_storage(settings), metrics),
-                redis=redis,
-                hub=hub,
-                events=events,
-                sockets=sockets,
-                presence=presence,
-                receipts=receipts,
-                metrics=metrics,
-            )
-    finally:
-        await receipts.stop()
-        await presence.stop()
-        await sockets.stop()
-        await hub.stop()
-        if redis is not None:
-            await redis.aclose()
-        await engine.dispose()
