@@ -8,8 +8,11 @@ the first subscriber to execute an event stores the result on the event's root o
 - the key is the operation (the parser cache hands every client of one document the same
   parsed operation) and the values of the variables used below the root field (the root
   field's own arguments, such as ``afterSeq``, only choose the events);
-- a selection with a field whose value depends on who is looking (declared with
-  ``VIEWER_DEPENDENT`` in the field's metadata) adds the viewer to the key;
+- a selection with a field whose value depends on who is looking adds the viewer to the key.
+  Every field with a resolver says which it is in its metadata (``VIEWER_DEPENDENT`` or
+  ``SAME_FOR_EVERY_VIEWER``; a test holds every field a subscription reaches to it), and a
+  field that says neither counts as depending on the viewer. A plain attribute is what its
+  object was built with, so it follows the resolver that built the object;
 - a result with errors is not shared: each subscriber executes for itself.
 
 Only roots carrying ``SharedResults`` are shared; the subscription resolvers attach them to
@@ -30,6 +33,7 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLField,
     GraphQLSchema,
     OperationDefinitionNode,
     TypeInfo,
@@ -42,10 +46,33 @@ from graphql.language import Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-__all__ = ["VIEWER_DEPENDENT", "SharedResults", "SharingExecutor", "encode_result_frame"]
+__all__ = [
+    "SAME_FOR_EVERY_VIEWER",
+    "VIEWER_DEPENDENT",
+    "SharedResults",
+    "SharingExecutor",
+    "encode_result_frame",
+    "viewer_dependence",
+]
 
+_VIEWER = "tidings.viewer_dependent"
 # ``strawberry.field(metadata=VIEWER_DEPENDENT)``: this field's value depends on the viewer.
-VIEWER_DEPENDENT = {"tidings.viewer_dependent": True}
+VIEWER_DEPENDENT = {_VIEWER: True}
+# ``strawberry.field(metadata=SAME_FOR_EVERY_VIEWER)``: it does not (given its parent object).
+SAME_FOR_EVERY_VIEWER = {_VIEWER: False}
+
+
+def viewer_dependence(field: GraphQLField) -> bool | None:
+    """Whether ``field``'s value depends on the viewer: as declared, False for a plain
+    attribute (it follows its parent), None for a resolver that declares nothing."""
+    strawberry_field = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(strawberry_field, "metadata", None) or {}
+    if _VIEWER in metadata:
+        return bool(metadata[_VIEWER])
+    if getattr(strawberry_field, "base_resolver", None) is None:
+        return False
+    return None
+
 
 _Key = tuple[int, str, uuid.UUID | None]
 
@@ -109,11 +136,8 @@ class _ViewerFields(Visitor):
 
     def enter_field(self, node: FieldNode, *_: object) -> None:
         definition = self.type_info.get_field_def()
-        if definition is None:
-            return
-        strawberry_field = definition.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        metadata = getattr(strawberry_field, "metadata", None) or {}
-        if any(metadata.get(key) for key in VIEWER_DEPENDENT):
+        # Undeclared counts as depending on the viewer: sharing is opted into, never assumed.
+        if definition is not None and viewer_dependence(definition) is not False:
             self.found = True
 
 

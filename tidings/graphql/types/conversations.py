@@ -20,6 +20,7 @@ from tidings import models
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
+from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 from tidings.graphql.types.inbox import InboxLoads, title_of
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, load_user
@@ -68,13 +69,14 @@ class Participant:
             shares_reads=_shares_reads(participant, user, viewer_id) if known else None,
         )
 
-    @strawberry.field(graphql_type=User)
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     def user(self, info: Info) -> User | Awaitable[User]:
         if self.known_user is not None:
             return self.known_user
         return load_user(info, self.model.user_id)
 
     @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
         description="Null to others when this participant hides read receipts.",
         graphql_type=int | None,
     )
@@ -82,6 +84,7 @@ class Participant:
         return self._shown(info, self.model.last_read_seq)
 
     @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
         description="Null to others when this participant hides read receipts.",
         graphql_type=datetime | None,
     )
@@ -152,7 +155,7 @@ class Conversation:
         shown.last_message_at = None
         return shown
 
-    @strawberry.field(graphql_type=User)
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     def created_by(self, info: Info) -> User | Awaitable[User]:
         creator = self.loads.users.get(self.model.created_by_id) if self.loads else None
         if creator is not None:
@@ -160,7 +163,9 @@ class Conversation:
         return load_user(info, self.model.created_by_id)
 
     @strawberry.field(
-        description="The title, or else the other participants' display names.", graphql_type=str
+        metadata=VIEWER_DEPENDENT,
+        description="The title, or else the other participants' display names.",
+        graphql_type=str,
     )
     def display_title(self, info: Info) -> str | Awaitable[str]:
         if self.title:
@@ -179,6 +184,7 @@ class Conversation:
         return title_of(participants, users, viewer.user_id)
 
     @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
         description="Null to someone not in the conversation, like its messages.",
         graphql_type=Message | None,
     )
@@ -210,7 +216,7 @@ class Conversation:
         sender = self.loads.users.get(message.sender_id) if self.loads else None
         return Message.of(message, PublicUser.of(sender) if sender is not None else None)
 
-    @strawberry.field(graphql_type=list[Participant])
+    @strawberry.field(metadata=VIEWER_DEPENDENT, graphql_type=list[Participant])
     def participants(self, info: Info) -> list[Participant] | Awaitable[list[Participant]]:
         if self.loads is None or self.model.id not in self.loads.participants:
             return self._load_participants(info)
@@ -232,7 +238,7 @@ class Conversation:
             for p, user in zip(participants, users, strict=True)
         ]
 
-    @strawberry.field(graphql_type=int)
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=int)
     def participant_count(self, info: Info) -> int | Awaitable[int]:
         if self.loads is None or self.model.id not in self.loads.participants:
             return self._load_participant_count(info)
@@ -243,6 +249,7 @@ class Conversation:
         return len(await loaders.participants.load(self.model.id))
 
     @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
         description="Messages after the viewer's read mark, not the viewer's own, not deleted.",
         graphql_type=int,
     )
@@ -255,7 +262,9 @@ class Conversation:
         loaders = await info.context.loaders()
         return await loaders.unread_counts.load(self.model.id)
 
-    @strawberry.field(description="History, oldest first; by default the newest 50.")
+    @strawberry.field(
+        metadata=VIEWER_DEPENDENT, description="History, oldest first; by default the newest 50."
+    )
     async def messages(
         self,
         info: Info,

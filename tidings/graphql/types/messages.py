@@ -25,7 +25,7 @@ from tidings.errors import ValidationFailed
 from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
-from tidings.graphql.fanout import SharedResults
+from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
 from tidings.graphql.types.history import HistoryLoads
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User, load_user
@@ -104,11 +104,14 @@ class Message:
             shared_results=SharedResults() if shared else None,
         )
 
-    @strawberry.field(description="This message's cursor, for messages(after:/before:).")
+    @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
+        description="This message's cursor, for messages(after:/before:).",
+    )
     def cursor(self) -> str:
         return encode_message_cursor(self.seq)
 
-    @strawberry.field(graphql_type=User)
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     def sender(self, info: Info) -> User | Awaitable[User]:
         if self.known_sender is not None:
             return self.known_sender
@@ -117,7 +120,7 @@ class Message:
             return loaded
         return load_user(info, self.model.sender_id)
 
-    @strawberry.field(graphql_type="Message | None")
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type="Message | None")
     def reply_to(self, info: Info) -> Message | Awaitable[Message | None] | None:
         target_id = self.model.reply_to_id
         if target_id is None:
@@ -153,23 +156,27 @@ class Message:
         return part(self.counted[1])
 
     @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
         description="For the sender: SENT, DELIVERED to every recipient, READ by every recipient.",
         graphql_type=DeliveryStatus,
     )
     def status(self, info: Info) -> DeliveryStatus | Awaitable[DeliveryStatus]:
         return self._counts(info, attrgetter("status"))
 
-    @strawberry.field(graphql_type=int)
+    @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=int)
     def delivered_count(self, info: Info) -> int | Awaitable[int]:
         return self._counts(info, attrgetter("delivered"))
 
     @strawberry.field(
-        description="Recipients who read it and share read receipts.", graphql_type=int
+        metadata=SAME_FOR_EVERY_VIEWER,
+        description="Recipients who read it and share read receipts.",
+        graphql_type=int,
     )
     def read_count(self, info: Info) -> int | Awaitable[int]:
         return self._counts(info, attrgetter("read"))
 
     @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
         description="Participants other than the sender who had joined when it was sent.",
         graphql_type=int,
     )
@@ -177,6 +184,7 @@ class Message:
         return self._counts(info, attrgetter("recipients"))
 
     @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
         description="Who read it and when (only users who share read receipts).",
         graphql_type=list[MessageRead],
     )
@@ -221,7 +229,9 @@ async def _loaded_edges(root: MessageConnection, info: Info) -> list[MessageEdge
 @strawberry.type
 class MessageConnection:
     messages: Private[list[models.Message]]
-    edges: list[MessageEdge] = strawberry.field(resolver=_loaded_edges)
+    edges: list[MessageEdge] = strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER, resolver=_loaded_edges
+    )
     page_info: PageInfo
 
     @classmethod
