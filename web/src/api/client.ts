@@ -100,9 +100,15 @@ export function createSession(userId: string): Session {
     retryWait: waitToRetry,
     connectionParams: async () => {
       // A refused token is refreshed first; a session that cannot be refreshed has ended.
-      const token = refused
-        ? (await refreshSession(currentSession()?.accessToken))?.accessToken
-        : await freshAccessToken();
+      let token: string | null | undefined;
+      try {
+        token = refused ? (await refreshSession(currentSession()?.accessToken))?.accessToken : await freshAccessToken();
+      } catch {
+        // No answer to the refresh (network, server busy). Throwing here would close the socket
+        // with 4400, which graphql-ws never retries: go on with the token held; if the server
+        // refuses it (4403) the next attempt, after the backoff, refreshes again.
+        token = currentSession()?.accessToken;
+      }
       refused = false;
       if (!token) throw new Error("signed out");
       return { authorization: `Bearer ${token}` };
@@ -149,7 +155,9 @@ export function createSession(userId: string): Session {
             operation.variables?.conversationId ?? (operation.kind === "query" ? operation.variables?.id : undefined);
           if (codes.includes("NOT_IN_CONVERSATION") && typeof cid === "string") markGone(cid);
           if (codes.includes("TOKEN_EXPIRED") && operation.kind === "subscription") {
-            void refreshSession(currentSession()?.accessToken).then(() => socket.terminate());
+            void refreshSession(currentSession()?.accessToken)
+              .then(() => socket.terminate())
+              .catch(() => socket.terminate()); // reconnecting refreshes again (refused path)
           }
         },
       }),
