@@ -3,11 +3,12 @@ middle of a conversation (issue 12, item 7; SPEC §7)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import WebSocket, expect
 
 from tests.browser.network import Network
 from tests.browser.screens import Chat, Shell
@@ -140,3 +141,60 @@ async def test_a_server_restart_mid_conversation_shows_reconnecting_and_loses_no
     )
     await expect_same_log(alice_chat, history)
     await expect_same_log(bob_chat, history)
+
+
+def _resume_marks(frame: str | bytes) -> list[dict[str, object]] | None:
+    """The afterSeqs of a graphql-ws subscribe frame for messageAdded (None for any other)."""
+    try:
+        message = json.loads(frame)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("type") != "subscribe":
+        return None
+    payload = message.get("payload") or {}
+    if not re.search(r"\bmessageAdded\b", str(payload.get("query", ""))):
+        return None
+    marks = (payload.get("variables") or {}).get("afterSeqs")
+    return marks if isinstance(marks, list) else None
+
+
+async def test_after_a_restart_the_feed_resumes_after_the_seq_held_and_shows_missed_once(
+    site: Site,
+) -> None:
+    alice, bob = await site.person("alice"), await site.person("bob")
+    direct = await create(site.api, alice.account, "DIRECT", bob.account)
+    context = await site.context()
+    # Alice's device stays cut off from the server after the restart until Bob has written.
+    network = await Network.install(context)
+    alice_shell = Shell(await site.sign_in(context, alice))
+    alice_chat = await alice_shell.open(direct["id"])
+    await send(site.api, bob.account, direct["id"], "Deploying now")
+    await expect(alice_chat.message("Deploying now")).to_be_visible()
+    held = (await alice_chat.shown())[-1]["seq"]
+
+    resumed: list[list[dict[str, object]]] = []
+
+    def watch(socket: WebSocket) -> None:
+        def sent(frame: str | bytes) -> None:
+            marks = _resume_marks(frame)
+            if marks is not None:
+                resumed.append(marks)
+
+        socket.on("framesent", sent)
+
+    alice_shell.page.on("websocket", watch)
+    await site.instance.stop()
+    await expect(alice_shell.connection_bar).to_have_attribute("data-state", "reconnecting")
+    await network.cut()
+    await site.instance.start_again()
+    missed = ["Back up", "Did you see the release notes?", "Ping me when you are here"]
+    for content in missed:  # while Alice's socket is down
+        await send(site.api, bob.account, direct["id"], content)
+
+    network.restore()
+    await alice_shell.expect_online(within_ms=RECONNECT)
+    history = await site.history(alice, direct["id"])
+    assert [m["content"] for m in history] == ["Deploying now", *missed]
+    await expect_same_log(alice_chat, history)
+    assert resumed, "no messageAdded subscribe frame with afterSeqs after the reconnect"
+    assert {"conversationId": direct["id"], "seq": held} in resumed[-1]

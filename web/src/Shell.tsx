@@ -1,8 +1,9 @@
 /** Signed in: the sidebar (list) and the open chat, the live feeds, the connection bar. */
 import { useEffect, useState } from "react";
-import { useClient, useMutation, useQuery } from "urql";
+import { useClient, useMutation, useQuery, type Client } from "urql";
 import { clearSession } from "./auth/session";
 import { applyTyping, connectionState, expireTyping, reconnects } from "./api/live";
+import { heldSeqs, RESUME, type ResumeVariables } from "./api/resume";
 import {
   ConversationUpdatedSubscription,
   LogoutMutation,
@@ -43,13 +44,18 @@ function ConnectionBar() {
   );
 }
 
+function resumeAfterHeld(client: Client): ResumeVariables {
+  return () => ({ afterSeqs: heldSeqs(client) });
+}
+
 /** The feeds every screen needs; Graphcache's updaters put what they carry in place. */
 function LiveFeeds() {
   const client = useClient();
   useEffect(() => {
     const subs = [
       // A message from someone ends their typing there (their "stopped" may come late).
-      client.subscription(MessageAddedSubscription, {}).subscribe((result) => {
+      // After a reconnect it resumes after the highest seq held in each conversation.
+      client.subscription(MessageAddedSubscription, {}, { [RESUME]: resumeAfterHeld(client) }).subscribe((result) => {
         const m = result.data?.messageAdded;
         if (m) applyTyping(m.conversationId, m.sender.id, m.sender.displayName, false);
       }),

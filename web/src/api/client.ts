@@ -10,6 +10,7 @@ import { accessTokenExpiring, clearSession, currentSession, freshAccessToken, re
 import { backoffDelay } from "../outbox/backoff";
 import { makeCacheExchange } from "./cache";
 import { connectionState, markGone, reconnects } from "./live";
+import { RESUME, type ResumeVariables } from "./resume";
 
 /** The socket closes: 4401 the session was ended (logout elsewhere), 4403 the token was refused. */
 const CLOSE_SESSION_ENDED = 4401;
@@ -41,6 +42,33 @@ function waitToRetry(retries: number): Promise<void> {
   });
 }
 
+/**
+ * graphql-ws sends a subscription's payload again by itself on every reconnect. For one that
+ * resumes (`RESUME` in its context), the payload's variables are read at each send: on the
+ * socket's first connection as given, on any later one with what `resume` adds (afterSeqs
+ * from what the cache holds at that moment, before the new socket has delivered anything).
+ */
+function resumable<T extends { variables?: Record<string, unknown> }>(
+  input: T,
+  reconnected: () => boolean,
+  resume?: ResumeVariables,
+): T {
+  if (!resume) return input;
+  const { variables, ...rest } = input;
+  return {
+    ...rest,
+    get variables() {
+      if (!reconnected()) return variables;
+      try {
+        return { ...variables, ...resume() };
+      } catch (error) {
+        console.error(error); // never lose the feed over it: the list refetch and hole fills remain
+        return variables;
+      }
+    },
+  } as T;
+}
+
 export interface Session {
   client: Client;
   socket: WsClient;
@@ -51,6 +79,7 @@ export interface Session {
 export function createSession(userId: string): Session {
   const cache = makeCacheExchange(userId, () => currentSession()?.user.id ?? "");
   let everConnected = false;
+  let connections = 0; // acknowledged connections of this session's socket
   let refused = false;
   // Events of a disposed socket (sign-out, StrictMode's first mount) must not move the bar.
   let disposed = false;
@@ -71,9 +100,15 @@ export function createSession(userId: string): Session {
     retryWait: waitToRetry,
     connectionParams: async () => {
       // A refused token is refreshed first; a session that cannot be refreshed has ended.
-      const token = refused
-        ? (await refreshSession(currentSession()?.accessToken))?.accessToken
-        : await freshAccessToken();
+      let token: string | null | undefined;
+      try {
+        token = refused ? (await refreshSession(currentSession()?.accessToken))?.accessToken : await freshAccessToken();
+      } catch {
+        // No answer to the refresh (network, server busy). Throwing here would close the socket
+        // with 4400, which graphql-ws never retries: go on with the token held; if the server
+        // refuses it (4403) the next attempt, after the backoff, refreshes again.
+        token = currentSession()?.accessToken;
+      }
       refused = false;
       if (!token) throw new Error("signed out");
       return { authorization: `Bearer ${token}` };
@@ -86,6 +121,7 @@ export function createSession(userId: string): Session {
       connected: () => {
         if (disposed) return;
         connectionState.set("online");
+        connections += 1;
         if (everConnected) reconnects.set(reconnects.get() + 1);
         everConnected = true;
       },
@@ -119,7 +155,9 @@ export function createSession(userId: string): Session {
             operation.variables?.conversationId ?? (operation.kind === "query" ? operation.variables?.id : undefined);
           if (codes.includes("NOT_IN_CONVERSATION") && typeof cid === "string") markGone(cid);
           if (codes.includes("TOKEN_EXPIRED") && operation.kind === "subscription") {
-            void refreshSession(currentSession()?.accessToken).then(() => socket.terminate());
+            void refreshSession(currentSession()?.accessToken)
+              .then(() => socket.terminate())
+              .catch(() => socket.terminate()); // reconnecting refreshes again (refused path)
           }
         },
       }),
@@ -143,8 +181,12 @@ export function createSession(userId: string): Session {
       })),
       fetchExchange,
       subscriptionExchange({
-        forwardSubscription(request) {
-          const input = { ...request, query: request.query || "" };
+        forwardSubscription(request, operation) {
+          const input = resumable(
+            { ...request, query: request.query || "" },
+            () => connections > 1,
+            operation.context[RESUME] as ResumeVariables | undefined,
+          );
           return {
             subscribe(sink) {
               const unsubscribe = socket.subscribe(input, {

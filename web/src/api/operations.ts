@@ -258,9 +258,10 @@ export const SetTypingMutation = graphql(`
   }
 `);
 
+// afterSeqs: resumed after a reconnect, each conversation after the highest seq held (resume.ts).
 export const MessageAddedSubscription = graphql(`
-  subscription MessageAdded {
-    messageAdded {
+  subscription MessageAdded($afterSeqs: [ConversationSeqInput!]) {
+    messageAdded(afterSeqs: $afterSeqs) {
       ...MessageFields
     }
   }

@@ -38,12 +38,14 @@ type Documents = {
     "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": typeof types.DeleteMessageDocument,
     "\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n": typeof types.MarkReadDocument,
     "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": typeof types.SetTypingDocument,
-    "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
+    "\n  subscription MessageAdded($afterSeqs: [ConversationSeqInput!]) {\n    messageAdded(afterSeqs: $afterSeqs) {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
     "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageUpdatedDocument,
     "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": typeof types.ConversationUpdatedDocument,
     "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": typeof types.ReceiptUpdatedDocument,
     "\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.TypingDocument,
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": typeof types.PresenceDocument,
+    "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": typeof types.HeldLastMessagesDocument,
+    "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": typeof types.HeldNewestPageDocument,
 };
 const documents: Documents = {
     "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": types.ConversationHeadFragmentDoc,
@@ -70,12 +72,14 @@ const documents: Documents = {
     "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": types.DeleteMessageDocument,
     "\n  mutation MarkRead($conversationId: ID!, $messageId: ID!) {\n    markRead(conversationId: $conversationId, messageId: $messageId) {\n      lastReadSeq\n      lastReadAt\n    }\n  }\n": types.MarkReadDocument,
     "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": types.SetTypingDocument,
-    "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
+    "\n  subscription MessageAdded($afterSeqs: [ConversationSeqInput!]) {\n    messageAdded(afterSeqs: $afterSeqs) {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
     "\n  subscription MessageUpdated {\n    messageUpdated {\n      ...MessageFields\n    }\n  }\n": types.MessageUpdatedDocument,
     "\n  subscription ConversationUpdated {\n    conversationUpdated {\n      ...ConversationFields\n    }\n  }\n": types.ConversationUpdatedDocument,
     "\n  subscription ReceiptUpdated($conversationId: ID!) {\n    receiptUpdated(conversationId: $conversationId) {\n      conversationId\n      receipts {\n        lastDeliveredSeq\n        lastReadSeq\n        readAt\n        user {\n          id\n        }\n      }\n      counts {\n        messageId\n        seq\n        deliveredCount\n        readCount\n        recipientCount\n      }\n    }\n  }\n": types.ReceiptUpdatedDocument,
     "\n  subscription Typing($conversationId: ID) {\n    typing(conversationId: $conversationId) {\n      conversationId\n      isTyping\n      user {\n        id\n        displayName\n      }\n    }\n  }\n": types.TypingDocument,
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": types.PresenceDocument,
+    "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": types.HeldLastMessagesDocument,
+    "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": types.HeldNewestPageDocument,
 };
 
 /**
@@ -191,7 +195,7 @@ export function graphql(source: "\n  mutation SetTyping($conversationId: ID!, $i
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  subscription MessageAdded {\n    messageAdded {\n      ...MessageFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription MessageAdded($afterSeqs: [ConversationSeqInput!]) {\n    messageAdded(afterSeqs: $afterSeqs) {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  subscription MessageAdded($afterSeqs: [ConversationSeqInput!]) {\n    messageAdded(afterSeqs: $afterSeqs) {\n      ...MessageFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -212,6 +216,14 @@ export function graphql(source: "\n  subscription Typing($conversationId: ID) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
