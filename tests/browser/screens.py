@@ -111,3 +111,25 @@ class Chat:
                 (box ?? document.scrollingElement).scrollTop = 0;
             }"""
         )
+
+
+# Helpers added for the message-action, error-state and device tests.
+
+
+async def act_on(chat: Chat, content: str, action: str) -> None:
+    """Hover the message ``content`` and press one of its actions ("Reply", "Edit",
+    "Delete"), as a user does with the mouse; Delete is confirmed with "Delete message"."""
+    message = chat.message(content)
+    await message.hover()
+    await (
+        message.get_by_role("toolbar", name="Message actions")
+        .get_by_role("button", name=action, exact=True)
+        .click()
+    )
+    if action == "Delete":
+        await message.get_by_role("dialog").get_by_role("button", name="Delete message").click()
+
+
+def tombstones(chat: Chat) -> Locator:
+    """The deleted messages of the log."""
+    return chat.messages.and_(chat.page.locator('[data-deleted="true"]'))

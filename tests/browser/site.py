@@ -150,3 +150,39 @@ def exactly(text: str) -> re.Pattern[str]:
 
 # The ``start_site`` fixture: ``await start_site(**setting_overrides)`` → a running Site.
 StartSite = Callable[..., Awaitable[Site]]
+
+
+# Helpers added for the error-state and loading tests.
+
+
+@asynccontextmanager
+async def server_hung(site: Site) -> AsyncIterator[None]:
+    """The site's server stops answering without closing anything (SIGSTOP: a hung process,
+    its sockets still open), and carries on where it was when the block ends (SIGCONT).
+    Requests made meanwhile wait, as behind a stalled server."""
+    import os
+    import signal
+
+    pid = site.instance.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+async def evict_offline_cache(page: Page, person: Person) -> None:
+    """Drop the app's offline cache of ``person`` from the page's browser profile, as a browser
+    clearing site data under storage pressure (or the cache's 7 days running out) would; the
+    session stays. The page is left on a same-origin page that does not run the app."""
+    await page.goto("/healthz")
+    deleted = await page.evaluate(
+        """name => new Promise(resolve => {
+            const request = indexedDB.deleteDatabase(name);
+            request.onsuccess = () => resolve(true);
+            request.onerror = () => resolve(false);
+            request.onblocked = () => resolve(false);
+        })""",
+        f"tidings-cache:{person.id}",
+    )
+    assert deleted, "the offline cache could not be deleted (still open somewhere?)"

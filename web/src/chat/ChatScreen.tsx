@@ -19,7 +19,7 @@ export function ChatGone() {
 }
 
 export function ChatScreen({ conversationId, viewerId }: { conversationId: string; viewerId: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({
+  const [{ data, fetching }, refetch] = useQuery({
     query: ConversationQuery,
     variables: { id: conversationId },
     requestPolicy: "cache-first",
@@ -28,7 +28,9 @@ export function ChatScreen({ conversationId, viewerId }: { conversationId: strin
   if (gone) return <ChatGone />;
   const conversation = data?.conversation;
   if (!conversation) {
-    if (error && !fetching) {
+    // Settled without the conversation: failed, also when Graphcache's offlineExchange turned a
+    // network failure into a cache-only answer without data and without an error.
+    if (!fetching) {
       return (
         <section className="chat chat-empty" data-testid="chat" role="alert">
           <p>Couldn't open this conversation.</p>

@@ -23,6 +23,15 @@ const SLOW_MS = 3_000;
 
 const NEAR_BOTTOM_PX = 120;
 
+/**
+ * Edits and deletions wait for the server's answer instead of showing at once: an optimistic
+ * mutation that fails for want of a network is kept by Graphcache's offlineExchange and its
+ * promise never settles, so a server that is down (while the browser is online) would show an
+ * edit that was never saved, with no error, and replay it only on the next "online" event or
+ * reload. Waiting for the answer lets a failure show inline, the text kept to try again.
+ */
+const NOT_OPTIMISTIC = { requestPolicy: "network-only" } as const;
+
 function senderOf(item: TimelineItem, viewerId: string): string {
   return item.kind === "message" ? item.message.sender.id : viewerId;
 }
@@ -138,7 +147,7 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
       const target = editing;
       setEditing(null);
       setDraft("");
-      const result = await editMessage({ messageId: target.id, content: text });
+      const result = await editMessage({ messageId: target.id, content: text }, NOT_OPTIMISTIC);
       if (result.error) {
         setEditing(target);
         setDraft(text);
@@ -155,7 +164,8 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
   }
 
   async function remove(message: MessageFieldsFragment) {
-    const result = await deleteMessage({ messageId: message.id });
+    setActionError(null);
+    const result = await deleteMessage({ messageId: message.id }, NOT_OPTIMISTIC);
     if (result.error)
       setActionError(result.error.graphQLErrors[0]?.message ?? "Couldn't delete the message. Try again.");
   }

@@ -5,7 +5,7 @@
  * to the cache, so edits, deletions and ticks show as they happen.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useClient, type CombinedError } from "urql";
+import { CombinedError, useClient, type Operation } from "urql";
 import { reconnects } from "../api/live";
 import { MessagesQuery } from "../api/operations";
 import { fillPage, newestPage, olderPage } from "../api/pages";
@@ -21,6 +21,16 @@ interface PageState {
 }
 
 const keyOf = (v: MessagesQueryVariables) => JSON.stringify(v);
+
+/**
+ * A page the server could not be asked for. Graphcache's offlineExchange answers a query that
+ * failed for want of a network with no error: it asks the cache again ("cache-only"), and a
+ * page never cached comes back empty. Without this it would look like loading for ever.
+ */
+function unreachable(operation: Operation): CombinedError | undefined {
+  if (operation.context.requestPolicy !== "cache-only") return undefined;
+  return new CombinedError({ networkError: new Error("Couldn't reach the server") });
+}
 
 export interface History {
   messages: MessageFieldsFragment[];
@@ -50,13 +60,14 @@ export function useHistory(conversationId: string, lastSeq: number): History {
       const sub = client
         .query(MessagesQuery, vars, { requestPolicy: newest ? "cache-and-network" : "cache-first" })
         .subscribe((result) => {
+          const error = result.data ? undefined : (result.error ?? unreachable(result.operation));
           setStates((s) => ({
             ...s,
             [key]: {
               messages: result.data?.messages.edges.map((e) => e.node) ?? s[key]?.messages ?? [],
               hasPreviousPage: result.data?.messages.pageInfo.hasPreviousPage ?? s[key]?.hasPreviousPage ?? true,
-              fetching: !result.data && !result.error,
-              error: result.data ? undefined : result.error,
+              fetching: !result.data && !error,
+              error,
             },
           }));
         });
@@ -113,14 +124,18 @@ export function useHistory(conversationId: string, lastSeq: number): History {
     if (oldestOlder) void client.query(MessagesQuery, oldestOlder, { requestPolicy: "network-only" }).toPromise();
   }, [client, oldestOlder]);
 
+  // Loading again (skeletons, not the error) until the answer, or the next failure, comes.
+  const [retrying, setRetrying] = useState(false);
   const retry = useCallback(() => {
-    for (const vars of pages) void client.query(MessagesQuery, vars, { requestPolicy: "network-only" }).toPromise();
+    setRetrying(true);
+    const asked = pages.map((vars) => client.query(MessagesQuery, vars, { requestPolicy: "network-only" }).toPromise());
+    void Promise.allSettled(asked).then(() => setRetrying(false));
   }, [client, pages]);
 
-  const error = loaded.find((s) => s?.error)?.error;
+  const error = retrying ? undefined : loaded.find((s) => s?.error)?.error;
   return {
     messages,
-    loading: !newestState || (newestState.fetching && newestState.messages.length === 0),
+    loading: !newestState || ((newestState.fetching || retrying) && newestState.messages.length === 0),
     error,
     loadingOlder,
     hasOlder,

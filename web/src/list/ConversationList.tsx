@@ -163,7 +163,9 @@ export function ConversationList({ viewerId, openId }: { viewerId: string; openI
       </div>
     );
   }
-  if (!data && error) {
+  // No list and no request in flight: it failed. (Graphcache's offlineExchange turns a failure
+  // for want of a network into a cache-only answer without data and without an error.)
+  if (!data && (error || !fetching)) {
     return (
       <div role="alert" className="list-error">
         <p>Couldn't load your conversations.</p>
