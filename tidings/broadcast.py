@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,11 +19,11 @@ from typing import Any, TypeVar, cast
 
 import structlog
 
+from tidings.event_types import Event, Unreadable, decode, encode
 from tidings.metrics import Metrics
 from tidings.pubsub import RECONNECTED, REDIS_ERRORS, Backend
 
 __all__ = [
-    "PAYLOAD_VERSION",
     "Delivery",
     "Hub",
     "Listener",
@@ -34,8 +33,6 @@ __all__ = [
 ]
 
 log = structlog.get_logger("tidings.broadcast")
-
-PAYLOAD_VERSION = 1
 
 T = TypeVar("T")
 
@@ -59,14 +56,15 @@ class Delivery:
     """One event, handed to every listener of its channel (the same object to each)."""
 
     channel: str
-    payload: dict[str, Any]
+    payload: Event
     # What listeners make of the payload, made once for all of them.
     derived: Memo = field(default_factory=Memo, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Reconnected:
-    """The pub/sub connection was lost and restored: events may have been missed."""
+    """Events may have been missed: the pub/sub connection was lost and restored, or an event
+    of the listener's channels could not be read (another release's version of it)."""
 
 
 class Overflowed(Exception):
@@ -119,7 +117,7 @@ class Listener:
 
 
 class Hub:
-    """Publishes versioned JSON events and routes them to listeners by channel."""
+    """Publishes typed events (as versioned JSON) and routes them to listeners by channel."""
 
     def __init__(self, backend: Backend, *, metrics: Metrics, buffer: int = 1000) -> None:
         self._backend = backend
@@ -145,17 +143,13 @@ class Hub:
     def reconnects(self) -> int:
         return self._backend.reconnects
 
-    async def publish(self, channel: str, event: dict[str, Any]) -> None:
+    async def publish(self, channel: str, event: Event) -> None:
         """Publish ``event``; while Redis is unreachable keep retrying in the background.
 
         Listeners deduplicate and backfill from the database, so a late or lost event costs
         latency, never correctness; the caller's committed work is not failed for it.
         """
-        data = json.dumps(
-            {"v": PAYLOAD_VERSION, "ts": time.time(), **event},
-            separators=(",", ":"),
-            default=str,
-        )
+        data = encode(event)
         try:
             await self._backend.publish(channel, data)
         except REDIS_ERRORS:
@@ -222,15 +216,22 @@ class Hub:
             listeners = self._listeners.get(event.channel)
             if not listeners:
                 continue
-            try:
-                payload = json.loads(event.message)
-            except ValueError:
-                log.error("undecodable event", channel=event.channel)
+            payload, published = decode(event.message)
+            if published is not None:
+                self.metrics.pubsub_lag.observe(max(0.0, time.time() - published))
+            if isinstance(payload, Unreadable):
+                self._unreadable(event.channel, payload, listeners)
                 continue
-            if payload.get("v") != PAYLOAD_VERSION:
-                continue  # another version's instance during a rolling upgrade
-            if isinstance(payload.get("ts"), float):
-                self.metrics.pubsub_lag.observe(max(0.0, time.time() - payload["ts"]))
             delivery = Delivery(event.channel, payload)
             for listener in list(listeners):
                 listener.offer(delivery)
+
+    def _unreadable(self, channel: str, event: Unreadable, listeners: set[Listener]) -> None:
+        """Another release's event (a rolling deploy) or garbage: a durable one's listeners
+        repair what they may have missed from the database; anything else is skipped."""
+        self.metrics.unreadable_events.labels(str(event.type), str(event.version)).inc()
+        if event.type is None:
+            log.error("undecodable event", channel=channel)
+        if event.durable:
+            for listener in list(listeners):
+                listener.offer(Reconnected())

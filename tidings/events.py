@@ -1,4 +1,4 @@
-"""What Tidings publishes, on which channel, in which shape (versioned JSON, SPEC §5).
+"""What Tidings publishes, on which channel (the shapes are in ``tidings.event_types``).
 
 Channels are namespaced (``<namespace>:v1:…``):
 
@@ -16,12 +16,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from tidings.broadcast import Hub
+from tidings.event_types import (
+    ConversationChanged,
+    MessageAdded,
+    MessageData,
+    MessageUpdated,
+    PresenceChanged,
+    PublicUser,
+    Receipts,
+    SessionPresence,
+    SessionRevoked,
+    Typing,
+)
 from tidings.models import Message, User
 
-__all__ = ["Channels", "Events", "PublicUser", "message_of"]
+__all__ = ["Channels", "Events"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,47 +62,6 @@ class Channels:
         return f"{self.namespace}:v1:sessions"
 
 
-@dataclass(frozen=True, slots=True)
-class PublicUser:
-    """The part of a user that any participant may see; what events carry about senders."""
-
-    id: uuid.UUID
-    username: str
-    display_name: str
-    avatar_url: str | None
-    created_at: str
-
-    @classmethod
-    def of(cls, user: User) -> PublicUser:
-        return cls(
-            user.id, user.username, user.display_name, user.avatar_url, user.created_at.isoformat()
-        )
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "username": self.username,
-            "display_name": self.display_name,
-            "avatar_url": self.avatar_url,
-            "created_at": self.created_at,
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> PublicUser:
-        return cls(
-            uuid.UUID(data["id"]),
-            data["username"],
-            data["display_name"],
-            data["avatar_url"],
-            data["created_at"],
-        )
-
-
-def message_of(payload: dict[str, Any]) -> tuple[Message, PublicUser]:
-    """The message and sender a ``message`` event carries, without touching the database."""
-    return Message.model_validate(payload["message"]), PublicUser.from_payload(payload["sender"])
-
-
 class Events:
     """Publishes domain events through the hub. Call after the change has committed."""
 
@@ -100,15 +70,10 @@ class Events:
         self.channels = channels
 
     async def message(self, message: Message, sender: User, *, added: bool) -> None:
+        kind = MessageAdded if added else MessageUpdated
         await self.hub.publish(
             self.channels.conversation(message.conversation_id),
-            {
-                "type": "message_added" if added else "message_updated",
-                "conversation_id": str(message.conversation_id),
-                "seq": message.seq,
-                "message": message.model_dump(mode="json"),
-                "sender": PublicUser.of(sender).payload(),
-            },
+            kind(message=MessageData.of(message), sender=PublicUser.of(sender)),
         )
 
     async def conversation_changed(
@@ -121,55 +86,41 @@ class Events:
     ) -> None:
         """Members, title or roles changed. Joiners and leavers also hear it on their own
         channel, since they are not (or no longer) listening to the conversation's."""
-        added, removed = list(added), list(removed)
-        event = {
-            "type": "conversation_changed",
-            "conversation_id": str(conversation_id),
-            "last_seq": last_seq,
-            "added": [str(uid) for uid in added],
-            "removed": [str(uid) for uid in removed],
-        }
+        event = ConversationChanged(
+            conversation_id=conversation_id,
+            last_seq=last_seq,
+            added=list(added),
+            removed=list(removed),
+        )
         await self.hub.publish(self.channels.members(conversation_id), event)
-        for user_id in [*added, *removed]:
+        for user_id in [*event.added, *event.removed]:
             await self.hub.publish(self.channels.user(user_id), event)
 
     async def typing(self, conversation_id: uuid.UUID, user: User, *, is_typing: bool) -> None:
         await self.hub.publish(
             self.channels.typing(conversation_id),
-            {
-                "type": "typing",
-                "conversation_id": str(conversation_id),
-                "user": PublicUser.of(user).payload(),
-                "is_typing": is_typing,
-            },
+            Typing(conversation_id=conversation_id, user=PublicUser.of(user), is_typing=is_typing),
         )
 
-    async def receipts(self, conversation_id: uuid.UUID, update: dict[str, Any]) -> None:
-        await self.hub.publish(
-            self.channels.receipts(conversation_id),
-            {"type": "receipts", "conversation_id": str(conversation_id), **update},
-        )
+    async def receipts(self, update: Receipts) -> None:
+        await self.hub.publish(self.channels.receipts(update.conversation_id), update)
 
     async def presence(self, user: User, status: str) -> None:
         await self.hub.publish(
             self.channels.presence(user.id),
-            {
-                "type": "presence",
-                "user": PublicUser.of(user).payload(),
-                "status": status,
-                "last_seen_at": user.last_seen_at.isoformat() if user.last_seen_at else None,
-                "shares": user.share_presence,
-            },
+            PresenceChanged(
+                user=PublicUser.of(user),
+                status=status,
+                last_seen_at=user.last_seen_at,
+                shares=user.share_presence,
+            ),
         )
 
     async def session_presence(self, session_id: uuid.UUID, status: str) -> None:
         """A device set its presence over HTTP: its sockets, wherever they are, take it."""
         await self.hub.publish(
-            self.channels.sessions,
-            {"type": "session_presence", "session_id": str(session_id), "status": status},
+            self.channels.sessions, SessionPresence(session_id=session_id, status=status)
         )
 
     async def session_revoked(self, session_id: uuid.UUID) -> None:
-        await self.hub.publish(
-            self.channels.sessions, {"type": "session_revoked", "session_id": str(session_id)}
-        )
+        await self.hub.publish(self.channels.sessions, SessionRevoked(session_id=session_id))

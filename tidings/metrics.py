@@ -53,6 +53,13 @@ class Metrics:
             "Times the Redis pub/sub connection was lost and restored.",
             registry=r,
         )
+        self.unreadable_events = Counter(
+            "tidings_unreadable_events",
+            "Events this instance could not read (another release's version during a rolling "
+            "deploy, or an unknown type), by type and version.",
+            ["type", "version"],
+            registry=r,
+        )
         self.backfills = Counter(
             "tidings_backfills",
             "Times a subscription filled a gap or an outage from the database.",

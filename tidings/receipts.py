@@ -15,7 +15,6 @@ import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -23,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from tidings.domain.receipts import (
-    MessageCounts,
     count_many,
     newest_messages,
     recipients_of,
     write_delivered,
 )
-from tidings.events import Events, PublicUser
+from tidings.event_types import PublicUser, ReceiptCount, ReceiptMark, Receipts
+from tidings.events import Events
 from tidings.models import User
 
 __all__ = ["ReceiptDesk", "receipt_updates"]
@@ -124,8 +123,8 @@ class ReceiptDesk:
         reads_only = {cid: reads.get(cid, set()) - deliveries.get(cid, set()) for cid in watched}
         async with self._sessions() as session:
             updates = await receipt_updates(session, moved, reads_only=reads_only)
-        for conversation_id, payload in updates.items():
-            await self._events.receipts(conversation_id, payload)
+        for update in updates.values():
+            await self._events.receipts(update)
 
 
 async def receipt_updates(
@@ -133,15 +132,15 @@ async def receipt_updates(
     moved: dict[uuid.UUID, set[uuid.UUID]] | dict[uuid.UUID, None],
     *,
     reads_only: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
-) -> dict[uuid.UUID, dict[str, Any]]:
-    """The ``receipts`` event payload per conversation: the marks of the users who moved
+) -> dict[uuid.UUID, Receipts]:
+    """The ``receipts`` event per conversation: the marks of the users who moved
     (``None``: everyone's) and the counts of the newest 100 messages up to those marks.
 
     ``reads_only``: who moved only their read mark. A private one of those is news to the
     reader's own devices alone (``receiptUpdated`` sends it nobody else).
     """
     reads_only = reads_only or {}
-    updates: dict[uuid.UUID, dict[str, Any]] = {}
+    updates: dict[uuid.UUID, Receipts] = {}
     participants = await recipients_of(session, list(moved))
     moved_marks = {
         conversation_id: [
@@ -159,20 +158,27 @@ async def receipt_updates(
             continue  # they left meanwhile
         high = max(max(p.last_delivered_seq, p.last_read_seq) for p in marks)
         messages = await newest_messages(session, conversation_id, up_to=high)
-        updates[conversation_id] = {
-            "receipts": [
-                {
-                    "user": PublicUser.of(users[p.user_id]).payload(),
-                    "last_delivered_seq": max(p.last_delivered_seq, p.last_read_seq),
-                    "last_read_seq": p.last_read_seq,
-                    "read_at": p.last_read_at.isoformat() if p.last_read_at else None,
-                    "private": not p.shares_reads,
-                    "read_only": p.user_id in reads_only.get(conversation_id, ()),
-                }
+        updates[conversation_id] = Receipts(
+            conversation_id=conversation_id,
+            receipts=[
+                ReceiptMark(
+                    user=PublicUser.of(users[p.user_id]),
+                    last_delivered_seq=max(p.last_delivered_seq, p.last_read_seq),
+                    last_read_seq=p.last_read_seq,
+                    read_at=p.last_read_at,
+                    private=not p.shares_reads,
+                    read_only=p.user_id in reads_only.get(conversation_id, ()),
+                )
                 for p in marks
             ],
-            "counts": [
-                {"message_id": str(message_id), "seq": seq, **_counts(counts)}
+            counts=[
+                ReceiptCount(
+                    message_id=message_id,
+                    seq=seq,
+                    delivered=counts.delivered,
+                    read=counts.read,
+                    recipients=counts.recipients,
+                )
                 for (message_id, seq, _, _), counts in zip(
                     messages,
                     count_many(
@@ -182,13 +188,5 @@ async def receipt_updates(
                     strict=True,
                 )
             ],
-        }
+        )
     return updates
-
-
-def _counts(counts: MessageCounts) -> dict[str, int]:
-    return {
-        "delivered": counts.delivered,
-        "read": counts.read,
-        "recipients": counts.recipients,
-    }

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from tidings.broadcast import Delivery, Hub, Reconnected
 from tidings.connections import Connection, ConnectionStore
+from tidings.event_types import SessionPresence, SessionRevoked
 from tidings.events import Channels
 from tidings.presence import Presence
 
@@ -139,13 +140,17 @@ class Sockets:
                     self._refresh_now.set()  # Redis may have come back empty
                 if not isinstance(event, Delivery):
                     continue
-                session_id = uuid.UUID(event.payload["session_id"])
-                for socket in [s for s in self._open.values() if s.session_id == session_id]:
+                payload = event.payload
+                if not isinstance(payload, SessionRevoked | SessionPresence):
+                    continue
+                for socket in [
+                    s for s in self._open.values() if s.session_id == payload.session_id
+                ]:
                     try:
-                        if event.payload["type"] == "session_revoked":
+                        if isinstance(payload, SessionRevoked):
                             await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
-                        elif event.payload["type"] == "session_presence":
-                            await self.set_status(socket, event.payload["status"])
+                        else:
+                            await self.set_status(socket, payload.status)
                     except Exception:  # one socket's trouble must not stop the others
                         log.exception("could not apply a session event")
 

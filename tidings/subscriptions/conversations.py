@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from tidings.broadcast import Reconnected
+from tidings.event_types import ConversationChanged
 from tidings.subscriptions.membership import Viewing
 
 __all__ = ["conversation_feed"]
@@ -21,8 +22,8 @@ async def conversation_feed(viewing: Viewing) -> AsyncIterator[uuid.UUID]:
                 for conversation_id in [*joined, *left]:
                     yield conversation_id
                 continue
-            if event.payload["type"] == "conversation_changed":
-                conversation_id = uuid.UUID(event.payload["conversation_id"])
+            if isinstance(event.payload, ConversationChanged):
+                conversation_id = event.payload.conversation_id
                 followed = conversation_id in following.marks
                 joined, _ = await following.on_change(event.payload)
                 # A leaver hears the change twice (conversation and own channel): tell once.

@@ -6,7 +6,6 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +14,7 @@ from sqlmodel import col
 from tidings.broadcast import Hub, Listener
 from tidings.domain.conversations import get_membership
 from tidings.errors import NotInConversation
+from tidings.event_types import ConversationChanged
 from tidings.events import Channels
 from tidings.models import Conversation, Participant
 
@@ -116,18 +116,23 @@ class Following:
         self.marks.pop(conversation_id, None)
         await self.listener.remove(*self._channels_of(conversation_id))
 
-    async def on_change(self, payload: dict[str, Any]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    async def on_change(
+        self, event: ConversationChanged
+    ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Apply a ``conversation_changed`` event; return (joined, left) for the viewer."""
-        conversation_id = uuid.UUID(payload["conversation_id"])
-        me = str(self.viewer_id)
-        if me in payload["removed"]:
+        conversation_id = event.conversation_id
+        if self.viewer_id in event.removed:
             if self.single == conversation_id:
                 raise NotInConversation
             if conversation_id in self.marks:
                 await self.unfollow(conversation_id)
                 return [], [conversation_id]
-        if me in payload["added"] and self.single is None and conversation_id not in self.marks:
-            await self.follow(conversation_id, payload["last_seq"])
+        if (
+            self.viewer_id in event.added
+            and self.single is None
+            and conversation_id not in self.marks
+        ):
+            await self.follow(conversation_id, event.last_seq)
             return [conversation_id], []
         return [], []
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from tidings.broadcast import Delivery, Memo, Reconnected
-from tidings.events import PublicUser, message_of
+from tidings.event_types import ConversationChanged, MessageAdded, MessageUpdated, PublicUser
 from tidings.models import Message, User, utcnow
 from tidings.subscriptions.membership import Viewing
 
@@ -36,9 +36,11 @@ class FeedItem:
     shared: Memo | None = None
 
 
-def live_item(event: Delivery) -> FeedItem:
-    """The item a ``message_added``/``message_updated`` event carries, decoded once."""
-    return event.derived.once("item", lambda: FeedItem(*message_of(event.payload), Memo()))
+def live_item(event: Delivery, payload: MessageAdded | MessageUpdated) -> FeedItem:
+    """The item a ``message_added``/``message_updated`` event carries, made once."""
+    return event.derived.once(
+        "item", lambda: FeedItem(payload.message.model(), payload.sender, Memo())
+    )
 
 
 async def _read(
@@ -112,24 +114,23 @@ async def message_added_feed(
                     yield item
                 continue
             payload = event.payload
-            if payload["type"] == "conversation_changed":
+            if isinstance(payload, ConversationChanged):
                 joined, _ = await following.on_change(payload)
                 for conversation in joined:  # what arrived before we listened to it
                     up_to = (await following.last_seqs())[conversation]
                     async for item in fill(conversation, up_to, "joined"):
                         yield item
                 continue
-            if payload["type"] != "message_added":
+            if not isinstance(payload, MessageAdded):
                 continue
-            conversation = uuid.UUID(payload["conversation_id"])
-            seq = payload["seq"]
+            conversation, seq = payload.message.conversation_id, payload.message.seq
             if conversation not in marks or seq <= marks[conversation]:
                 continue  # not followed, or already delivered
             async for item in fill(conversation, seq - 1):
                 yield item
             if marks.get(conversation) == seq - 1:
                 marks[conversation] = seq
-                yield live_item(event)
+                yield live_item(event, payload)
 
 
 async def message_updated_feed(
@@ -151,13 +152,13 @@ async def message_updated_feed(
                 continue
             heard_at = utcnow()
             payload = event.payload
-            if payload["type"] == "conversation_changed":
+            if isinstance(payload, ConversationChanged):
                 await following.on_change(payload)
             elif (
-                payload["type"] == "message_updated"
-                and uuid.UUID(payload["conversation_id"]) in following.marks
+                isinstance(payload, MessageUpdated)
+                and payload.message.conversation_id in following.marks
             ):
-                yield live_item(event)
+                yield live_item(event, payload)
 
 
 async def _changed_since(

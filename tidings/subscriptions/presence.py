@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from tidings.broadcast import Delivery, Listener, Reconnected
 from tidings.domain.conversations import contacts_of
-from tidings.events import PublicUser
+from tidings.event_types import ConversationChanged, PresenceChanged, PublicUser
 from tidings.models import User
 from tidings.presence import Presence, visible_presence
 from tidings.pubsub import REDIS_ERRORS
@@ -92,17 +92,16 @@ async def presence_feed(
                     yield item
                 continue
             payload = event.payload
-            if payload["type"] == "conversation_changed":
+            if isinstance(payload, ConversationChanged):
                 await following.on_change(payload)
                 await watch()
-            elif payload["type"] == "presence":
-                user = PublicUser.from_payload(payload["user"])
+            elif isinstance(payload, PresenceChanged):
+                user = payload.user
                 unknown.discard(user.id)
-                seen = payload["last_seen_at"]
                 status, last_seen_at = visible_presence(
-                    status=payload["status"],
-                    last_seen_at=datetime.fromisoformat(seen) if seen else None,
-                    shares=payload["shares"],
+                    status=payload.status,
+                    last_seen_at=payload.last_seen_at,
+                    shares=payload.shares,
                     is_self=user.id == viewer_id,
                 )
                 yield PresenceItem(user, status, last_seen_at if status == "OFFLINE" else None)

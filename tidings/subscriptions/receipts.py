@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 from tidings.broadcast import Reconnected
+from tidings.event_types import ConversationChanged, Receipts
 from tidings.receipts import receipt_updates
 from tidings.subscriptions.membership import Viewing
 
 __all__ = ["receipt_feed"]
 
 
-async def receipt_feed(
-    viewing: Viewing, conversation_id: uuid.UUID
-) -> AsyncIterator[dict[str, Any]]:
+async def receipt_feed(viewing: Viewing, conversation_id: uuid.UUID) -> AsyncIterator[Receipts]:
     """Receipt updates as published, minus others' private reads. After lost events, one
     update with everyone's current marks replaces what was missed."""
     receipts = viewing.channels.receipts(conversation_id)
@@ -32,24 +30,23 @@ async def receipt_feed(
                         yield update
                 continue
             payload = event.payload
-            if payload["type"] == "conversation_changed":
+            if isinstance(payload, ConversationChanged):
                 await following.on_change(payload)
-            elif payload["type"] == "receipts":
+            elif isinstance(payload, Receipts):
                 update = _visible(payload, viewing.viewer_id)
                 if update is not None:
                     yield update
 
 
-def _visible(update: dict[str, Any], viewer_id: uuid.UUID) -> dict[str, Any] | None:
+def _visible(update: Receipts, viewer_id: uuid.UUID) -> Receipts | None:
     """The update as ``viewer_id`` may see it, or None when nothing in it is theirs to see.
 
     A user who hides read receipts is seen only by themselves (their other devices). An
     update caused only by such a user's read says nothing to anyone else, not even by
     arriving: others get it only if some other move (a delivery, a shared read) caused it.
     """
-    me = str(viewer_id)
-    receipts = [r for r in update["receipts"] if not r["private"] or r["user"]["id"] == me]
-    caused = receipts or any(not r.get("read_only") for r in update["receipts"])
-    if not caused or not (receipts or update["counts"]):
+    receipts = [r for r in update.receipts if not r.private or r.user.id == viewer_id]
+    caused = receipts or any(not r.read_only for r in update.receipts)
+    if not caused or not (receipts or update.counts):
         return None
-    return {**update, "receipts": receipts}
+    return update.model_copy(update={"receipts": receipts})

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from tidings.broadcast import Reconnected
-from tidings.events import PublicUser
+from tidings.event_types import ConversationChanged, PublicUser, Typing
 from tidings.subscriptions.membership import Viewing
 
 __all__ = ["TypingItem", "typing_feed"]
@@ -52,23 +52,22 @@ async def typing_feed(
                 await following.resync()
                 continue
             payload = event.payload
-            if payload["type"] == "conversation_changed":
+            if isinstance(payload, ConversationChanged):
                 _, left = await following.on_change(payload)
                 for key in [key for key in typing if key[0] in left]:
                     del typing[key]
                 continue
-            if payload["type"] != "typing":
+            if not isinstance(payload, Typing):
                 continue
-            conversation = uuid.UUID(payload["conversation_id"])
-            user = PublicUser.from_payload(payload["user"])
+            conversation, user = payload.conversation_id, payload.user
             if user.id == viewing.viewer_id or conversation not in following.marks:
                 continue
             key = (conversation, user.id)
             was_typing = typing.pop(key, None) is not None
-            if payload["is_typing"]:
+            if payload.is_typing:
                 typing[key] = (time.monotonic() + ttl, user)
                 if was_typing:
                     continue  # a refresh, not news
             elif not was_typing:
                 continue
-            yield TypingItem(conversation, user, is_typing=payload["is_typing"])
+            yield TypingItem(conversation, user, is_typing=payload.is_typing)

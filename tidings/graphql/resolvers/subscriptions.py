@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime
 from typing import TypeVar
 
 import strawberry
@@ -13,7 +12,6 @@ from starlette.websockets import WebSocket
 from tidings.broadcast import Overflowed
 from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
-from tidings.events import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
 from tidings.graphql.types import (
@@ -172,22 +170,22 @@ class Subscription:
                 conversation_id=strawberry.ID(str(cid)),
                 receipts=[
                     ParticipantReceipt(
-                        user=User.of(PublicUser.from_payload(r["user"])),
-                        last_delivered_seq=r["last_delivered_seq"],
-                        last_read_seq=r["last_read_seq"],
-                        read_at=datetime.fromisoformat(r["read_at"]) if r["read_at"] else None,
+                        user=User.of(r.user),
+                        last_delivered_seq=r.last_delivered_seq,
+                        last_read_seq=r.last_read_seq,
+                        read_at=r.read_at,
                     )
-                    for r in update["receipts"]
+                    for r in update.receipts
                 ],
                 counts=[
                     MessageReceiptCount(
-                        message_id=strawberry.ID(c["message_id"]),
-                        seq=c["seq"],
-                        delivered_count=c["delivered"],
-                        read_count=c["read"],
-                        recipient_count=c["recipients"],
+                        message_id=strawberry.ID(str(c.message_id)),
+                        seq=c.seq,
+                        delivered_count=c.delivered,
+                        read_count=c.read,
+                        recipient_count=c.recipients,
                     )
-                    for c in update["counts"]
+                    for c in update.counts
                 ],
             )
 

@@ -17,7 +17,7 @@ import strawberry
 from strawberry import Private
 
 from tidings import models
-from tidings.events import PublicUser
+from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
 from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT

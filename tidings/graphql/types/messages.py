@@ -22,7 +22,7 @@ from tidings import models
 from tidings.domain.messages import HistoryPage, history_page
 from tidings.domain.receipts import DeliveryStatus, MessageCounts, Recipient, count
 from tidings.errors import ValidationFailed
-from tidings.events import PublicUser
+from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
 from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, SharedResults

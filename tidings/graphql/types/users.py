@@ -9,7 +9,7 @@ from enum import Enum
 import strawberry
 
 from tidings import models
-from tidings.events import PublicUser
+from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.fanout import VIEWER_DEPENDENT
 from tidings.presence import visible_presence

@@ -1,0 +1,269 @@
+"""Every event Tidings publishes, as a typed model: the one definition its producers and
+consumers share, and its wire form (JSON, SPEC §5).
+
+On the wire an event is its fields plus ``type``, ``v`` (its type's version) and ``ts`` (when
+it was published, for the pub/sub lag metric). Versions are per type: a change that an older
+reader cannot take (a field removed, renamed or retyped) bumps that type's ``version``; a new
+field does not (readers ignore fields they do not know). During a rolling deploy an instance
+may meet a version it cannot read (``Unreadable``): the hub tells the listeners of a durable
+event's channel that events may have been missed, so message and membership feeds refill from
+the database and lose nothing; an ephemeral event (typing, presence, receipts) is skipped and
+counted. ``session_revoked`` must never change incompatibly: an instance that could not read
+it would leave a logged-out session's sockets open.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from tidings import models
+
+__all__ = [
+    "ConversationChanged",
+    "Event",
+    "MessageAdded",
+    "MessageData",
+    "MessageUpdated",
+    "PresenceChanged",
+    "PublicUser",
+    "ReceiptCount",
+    "ReceiptMark",
+    "Receipts",
+    "SessionPresence",
+    "SessionRevoked",
+    "Typing",
+    "Unreadable",
+    "decode",
+    "encode",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PublicUser(_Model):
+    """The part of a user that any participant may see; what events carry about people."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    avatar_url: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: models.User) -> PublicUser:
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            avatar_url=user.avatar_url,
+            created_at=user.created_at,
+        )
+
+
+class MessageData(_Model):
+    """A message as events carry it: its own shape, so a change to the table is not a change
+    to the wire."""
+
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    seq: int
+    sender_id: uuid.UUID
+    content: str
+    content_type: str
+    client_message_id: str | None
+    reply_to_id: uuid.UUID | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+    @classmethod
+    def of(cls, message: models.Message) -> MessageData:
+        return cls(
+            id=message.id,
+            conversation_id=message.conversation_id,
+            seq=message.seq,
+            sender_id=message.sender_id,
+            content=message.content,
+            content_type=message.content_type,
+            client_message_id=message.client_message_id,
+            reply_to_id=message.reply_to_id,
+            created_at=message.created_at,
+            edited_at=message.edited_at,
+            deleted_at=message.deleted_at,
+        )
+
+    def model(self) -> models.Message:
+        """The message as the feeds and GraphQL types hold it (never added to a session)."""
+        return models.Message.model_validate(self.model_dump())
+
+
+class _Event(_Model):
+    version: ClassVar[int] = 1
+    # Losing an ephemeral event costs a moment of staleness; a durable one must be repaired.
+    ephemeral: ClassVar[bool] = False
+
+
+class MessageAdded(_Event):
+    type: Literal["message_added"] = "message_added"
+    message: MessageData
+    sender: PublicUser
+
+
+class MessageUpdated(_Event):
+    """An edit or a deletion (a tombstone)."""
+
+    type: Literal["message_updated"] = "message_updated"
+    message: MessageData
+    sender: PublicUser
+
+
+class ConversationChanged(_Event):
+    """Members, title or roles changed; ``added`` and ``removed`` joined or left."""
+
+    type: Literal["conversation_changed"] = "conversation_changed"
+    conversation_id: uuid.UUID
+    last_seq: int
+    added: list[uuid.UUID] = []
+    removed: list[uuid.UUID] = []
+
+
+class Typing(_Event):
+    ephemeral: ClassVar[bool] = True
+    type: Literal["typing"] = "typing"
+    conversation_id: uuid.UUID
+    user: PublicUser
+    is_typing: bool
+
+
+class ReceiptMark(_Model):
+    """One participant's marks after they moved."""
+
+    user: PublicUser
+    last_delivered_seq: int
+    last_read_seq: int
+    read_at: datetime | None
+    # Hides read receipts: seen only by their own devices.
+    private: bool
+    # Only the read mark moved (a private one of those is news to nobody else).
+    read_only: bool
+
+
+class ReceiptCount(_Model):
+    message_id: uuid.UUID
+    seq: int
+    delivered: int
+    read: int
+    recipients: int
+
+
+class Receipts(_Event):
+    """Coalesced mark moves of one conversation, with the new counts of affected messages."""
+
+    ephemeral: ClassVar[bool] = True  # a lost one is replaced by a snapshot (receipt_feed)
+    type: Literal["receipts"] = "receipts"
+    conversation_id: uuid.UUID
+    receipts: list[ReceiptMark]
+    counts: list[ReceiptCount]
+
+
+class PresenceChanged(_Event):
+    ephemeral: ClassVar[bool] = True
+    type: Literal["presence"] = "presence"
+    user: PublicUser
+    status: str
+    last_seen_at: datetime | None
+    shares: bool
+
+
+class SessionPresence(_Event):
+    """A device set its presence over HTTP: its sockets, wherever they are, take it."""
+
+    ephemeral: ClassVar[bool] = True
+    type: Literal["session_presence"] = "session_presence"
+    session_id: uuid.UUID
+    status: str
+
+
+class SessionRevoked(_Event):
+    """A login session ended: every instance closes its sockets (4401). Never bump."""
+
+    type: Literal["session_revoked"] = "session_revoked"
+    session_id: uuid.UUID
+
+
+Event = Annotated[
+    MessageAdded
+    | MessageUpdated
+    | ConversationChanged
+    | Typing
+    | Receipts
+    | PresenceChanged
+    | SessionPresence
+    | SessionRevoked,
+    Field(discriminator="type"),
+]
+
+_TYPES: dict[str, type[_Event]] = {
+    kind.model_fields["type"].default: kind
+    for kind in (
+        MessageAdded,
+        MessageUpdated,
+        ConversationChanged,
+        Typing,
+        Receipts,
+        PresenceChanged,
+        SessionPresence,
+        SessionRevoked,
+    )
+}
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class Unreadable(_Model):
+    """An event this instance cannot read: another version's, an unknown type, or garbled."""
+
+    type: str | None
+    version: object
+    # Whether the listeners must be told that events may have been missed.
+    durable: bool
+
+
+def encode(event: Event) -> str:
+    """The event's wire form: its fields, ``type``, its type's version and the time."""
+    fields = event.model_dump(mode="json")
+    return json.dumps({"v": event.version, "ts": time.time(), **fields}, separators=(",", ":"))
+
+
+def decode(data: str | bytes) -> tuple[Event | Unreadable, float | None]:
+    """The event in ``data`` and when it was published (None if the sender did not say)."""
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict):
+        return Unreadable(type=None, version=None, durable=False), None
+    published = raw.get("ts")
+    published = float(published) if isinstance(published, int | float) else None
+    name, version = raw.get("type"), raw.get("v")
+    kind = _TYPES.get(name) if isinstance(name, str) else None
+    if kind is None:
+        # A type this release does not know is a feature it does not serve: nothing to repair.
+        return Unreadable(type=_text(name), version=version, durable=False), published
+    if version == kind.version:
+        try:
+            return _EVENT.validate_python(raw), published
+        except ValidationError:
+            pass
+    return Unreadable(type=name, version=version, durable=not kind.ephemeral), published
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
