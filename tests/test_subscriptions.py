@@ -657,3 +657,37 @@ async def test_fan_out_runs_no_query_per_subscriber(api: Api, server: RunningSer
 
     assert with_five, "the send itself runs statements; counting must see them"
     assert len(with_fifty) == len(with_five), (with_five, with_fifty)
+
+
+async def test_conversation_updated_reads_nothing_from_the_database_per_event(
+    api: Api, server: RunningServer
+) -> None:
+    """The event carries the conversation and the feed knows the membership, so a rename told
+    to five subscribers costs the statements of a rename told to none."""
+    alice, bob = await _users(api, "alice", "bob")
+    group = await create(api, alice, "GROUP", bob, title="Plans")
+    plain = "subscription { conversationUpdated { id kind title createdAt lastMessageAt } }"
+
+    async def just_rename(title: str) -> None:
+        variables = {"conversationId": group["id"], "title": title}
+        await api.data(RENAME_CONVERSATION, variables, token=alice.access_token)
+
+    async def rename(title: str) -> list[str]:
+        with count_statements(server.services.engine) as statements:
+            await just_rename(title)
+            told = [(await feed.data())["conversationUpdated"] for feed in feeds]
+        assert [update["title"] for update in told] == [title] * len(feeds)
+        return statements
+
+    feeds: list[Operation] = []
+    told_none = await rename("Quiet")
+    async with AsyncExitStack() as stack:
+        for _ in range(5):
+            socket = await stack.enter_async_context(
+                graphql_socket(server.ws_url, bob.access_token)
+            )
+            feeds.append(await socket.start(plain))
+        await until_live(*feeds, probe=just_rename)
+        told_five = await rename("Loud")
+
+    assert len(told_five) == len(told_none)

@@ -26,6 +26,7 @@ from tidings import models
 
 __all__ = [
     "ConversationChanged",
+    "ConversationData",
     "Event",
     "MessageAdded",
     "MessageData",
@@ -105,6 +106,36 @@ class MessageData(_Model):
         return models.Message.model_validate(self.model_dump())
 
 
+class ConversationData(_Model):
+    """A conversation as events carry it (its own shape, like ``MessageData``)."""
+
+    id: uuid.UUID
+    kind: str
+    title: str | None
+    created_by_id: uuid.UUID
+    created_at: datetime
+    last_seq: int
+    last_message_at: datetime | None
+    activity_at: datetime
+
+    @classmethod
+    def of(cls, conversation: models.Conversation) -> ConversationData:
+        return cls(
+            id=conversation.id,
+            kind=conversation.kind,
+            title=conversation.title,
+            created_by_id=conversation.created_by_id,
+            created_at=conversation.created_at,
+            last_seq=conversation.last_seq,
+            last_message_at=conversation.last_message_at,
+            activity_at=conversation.activity_at,
+        )
+
+    def model(self) -> models.Conversation:
+        """The conversation as the GraphQL types hold it (never added to a session)."""
+        return models.Conversation.model_validate(self.model_dump())
+
+
 class _Event(_Model):
     version: ClassVar[int] = 1
     # Losing an ephemeral event costs a moment of staleness; a durable one must be repaired.
@@ -126,13 +157,16 @@ class MessageUpdated(_Event):
 
 
 class ConversationChanged(_Event):
-    """Members, title or roles changed; ``added`` and ``removed`` joined or left."""
+    """Members, title or roles changed; ``added`` and ``removed`` joined or left. It carries
+    the conversation as it was then, so ``conversationUpdated`` needs no query per event
+    (None from a release before it was added: the subscriber reads it)."""
 
     type: Literal["conversation_changed"] = "conversation_changed"
     conversation_id: uuid.UUID
     last_seq: int
     added: list[uuid.UUID] = []
     removed: list[uuid.UUID] = []
+    conversation: ConversationData | None = None
 
 
 class Typing(_Event):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from tidings.broadcast import Hub
 from tidings.event_types import (
     ConversationChanged,
+    ConversationData,
     MessageAdded,
     MessageData,
     MessageUpdated,
@@ -30,7 +31,7 @@ from tidings.event_types import (
     SessionRevoked,
     Typing,
 )
-from tidings.models import Message, User
+from tidings.models import Conversation, Message, User
 
 __all__ = ["Channels", "Events"]
 
@@ -78,21 +79,21 @@ class Events:
 
     async def conversation_changed(
         self,
-        conversation_id: uuid.UUID,
+        conversation: Conversation,
         *,
-        last_seq: int,
         added: Iterable[uuid.UUID] = (),
         removed: Iterable[uuid.UUID] = (),
     ) -> None:
-        """Members, title or roles changed. Joiners and leavers also hear it on their own
-        channel, since they are not (or no longer) listening to the conversation's."""
+        """Created, members, title or roles changed. Joiners and leavers also hear it on their
+        own channel, since they are not (or no longer) listening to the conversation's."""
         event = ConversationChanged(
-            conversation_id=conversation_id,
-            last_seq=last_seq,
+            conversation_id=conversation.id,
+            last_seq=conversation.last_seq,
             added=list(added),
             removed=list(removed),
+            conversation=ConversationData.of(conversation),
         )
-        await self.hub.publish(self.channels.members(conversation_id), event)
+        await self.hub.publish(self.channels.members(conversation.id), event)
         for user_id in [*event.added, *event.removed]:
             await self.hub.publish(self.channels.user(user_id), event)
 

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from tidings.broadcast import Reconnected
-from tidings.event_types import ConversationChanged
+from tidings.event_types import ConversationChanged, ConversationData
 from tidings.subscriptions.membership import Viewing
 
-__all__ = ["conversation_feed"]
+__all__ = ["ConversationUpdate", "conversation_feed"]
 
 
-async def conversation_feed(viewing: Viewing) -> AsyncIterator[uuid.UUID]:
-    """The id of each conversation that changed for the viewer, as it happens."""
+@dataclass(frozen=True, slots=True)
+class ConversationUpdate:
+    """A conversation that changed for the viewer, and whether they are in it now."""
+
+    conversation_id: uuid.UUID
+    # As the event carried it; None after lost events (or from an older release): read it.
+    conversation: ConversationData | None
+    member: bool
+
+
+async def conversation_feed(viewing: Viewing) -> AsyncIterator[ConversationUpdate]:
+    """Each conversation that changed for the viewer, as it happens. Membership is the feed's
+    own, kept in event order: a socket that reads late hears of its removal, and nothing of
+    what came after it."""
     async with viewing.follow() as following:
         while True:
             event = await following.listener.next()
             if isinstance(event, Reconnected):
                 joined, left = await following.resync()
                 for conversation_id in [*joined, *left]:
-                    yield conversation_id
+                    yield ConversationUpdate(
+                        conversation_id, None, conversation_id in following.marks
+                    )
                 continue
             if isinstance(event.payload, ConversationChanged):
                 conversation_id = event.payload.conversation_id
@@ -28,4 +43,8 @@ async def conversation_feed(viewing: Viewing) -> AsyncIterator[uuid.UUID]:
                 joined, _ = await following.on_change(event.payload)
                 # A leaver hears the change twice (conversation and own channel): tell once.
                 if followed or joined:
-                    yield conversation_id
+                    yield ConversationUpdate(
+                        conversation_id,
+                        event.payload.conversation,
+                        conversation_id in following.marks,
+                    )

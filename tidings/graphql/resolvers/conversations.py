@@ -66,7 +66,7 @@ class ConversationMutations:
             )
             members = await conversations.member_ids(session, conversation.id) if created else []
         if created:
-            await services.events.conversation_changed(conversation.id, last_seq=0, added=members)
+            await services.events.conversation_changed(conversation, added=members)
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Group admins only.")
@@ -85,9 +85,7 @@ class ConversationMutations:
                 max_participants=info.context.services.settings.group_max_participants,
             )
         if added:
-            await info.context.services.events.conversation_changed(
-                conversation.id, last_seq=conversation.last_seq, added=added
-            )
+            await info.context.services.events.conversation_changed(conversation, added=added)
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Group admins only; removing yourself leaves the group.")
@@ -101,9 +99,7 @@ class ConversationMutations:
             conversation = await conversations.remove_participant(
                 session=session, actor_id=viewer.user_id, conversation_id=cid, user_id=uid
             )
-        await info.context.services.events.conversation_changed(
-            conversation.id, last_seq=conversation.last_seq, removed=[uid]
-        )
+        await info.context.services.events.conversation_changed(conversation, removed=[uid])
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Leave a group; direct conversations cannot be left.")
@@ -115,7 +111,7 @@ class ConversationMutations:
                 session=session, user_id=viewer.user_id, conversation_id=cid
             )
         await info.context.services.events.conversation_changed(
-            conversation.id, last_seq=conversation.last_seq, removed=[viewer.user_id]
+            conversation, removed=[viewer.user_id]
         )
         return True
 
@@ -129,7 +125,5 @@ class ConversationMutations:
             conversation = await conversations.rename_conversation(
                 session=session, actor_id=viewer.user_id, conversation_id=cid, title=title
             )
-        await info.context.services.events.conversation_changed(
-            conversation.id, last_seq=conversation.last_seq
-        )
+        await info.context.services.events.conversation_changed(conversation)
         return Conversation.of(conversation)

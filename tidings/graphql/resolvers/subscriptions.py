@@ -142,16 +142,19 @@ class Subscription:
     )
     async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
         viewing = await _viewing(info)
-        async for conversation_id in _live(info, conversation_feed(viewing)):
-            # Authorised now, as it is delivered: a socket that lagged behind may be reading
-            # of a removal long after the group moved on.
-            async with info.context.db() as session:
-                found = await find_conversation(
-                    session, conversation_id=conversation_id, user_id=viewing.viewer_id
-                )
-            if found is None:
-                continue
-            conversation, member = found
+        async for update in _live(info, conversation_feed(viewing)):
+            # Authorised as it is delivered, by the feed's membership in event order: a socket
+            # that lagged behind may be reading of a removal long after the group moved on.
+            if update.conversation is not None:
+                conversation, member = update.conversation.model(), update.member
+            else:
+                async with info.context.db() as session:
+                    found = await find_conversation(
+                        session, conversation_id=update.conversation_id, user_id=viewing.viewer_id
+                    )
+                if found is None:
+                    continue
+                conversation, member = found
             if not member:
                 yield Conversation.departed(conversation, viewer_id=viewing.viewer_id)
             else:
