@@ -161,10 +161,13 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_services(settings) as services:
             app.state.services = services
-            app.state.graphql = TidingsGraphQL(services)
+            app.state.graphql = view = TidingsGraphQL(services)
             if freeze_gc:
                 _tune_gc()
-            yield
+            try:
+                yield
+            finally:
+                await view.close()
 
     return Starlette(
         routes=[

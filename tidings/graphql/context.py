@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ from tidings.domain import accounts
 from tidings.errors import Unauthenticated
 from tidings.graphql.loaders import Loaders
 from tidings.services import Services
+
+if TYPE_CHECKING:
+    from tidings.graphql.live import LiveMessages
 
 __all__ = ["Context", "Info", "OperationScope", "Viewer", "current_scope"]
 
@@ -111,6 +114,8 @@ class Context:
     services: Services
     request: Request | WebSocket
     response: Response | WebSocket | None
+    # The instance's live message delivery (sockets only).
+    live: LiveMessages | None = None
     # Set by Strawberry from the graphql-ws ``connection_init`` payload.
     connection_params: dict[str, Any] | None = None
     _viewer: Viewer | None = field(default=None, repr=False)

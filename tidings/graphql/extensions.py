@@ -29,7 +29,7 @@ from tidings.graphql.context import (
     leave_scope,
 )
 
-__all__ = ["OperationScopes"]
+__all__ = ["OperationScopes", "coded_error"]
 
 log = structlog.get_logger("tidings.graphql")
 
@@ -75,7 +75,7 @@ class OperationScopes(SchemaExtension):
         if getattr(result, "errors", None):
             scope = current_scope()
             result.errors = [
-                self._coded(error, scope, self.execution_context.operation_name)
+                coded_error(error, scope, self.execution_context.operation_name)
                 for error in result.errors
             ]
         yield
@@ -97,7 +97,7 @@ class OperationScopes(SchemaExtension):
             result = self.execution_context.result
             if result is not None and result.errors:
                 result.errors = [
-                    self._coded(error, scope, self.execution_context.operation_name)
+                    coded_error(error, scope, self.execution_context.operation_name)
                     for error in result.errors
                 ]
             self._record(context, result, time.perf_counter() - started)
@@ -127,28 +127,30 @@ class OperationScopes(SchemaExtension):
             duration_ms=round(seconds * 1000, 2),
         )
 
-    @staticmethod
-    def _coded(error: GraphQLError, scope: OperationScope, operation: str | None) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}
-            return _copy(error, error.message, extensions)
-        if _is_outage(original):
-            original = Unavailable()
-        if isinstance(original, TidingsError):
-            return _copy(error, original.message, original.extensions)
-        log.error(
-            "unhandled error",
-            request_id=scope.request_id,
-            operation=operation,
-            path=error.path,
-            exc_info=original,
-        )
-        return _copy(
-            error,
-            f"Internal server error (request id {scope.request_id})",
-            {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": scope.request_id},
-        )
+
+def coded_error(error: GraphQLError, scope: OperationScope, operation: str | None) -> GraphQLError:
+    """``error`` with its code (module docstring of ``OperationScopes``); an unexpected one is
+    logged with the scope's request id and masked."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}
+        return _copy(error, error.message, extensions)
+    if _is_outage(original):
+        original = Unavailable()
+    if isinstance(original, TidingsError):
+        return _copy(error, original.message, original.extensions)
+    log.error(
+        "unhandled error",
+        request_id=scope.request_id,
+        operation=operation,
+        path=error.path,
+        exc_info=original,
+    )
+    return _copy(
+        error,
+        f"Internal server error (request id {scope.request_id})",
+        {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": scope.request_id},
+    )
 
 
 def _subscription_over_http(context: Context) -> GraphQLExecutionResult:

@@ -25,6 +25,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -34,6 +35,8 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     TypeInfo,
@@ -43,6 +46,7 @@ from graphql import (
     visit,
 )
 from graphql.language import Node
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -52,6 +56,8 @@ __all__ = [
     "SharedResults",
     "SharingExecutor",
     "encode_result_frame",
+    "sharing_key",
+    "subscribing_executor",
     "viewer_dependence",
 ]
 
@@ -167,10 +173,45 @@ def _plan_of(
 _plans = _KeptByIdentity[OperationDefinitionNode, _Plan](kept=1024)
 
 
+def sharing_key(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: list[FragmentDefinitionNode],
+    variables: Mapping[str, object],
+    viewer_id: uuid.UUID,
+) -> _Key:
+    """What an execution of ``operation`` over an event depends on besides the event: the
+    operation, the variables used below its root field, and the viewer where it matters."""
+    plan = _plans.get(operation)
+    if plan is None:
+        plan = _plan_of(schema, operation, fragments)
+        _plans.put(operation, plan)
+    values = json.dumps([variables.get(name) for name in plan.variables], default=str)
+    return id(operation), values, viewer_id if plan.per_viewer else None
+
+
+# The executor of the subscription whose root field is being resolved, for that resolver
+# (``tidings.graphql.live`` executes later events with it, outside Strawberry's stream).
+subscribing_executor: ContextVar[SharingExecutor | None] = ContextVar(
+    "tidings_subscribing_executor", default=None
+)
+
+
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, executing a shared event once per distinct operation."""
 
     _plan: _Plan | None = None
+
+    def build_resolve_info(
+        self,
+        field_def: GraphQLField,
+        field_nodes: list[FieldNode],
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        if parent_type is self.schema.subscription_type:
+            subscribing_executor.set(self)
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
 
     def build_per_event_executor(self, payload: Any) -> SharingExecutor:
         if self._plan is None and isinstance(

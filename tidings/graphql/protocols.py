@@ -44,6 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from tidings.errors import ErrorCode
 from tidings.graphql.context import Context
 from tidings.graphql.fanout import encode_result_frame
+from tidings.graphql.live import LiveTarget, current_target
 from tidings.sockets import CLOSE_TOO_MANY, close
 
 __all__ = [
@@ -176,6 +177,8 @@ class TransportProtocol(BaseGraphQLTransportWSHandler[Context, None]):
             payload = [error.formatted]
             await self.send_message({"id": message["id"], "type": "error", "payload": payload})
             return
+        # The operation's task inherits where its live frames go.
+        current_target.set(LiveTarget(message["id"], "next"))
         await super().handle_subscribe(message)
 
 
@@ -211,6 +214,7 @@ class LegacyProtocol(BaseGraphQLWSHandler[Context, None]):
             payload = error.formatted
             await self.send_message(ErrorMessage(type="error", id=operation_id, payload=payload))
             return
+        current_target.set(LiveTarget(operation_id, "data"))
         await super().handle_start(message)
 
     async def handle_async_results(

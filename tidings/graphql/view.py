@@ -24,6 +24,7 @@ from strawberry.types.unset import UnsetType
 
 from tidings.errors import RateLimited, TidingsError
 from tidings.graphql.context import Context
+from tidings.graphql.live import LiveMessages, SocketWriter
 from tidings.graphql.protocols import LegacyProtocol, Socket, TransportProtocol
 from tidings.graphql.schema import build_schema
 from tidings.services import Services
@@ -70,6 +71,7 @@ class TidingsGraphQL(GraphQL[Context, None]):
             Socket, max_frame_bytes=settings.max_body_bytes
         )
         self.services = services
+        self.live = LiveMessages(services)
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON too deeply nested for the parser is unparsable JSON (HTTP 400, WebSocket
@@ -78,6 +80,10 @@ class TidingsGraphQL(GraphQL[Context, None]):
             return json.loads(data)
         except RecursionError as error:
             raise json.JSONDecodeError("JSON is nested too deeply", "", 0) from error
+
+    async def close(self) -> None:
+        """The instance is stopping: stop live delivery."""
+        await self.live.close()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL, whose subscriptions send the Authorization header set in its Headers tab
@@ -95,7 +101,8 @@ class TidingsGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(services=self.services, request=request, response=response)
+        live = self.live if isinstance(request, WebSocket) else None
+        return Context(services=self.services, request=request, response=response, live=live)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -114,6 +121,9 @@ class TidingsGraphQL(GraphQL[Context, None]):
             await self.run(websocket)
         finally:
             watchdog.cancel()
+            writer = scope.get("tidings.writer")
+            if isinstance(writer, SocketWriter):
+                await writer.stop()
             socket: OpenSocket | None = scope.get("tidings.socket")
             if socket is not None:
                 await self.services.sockets.release(socket)

@@ -22,7 +22,13 @@ from tidings.event_types import ConversationChanged, MessageAdded, MessageUpdate
 from tidings.models import Message, User, utcnow
 from tidings.subscriptions.membership import Viewing
 
-__all__ = ["FeedItem", "live_item", "message_added_feed", "message_updated_feed"]
+__all__ = [
+    "FeedItem",
+    "live_item",
+    "message_added_feed",
+    "message_updated_feed",
+    "read_messages",
+]
 
 _PAGE = 100
 
@@ -54,6 +60,21 @@ async def _read(
     )
     rows = await session.execute(query.limit(limit) if limit else query)
     return [FeedItem(message, PublicUser.of(user)) for message, user in rows]
+
+
+async def read_messages(
+    session: AsyncSession, conversation_id: uuid.UUID, *, after: int, up_to: int, limit: int
+) -> list[FeedItem]:
+    """A conversation's messages after seq ``after`` up to ``up_to``, at most ``limit``."""
+    return await _read(
+        session,
+        sa.and_(
+            col(Message.conversation_id) == conversation_id,
+            col(Message.seq) > after,
+            col(Message.seq) <= up_to,
+        ),
+        limit,
+    )
 
 
 async def message_added_feed(

@@ -14,6 +14,7 @@ from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
+from tidings.graphql.live import current_target, live_messages
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -116,6 +117,11 @@ class Subscription:
             raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
         resume = _resume_marks(after_seqs, single=cid is not None)
         viewing = await _viewing(info)
+        if info.context.live is not None and current_target.get() is not None:
+            # Over a socket: live messages take the shared path (tidings.graphql.live).
+            async for message in live_messages(info, viewing, cid, after_seq, resume):
+                yield message
+            return
         services = info.context.services
         async for item in _live(info, message_added_feed(viewing, cid, after_seq, resume)):
             if item.sender.id != viewing.viewer_id:

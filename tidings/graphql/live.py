@@ -1,0 +1,487 @@
+"""The shared delivery path of live messages (``messageAdded``).
+
+Strawberry parses, validates and authorises each ``messageAdded`` subscription, whose resolver
+then registers it here (``LiveSubscription``) and only follows the viewer's memberships. From
+then on its frames do not climb an async-generator chain per subscriber:
+
+- one ``Room`` per conversation with live subscribers on this instance listens to its channel,
+  and alone keeps the order: it takes each event once, fills a gap (or what a Redis outage
+  lost) from the database once for every subscriber behind, and tells a subscriber who joins
+  what it missed (``afterSeq``) under the same lock, so nothing falls between replay and live;
+- an event is executed once per distinct (document, variables used below the root field,
+  viewer where a field depends on it: ``fanout.sharing_key``), and its JSON encoded once;
+- each socket has one ``SocketWriter``: a bounded queue and one task that writes the frames,
+  in order per operation, in the protocol's form (``next`` or the legacy ``data``). A socket
+  that falls ``limit`` frames behind is closed with 1013 (it resumes with ``afterSeq``).
+
+A subscription that the client completes is dropped at once (nothing is written for it after);
+one that the server ends (the viewer was removed) first writes what it had queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from graphql import ExecutionResult, execute_subscription_event
+from sqlmodel import col
+from starlette.websockets import WebSocket, WebSocketState
+
+from tidings.broadcast import Delivery, Overflowed, Reconnected
+from tidings.errors import NotInConversation
+from tidings.event_types import ConversationChanged, MessageAdded
+from tidings.graphql.context import Info, OperationScope, enter_scope, leave_scope
+from tidings.graphql.extensions import coded_error
+from tidings.graphql.fanout import SharingExecutor, sharing_key, subscribing_executor
+from tidings.graphql.types import Message
+from tidings.models import Conversation, utcnow
+from tidings.services import Services
+from tidings.sockets import close
+from tidings.subscriptions.membership import Viewing
+from tidings.subscriptions.messages import FeedItem, read_messages
+
+__all__ = [
+    "CLOSE_TOO_SLOW",
+    "LiveMessages",
+    "LiveSubscription",
+    "LiveTarget",
+    "SocketWriter",
+    "current_target",
+    "live_messages",
+]
+
+log = structlog.get_logger("tidings.live")
+
+# 1013 "Try Again Later": clients reconnect and resume with afterSeq.
+CLOSE_TOO_SLOW = 1013
+_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTarget:
+    """Where an operation's frames go: its id and its protocol's frame type."""
+
+    operation_id: str
+    frame_type: str  # "next" (graphql-transport-ws) or "data" (legacy graphql-ws)
+
+
+# Set by the protocol handlers as an operation starts; its task inherits it.
+current_target: ContextVar[LiveTarget | None] = ContextVar("tidings_live_target", default=None)
+
+
+@dataclass(eq=False, slots=True)
+class LiveSubscription:
+    """One live ``messageAdded`` operation: what it asks, for whom, and where it has got to."""
+
+    target: LiveTarget
+    # The subscription's executor: each event is executed by a per-event copy of it.
+    executor: SharingExecutor
+    viewer_id: uuid.UUID
+    key: tuple[int, str, uuid.UUID | None]
+    writer: SocketWriter
+    # conversation -> the highest seq written for it
+    marks: dict[uuid.UUID, int] = field(default_factory=dict)
+    active: bool = True
+    pending: int = 0
+    drained: asyncio.Event | None = None
+
+    def frame(self, payload: str) -> str:
+        operation_id = json.dumps(self.target.operation_id)
+        return f'{{"id":{operation_id},"type":"{self.target.frame_type}","payload":{payload}}}'
+
+
+class SocketWriter:
+    """Writes one socket's live frames in order from a bounded queue, with one task."""
+
+    def __init__(self, websocket: WebSocket, *, limit: int, services: Services) -> None:
+        self._websocket = websocket
+        self._limit = limit
+        self._services = services
+        self._queue: deque[tuple[LiveSubscription, str]] = deque()
+        self._wake = asyncio.Event()
+        self._dead = False
+        self._space: asyncio.Event | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self._task = asyncio.create_task(self._run(), name="tidings-socket-writer")
+
+    @classmethod
+    def of(cls, websocket: WebSocket, services: Services) -> SocketWriter:
+        """The socket's writer, made on first use (``stop`` it when the socket ends)."""
+        writer = websocket.scope.get("tidings.writer")
+        if not isinstance(writer, SocketWriter):
+            limit = services.settings.subscription_buffer
+            writer = websocket.scope["tidings.writer"] = cls(
+                websocket, limit=limit, services=services
+            )
+        return writer
+
+    def put(self, subscription: LiveSubscription, frame: str) -> None:
+        if self._dead or not subscription.active:
+            return
+        if len(self._queue) >= self._limit:
+            self._overflow()
+            return
+        self._queue.append((subscription, frame))
+        subscription.pending += 1
+        self._wake.set()
+
+    async def room(self) -> None:
+        """Wait until the queue is at most half full (a replay goes at the socket's pace;
+        live events never wait: a socket too far behind is closed)."""
+        while len(self._queue) > self._limit // 2 and not self._dead:
+            self._space = asyncio.Event()
+            await self._space.wait()
+
+    async def flush(self, subscription: LiveSubscription) -> None:
+        """Wait until every frame queued for ``subscription`` has been written (or dropped)."""
+        if subscription.pending:
+            subscription.drained = asyncio.Event()
+            await subscription.drained.wait()
+
+    async def stop(self) -> None:
+        self._dead = True
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._drop_all()
+
+    def _overflow(self) -> None:
+        self._dead = True
+        self._drop_all()
+        self._services.metrics.slow_subscribers.inc()
+        reason = "Subscriber too slow; reconnect and resume with afterSeq"
+        task = asyncio.create_task(close(self._websocket, CLOSE_TOO_SLOW, reason))
+        self._closing.add(task)  # kept until done
+        task.add_done_callback(self._closing.discard)
+
+    def _drop_all(self) -> None:
+        while self._queue:
+            subscription, _ = self._queue.popleft()
+            self._written(subscription)
+
+    def _written(self, subscription: LiveSubscription) -> None:
+        subscription.pending -= 1
+        if subscription.pending == 0 and subscription.drained is not None:
+            subscription.drained.set()
+        if self._space is not None and (self._dead or len(self._queue) <= self._limit // 2):
+            self._space.set()
+
+    async def _run(self) -> None:
+        while True:
+            while not self._queue:
+                self._wake.clear()
+                await self._wake.wait()
+            subscription, frame = self._queue.popleft()
+            try:
+                gone = self._websocket.application_state == WebSocketState.DISCONNECTED
+                if subscription.active and not gone and not self._dead:
+                    await self._websocket.send_text(frame)
+            except Exception:  # the socket went away: nothing more can be written to it
+                self._dead = True
+                self._drop_all()
+            finally:
+                self._written(subscription)
+
+
+class Room:
+    """A conversation's live subscribers on this instance, and the one task that tells them
+    its messages in order."""
+
+    def __init__(self, live: LiveMessages, conversation_id: uuid.UUID) -> None:
+        self.live = live
+        self.conversation_id = conversation_id
+        self.subscribers: dict[LiveSubscription, None] = {}
+        # Subscriptions on their way in: the room stays open for them.
+        self.joining = 0
+        self.lock = asyncio.Lock()
+        self.ready = asyncio.Event()
+        # The highest seq this room has told (or read): a joiner catches up at least to it.
+        self.seen = 0
+        self.task = asyncio.create_task(self._run(), name="tidings-live-room")
+
+    async def _run(self) -> None:
+        hub = self.live.services.hub
+        channel = self.live.services.channels.conversation(self.conversation_id)
+        while True:
+            async with hub.listen() as listener:
+                await listener.add(channel)
+                self.ready.set()
+                try:
+                    while True:
+                        event = await listener.next()
+                        async with self.lock:
+                            await self._on(event)
+                except Overflowed:
+                    pass  # this room fell behind: listen afresh, then refill from the database
+            async with self.lock:
+                await self._on(Reconnected())
+
+    async def _on(self, event: Delivery | Reconnected) -> None:
+        if isinstance(event, Reconnected):
+            last = await self.live.last_seqs([self.conversation_id])
+            await self.catch_up(list(self.subscribers), last.get(self.conversation_id, 0))
+            return
+        payload = event.payload
+        if not isinstance(payload, MessageAdded):
+            return
+        seq = payload.message.seq
+        behind = [s for s in self.subscribers if s.marks[self.conversation_id] < seq - 1]
+        if behind:
+            await self.catch_up(behind, seq - 1)
+        ready = [s for s in self.subscribers if s.marks[self.conversation_id] == seq - 1]
+        self.seen = max(self.seen, seq)
+        if ready:
+            item = event.derived.once(
+                "item", lambda: FeedItem(payload.message.model(), payload.sender)
+            )
+            await self.live.deliver(self.conversation_id, item, ready)
+
+    async def catch_up(self, subscribers: list[LiveSubscription], up_to: int) -> None:
+        """Tell ``subscribers`` what they lack up to ``up_to``, read once for all of them."""
+        cid = self.conversation_id
+        while True:
+            behind = [s for s in subscribers if s.active and s.marks[cid] < up_to]
+            if not behind:
+                return
+            low = min(s.marks[cid] for s in behind)
+            items = await self.live.read(cid, after=low, up_to=up_to)
+            if not items:
+                return
+            self.live.services.metrics.backfills.labels("gap").inc()
+            for item in items:
+                seq = item.message.seq
+                self.seen = max(self.seen, seq)
+                ready = [s for s in behind if s.marks[cid] == seq - 1]
+                if ready:
+                    await self.live.deliver(cid, item, ready)
+
+
+class LiveMessages:
+    """This instance's live message delivery: a room per conversation followed."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.rooms: dict[uuid.UUID, Room] = {}
+
+    async def follow(
+        self, subscription: LiveSubscription, marks: Mapping[uuid.UUID, int | None]
+    ) -> None:
+        """Deliver these conversations' messages after each mark (None: from now on), the
+        missed ones first: read at the socket's pace, outside the room, then the few that
+        came meanwhile under the room's lock, so nothing falls between replay and live."""
+        rooms = {cid: self._room(cid) for cid in marks}
+        try:
+            for room in rooms.values():
+                await room.ready.wait()  # listening before reading, so nothing falls between
+            lasts = await self.last_seqs(list(rooms))
+            for cid, room in rooms.items():
+                mark = marks[cid]
+                if mark is not None:
+                    subscription.marks[cid] = mark
+                    await self._replay(subscription, cid, lasts.get(cid, 0))
+                async with room.lock:
+                    if not subscription.active:
+                        return
+                    up_to = max(lasts.get(cid, 0), room.seen)
+                    if mark is None:
+                        subscription.marks[cid] = up_to
+                    room.subscribers[subscription] = None
+                    await room.catch_up([subscription], up_to)
+        finally:
+            for room in rooms.values():
+                room.joining -= 1
+                await self._close_if_empty(room)
+
+    async def _replay(self, subscription: LiveSubscription, cid: uuid.UUID, up_to: int) -> None:
+        """What ``subscription`` missed up to ``up_to``, as fast as its socket takes it."""
+        while subscription.active and subscription.marks[cid] < up_to:
+            items = await self.read(cid, after=subscription.marks[cid], up_to=up_to)
+            if not items:
+                return
+            self.services.metrics.backfills.labels("replay").inc()
+            for item in items:
+                await subscription.writer.room()
+                await self.deliver(cid, item, [subscription])
+
+    async def unfollow(
+        self, subscription: LiveSubscription, conversations: Iterable[uuid.UUID]
+    ) -> None:
+        for cid in list(conversations):
+            subscription.marks.pop(cid, None)
+            room = self.rooms.get(cid)
+            if room is not None:
+                room.subscribers.pop(subscription, None)
+                await self._close_if_empty(room)
+
+    async def _close_if_empty(self, room: Room) -> None:
+        if room.subscribers or room.joining or self.rooms.get(room.conversation_id) is not room:
+            return
+        del self.rooms[room.conversation_id]
+        room.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await room.task
+
+    async def leave(self, subscription: LiveSubscription) -> None:
+        await self.unfollow(subscription, list(subscription.marks))
+
+    async def close(self) -> None:
+        """Stop every room (the instance is stopping)."""
+        rooms, self.rooms = list(self.rooms.values()), {}
+        for room in rooms:
+            room.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await room.task
+
+    def _room(self, conversation_id: uuid.UUID) -> Room:
+        """The conversation's room, held open (``joining``) until the caller has joined."""
+        room = self.rooms.get(conversation_id)
+        if room is None:
+            room = self.rooms[conversation_id] = Room(self, conversation_id)
+        room.joining += 1
+        return room
+
+    async def last_seqs(self, conversations: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not conversations:
+            return {}
+        async with self.services.sessions() as session:
+            rows = await session.execute(
+                sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
+                    col(Conversation.id).in_(conversations)
+                )
+            )
+            return dict(rows.all())
+
+    async def read(self, conversation_id: uuid.UUID, *, after: int, up_to: int) -> list[FeedItem]:
+        async with self.services.sessions() as session:
+            return await read_messages(
+                session, conversation_id, after=after, up_to=up_to, limit=_PAGE
+            )
+
+    async def deliver(
+        self, conversation_id: uuid.UUID, item: FeedItem, subscribers: list[LiveSubscription]
+    ) -> None:
+        """One message to ``subscribers``: executed once per sharing key, encoded once."""
+        root = Message.of(item.message, item.sender)
+        groups: dict[tuple[int, str, uuid.UUID | None], list[LiveSubscription]] = defaultdict(list)
+        for subscription in subscribers:
+            groups[subscription.key].append(subscription)
+        if len(groups) == 1:
+            payloads = [await self._payload(next(iter(groups.values()))[0], root)]
+        else:
+            payloads = list(
+                await asyncio.gather(*(self._payload(group[0], root) for group in groups.values()))
+            )
+        seq, sender = item.message.seq, item.message.sender_id
+        latency = max(0.0, (utcnow() - item.message.created_at).total_seconds())
+        metrics, receipts = self.services.metrics, self.services.receipts
+        for group, (payload, shareable) in zip(groups.values(), payloads, strict=True):
+            for index, subscription in enumerate(group):
+                if index and not shareable:  # a result with errors is never shared
+                    payload, _ = await self._payload(subscription, root)
+                subscription.marks[conversation_id] = seq
+                subscription.writer.put(subscription, subscription.frame(payload))
+                if sender != subscription.viewer_id:
+                    receipts.delivered(conversation_id, subscription.viewer_id, seq)
+                metrics.delivery_latency.observe(latency)
+
+    async def _payload(self, subscription: LiveSubscription, root: Message) -> tuple[str, bool]:
+        """The JSON payload of ``subscription``'s document executed over ``root``, and
+        whether it may be shared (no errors)."""
+        scope = OperationScope(self.services, uuid.uuid4().hex)
+        scope.streaming = True
+        token = enter_scope(scope)
+        operation = subscription.executor.operation
+        name = operation.name.value if operation.name else None
+        try:
+            result = execute_subscription_event(
+                subscription.executor.build_per_event_executor(root)
+            )
+            if isawaitable(result):
+                result = await result
+            assert isinstance(result, ExecutionResult)
+        finally:
+            await scope.close()
+            leave_scope(token)
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [coded_error(e, scope, name).formatted for e in result.errors]
+        return json.dumps(payload, separators=(",", ":"), default=str), not result.errors
+
+
+async def live_messages(
+    info: Info,
+    viewing: Viewing,
+    conversation_id: uuid.UUID | None,
+    after_seq: int | None,
+    resume: Mapping[uuid.UUID, int] | None,
+) -> AsyncIterator[Message]:
+    """``messageAdded`` on the shared path: registered with the instance's ``LiveMessages``,
+    and kept right as the viewer joins and leaves. Its frames are written by the rooms, so
+    this yields nothing; it ends when the client completes it (cancelled) or, for one
+    conversation, with ``NOT_IN_CONVERSATION`` once what was queued has been written."""
+    live, target, websocket = info.context.live, current_target.get(), info.context.request
+    executor = subscribing_executor.get()
+    assert live is not None
+    assert target is not None
+    assert executor is not None
+    assert isinstance(websocket, WebSocket)
+    services = info.context.services
+    subscription = LiveSubscription(
+        target=target,
+        executor=executor,
+        viewer_id=viewing.viewer_id,
+        key=sharing_key(
+            executor.schema,
+            executor.operation,
+            list(executor.fragment_definitions.values()),
+            executor.variable_values.coerced,
+            viewing.viewer_id,
+        ),
+        writer=SocketWriter.of(websocket, services),
+    )
+    gauge = services.metrics.subscriptions.labels(info.field_name)
+    gauge.inc()
+    try:
+        async with viewing.follow(conversation_id) as following:
+            marks: dict[uuid.UUID, int | None] = dict.fromkeys(following.marks)
+            if conversation_id is not None and after_seq is not None:
+                marks[conversation_id] = max(0, after_seq)
+            for resumed, seq in (resume or {}).items():
+                if resumed in marks:
+                    marks[resumed] = max(0, seq)
+            await live.follow(subscription, marks)
+            while True:
+                event = await following.listener.next()
+                if isinstance(event, Reconnected):
+                    joined, left = await following.resync()
+                elif isinstance(event.payload, ConversationChanged):
+                    joined, left = await following.on_change(event.payload)
+                else:
+                    continue
+                await live.unfollow(subscription, left)
+                if joined:
+                    await live.follow(subscription, {c: following.marks[c] for c in joined})
+    except NotInConversation:
+        await live.leave(subscription)
+        await subscription.writer.flush(subscription)
+        raise
+    except Overflowed:
+        services.metrics.slow_subscribers.inc()
+        reason = "Subscriber too slow; reconnect and resume with afterSeq"
+        await close(websocket, CLOSE_TOO_SLOW, reason)
+    finally:
+        subscription.active = False
+        await live.leave(subscription)
+        gauge.dec()
+    return
+    yield  # an async generator, as Strawberry's subscriptions are
