@@ -37,7 +37,7 @@ from graphql import ExecutionResult, execute_subscription_event
 from sqlmodel import col
 from starlette.websockets import WebSocket, WebSocketState
 
-from tidings.broadcast import Delivery, Overflowed, Reconnected
+from tidings.broadcast import Delivery, Listener, Overflowed, Reconnected
 from tidings.errors import NotInConversation
 from tidings.event_types import ConversationChanged, MessageAdded
 from tidings.graphql.context import Info, OperationScope, enter_scope, leave_scope
@@ -207,6 +207,8 @@ class Room:
         self.ready = asyncio.Event()
         # The highest seq this room has told (or read): a joiner catches up at least to it.
         self.seen = 0
+        # Events may have been missed (an overflow, a failed delivery): refill until done.
+        self.damaged = False
         self.task = asyncio.create_task(self._run(), name="tidings-live-room")
 
     async def _run(self) -> None:
@@ -218,13 +220,34 @@ class Room:
                 self.ready.set()
                 try:
                     while True:
-                        event = await listener.next()
-                        async with self.lock:
-                            await self._on(event)
+                        await self._next(listener)
                 except Overflowed:
                     pass  # this room fell behind: listen afresh, then refill from the database
-            async with self.lock:
-                await self._on(Reconnected())
+            self.damaged = True
+
+    async def _next(self, listener: Listener) -> None:
+        """Handle the next event. A failure (the database down during a gap fill) leaves the
+        marks where they were: the next event, or a retry within a second, fills what the
+        subscribers lack."""
+        event: Delivery | Reconnected
+        if self.damaged:
+            try:
+                async with asyncio.timeout(1):
+                    event = await listener.next()
+            except TimeoutError:
+                event = Reconnected()
+        else:
+            event = await listener.next()
+        async with self.lock:
+            try:
+                await self._on(event)
+            except Exception:
+                log.exception(
+                    "live delivery failed; retrying", conversation=str(self.conversation_id)
+                )
+                self.damaged = True
+            else:
+                self.damaged = self.damaged and not isinstance(event, Reconnected)
 
     async def _on(self, event: Delivery | Reconnected) -> None:
         if isinstance(event, Reconnected):
@@ -235,10 +258,11 @@ class Room:
         if not isinstance(payload, MessageAdded):
             return
         seq = payload.message.seq
-        behind = [s for s in self.subscribers if s.marks[self.conversation_id] < seq - 1]
+        cid = self.conversation_id
+        behind = [s for s in self.subscribers if s.marks.get(cid, seq) < seq - 1]
         if behind:
             await self.catch_up(behind, seq - 1)
-        ready = [s for s in self.subscribers if s.marks[self.conversation_id] == seq - 1]
+        ready = [s for s in self.subscribers if s.marks.get(cid) == seq - 1]
         self.seen = max(self.seen, seq)
         if ready:
             item = event.derived.once(
@@ -250,7 +274,7 @@ class Room:
         """Tell ``subscribers`` what they lack up to ``up_to``, read once for all of them."""
         cid = self.conversation_id
         while True:
-            behind = [s for s in subscribers if s.active and s.marks[cid] < up_to]
+            behind = [s for s in subscribers if s.active and s.marks.get(cid, up_to) < up_to]
             if not behind:
                 return
             low = min(s.marks[cid] for s in behind)
@@ -261,7 +285,7 @@ class Room:
             for item in items:
                 seq = item.message.seq
                 self.seen = max(self.seen, seq)
-                ready = [s for s in behind if s.marks[cid] == seq - 1]
+                ready = [s for s in behind if s.marks.get(cid) == seq - 1]
                 if ready:
                     await self.live.deliver(cid, item, ready)
 
@@ -304,7 +328,7 @@ class LiveMessages:
 
     async def _replay(self, subscription: LiveSubscription, cid: uuid.UUID, up_to: int) -> None:
         """What ``subscription`` missed up to ``up_to``, as fast as its socket takes it."""
-        while subscription.active and subscription.marks[cid] < up_to:
+        while subscription.active and subscription.marks.get(cid, up_to) < up_to:
             items = await self.read(cid, after=subscription.marks[cid], up_to=up_to)
             if not items:
                 return
@@ -386,6 +410,8 @@ class LiveMessages:
         metrics, receipts = self.services.metrics, self.services.receipts
         for group, (payload, shareable) in zip(groups.values(), payloads, strict=True):
             for index, subscription in enumerate(group):
+                if conversation_id not in subscription.marks:
+                    continue  # it left the conversation meanwhile
                 if index and not shareable:  # a result with errors is never shared
                     payload, _ = await self._payload(subscription, root)
                 subscription.marks[conversation_id] = seq
