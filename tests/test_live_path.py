@@ -1,0 +1,161 @@
+"""messageAdded's shared delivery path (tidings/graphql/live.py) keeps both protocols' rules:
+order per operation, nothing after the client completes an operation, what was queued before
+the server ends one, each viewer's own values, and one execution per distinct document."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+from tests.api import Account, Api
+from tests.chat import REMOVE_PARTICIPANT, code_of, create, send
+from tests.receipts import users
+from tests.server import RunningServer
+from tests.statements import count_statements
+from tests.ws import (
+    MESSAGE_ADDED,
+    PROTOCOLS,
+    TRANSPORT_WS,
+    Operation,
+    OperationCompleted,
+    graphql_socket,
+    until_live,
+)
+
+WITH_PRESENCE = """
+subscription WithPresence($conversationId: ID) {
+  messageAdded(conversationId: $conversationId) { seq content sender { presence { status } } }
+}
+"""
+
+SEQ_ONLY = """
+subscription SeqOnly($conversationId: ID) {
+  messageAdded(conversationId: $conversationId) { seq content }
+}
+"""
+
+
+def _probe(api: Api, sender: Account, conversation_id: str) -> Any:
+    return lambda mark: send(api, sender, conversation_id, mark)
+
+
+async def _seqs(operation: Operation, count: int) -> list[int]:
+    return [(await operation.data())["messageAdded"]["seq"] for _ in range(count)]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_operations_on_one_socket_each_get_every_message_once_in_order(
+    api: Api, server: RunningServer, protocol: str
+) -> None:
+    """Three documents on one socket (one per conversation, one inbox-wide, one with a field
+    that depends on the viewer) under concurrent sends: each in seq order, none twice."""
+    alice, bob = await users(api, "alice", "bob")
+    direct = await create(api, alice, "DIRECT", bob)
+    variables = {"conversationId": direct["id"]}
+    async with graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as socket:
+        feeds = [
+            await socket.start(MESSAGE_ADDED, variables),
+            await socket.start(SEQ_ONLY),
+            await socket.start(WITH_PRESENCE, variables),
+        ]
+        heard = await until_live(*feeds, probe=_probe(api, alice, direct["id"]))
+        start = heard[0]["messageAdded"]["seq"]
+        await asyncio.gather(*(send(api, alice, direct["id"], f"m{n}") for n in range(20)))
+        received = [await _seqs(feed, 20) for feed in feeds]
+
+    expected = list(range(start + 1, start + 21))
+    assert received == [expected, expected, expected]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_nothing_is_written_for_an_operation_after_the_client_completes_it(
+    api: Api, server: RunningServer, protocol: str
+) -> None:
+    alice, bob = await users(api, "alice", "bob")
+    direct = await create(api, alice, "DIRECT", bob)
+    variables = {"conversationId": direct["id"]}
+    async with graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as socket:
+        stopped = await socket.start(SEQ_ONLY, variables)
+        kept = await socket.start(SEQ_ONLY, variables)
+        heard = await until_live(stopped, kept, probe=_probe(api, alice, direct["id"]))
+        start = heard[0]["messageAdded"]["seq"]
+        await stopped.stop()
+        if protocol != TRANSPORT_WS:
+            await stopped.complete()  # the legacy protocol confirms a stop
+        await asyncio.gather(*(send(api, alice, direct["id"], f"m{n}") for n in range(10)))
+        assert await _seqs(kept, 10) == list(range(start + 1, start + 11))
+        # Everything for the socket is written in order, so the kept feed's last message
+        # would have come after anything written for the stopped one.
+        assert stopped.queue.empty()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_removed_member_gets_what_came_before_the_removal_then_the_error(
+    api: Api, server: RunningServer, protocol: str
+) -> None:
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
+    group = await create(api, alice, "GROUP", bob, carol, title="Team")
+    async with graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as socket:
+        feed = await socket.start(SEQ_ONLY, {"conversationId": group["id"]})
+        [heard] = await until_live(feed, probe=_probe(api, alice, group["id"]))
+        start = heard["messageAdded"]["seq"]
+        before = [await send(api, carol, group["id"], f"before {n}") for n in range(5)]
+        await api.data(
+            REMOVE_PARTICIPANT,
+            {"conversationId": group["id"], "userId": bob.id},
+            token=alice.access_token,
+        )
+        await send(api, carol, group["id"], "after bob is gone")
+        received: list[int] = []
+        while not (result := await feed.next()).get("errors"):
+            received.append(result["data"]["messageAdded"]["seq"])
+        with pytest.raises(OperationCompleted):
+            await feed.next()
+
+    assert received == [m["seq"] for m in before] == list(range(start + 1, start + 6))
+    assert code_of(result["errors"][0]) == "NOT_IN_CONVERSATION"
+
+
+async def test_subscribers_of_one_document_cost_one_execution_and_see_their_own_values(
+    api: Api, server: RunningServer
+) -> None:
+    """Ten sockets of two viewers on one document with a viewer-dependent field: one
+    execution per viewer, not per socket, and each viewer sees their own value (alice hides
+    her presence from others, not from herself)."""
+    alice, bob = await users(api, "alice", "bob")
+    group = await create(api, alice, "GROUP", bob, title="Shared")
+    await api.data(
+        "mutation { updateSettings(input: {sharePresence: false}) { sharePresence } }",
+        token=alice.access_token,
+    )
+    variables = {"conversationId": group["id"]}
+
+    def user_reads(statements: list[str]) -> int:
+        return sum(1 for s in statements if s.startswith("SELECT") and "share_presence" in s)
+
+    with count_statements(server.services.engine) as unheard:
+        await send(api, alice, group["id"], "to nobody")
+    async with AsyncExitStack() as stack:
+        feeds: dict[str, list[Operation]] = {"alice": [], "bob": []}
+        for name, account in (("alice", alice), ("bob", bob)):
+            for _ in range(5):
+                socket = await stack.enter_async_context(
+                    graphql_socket(server.ws_url, account.access_token)
+                )
+                feeds[name].append(await socket.start(WITH_PRESENCE, variables))
+        everyone = [*feeds["alice"], *feeds["bob"]]
+        await until_live(*everyone, probe=_probe(api, bob, group["id"]))
+        with count_statements(server.services.engine) as heard:
+            sent = await send(api, alice, group["id"], "hello")
+            seen = {
+                name: [(await feed.data())["messageAdded"] for feed in operations]
+                for name, operations in feeds.items()
+            }
+
+    assert {m["seq"] for ms in seen.values() for m in ms} == {sent["seq"]}
+    statuses = {name: {m["sender"]["presence"]["status"] for m in ms} for name, ms in seen.items()}
+    assert statuses == {"alice": {"ONLINE"}, "bob": {"OFFLINE"}}
+    assert user_reads(heard) - user_reads(unheard) <= 2  # one execution per viewer
