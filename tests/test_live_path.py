@@ -159,3 +159,38 @@ async def test_subscribers_of_one_document_cost_one_execution_and_see_their_own_
     statuses = {name: {m["sender"]["presence"]["status"] for m in ms} for name, ms in seen.items()}
     assert statuses == {"alice": {"ONLINE"}, "bob": {"OFFLINE"}}
     assert user_reads(heard) - user_reads(unheard) <= 2  # one execution per viewer
+
+
+async def test_different_people_on_a_document_that_reads_no_viewer_share_one_execution(
+    api: Api, server: RunningServer
+) -> None:
+    """Six members, each on their own socket: the counts (read from the participants' marks)
+    are worked out once for all of them, as for one."""
+    members = await users(api, "alice", "bob", "carol", "dave", "erin", "frank")
+    alice, others = members[0], members[1:]
+    group = await create(api, alice, "GROUP", *others, title="Counted")
+    document = """
+    subscription Counted($conversationId: ID) {
+      messageAdded(conversationId: $conversationId) { seq content deliveredCount readCount }
+    }
+    """
+    variables = {"conversationId": group["id"]}
+
+    def mark_reads(statements: list[str]) -> int:
+        return sum(1 for s in statements if s.startswith("SELECT") and "last_delivered_seq" in s)
+
+    async with AsyncExitStack() as stack:
+        feeds: list[Operation] = []
+        for account in members:
+            socket = await stack.enter_async_context(
+                graphql_socket(server.ws_url, account.access_token)
+            )
+            feeds.append(await socket.start(document, variables))
+        await until_live(*feeds, probe=_probe(api, alice, group["id"]))
+        with count_statements(server.services.engine) as statements:
+            sent = await send(api, alice, group["id"], "count me")
+            seen = [(await feed.data())["messageAdded"] for feed in feeds]
+
+    assert [m["seq"] for m in seen] == [sent["seq"]] * len(members)
+    assert all(m == seen[0] for m in seen)
+    assert mark_reads(statements) == 1

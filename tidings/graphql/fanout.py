@@ -135,15 +135,18 @@ class _Variables(Visitor):
 
 
 class _ViewerFields(Visitor):
-    def __init__(self, type_info: TypeInfo) -> None:
+    def __init__(self, type_info: TypeInfo, subscription: GraphQLObjectType | None) -> None:
         super().__init__()
         self.type_info = type_info
+        self.subscription = subscription
         self.found = False
 
     def enter_field(self, node: FieldNode, *_: object) -> None:
         definition = self.type_info.get_field_def()
+        if definition is None or self.type_info.get_parent_type() is self.subscription:
+            return  # the root field is the event itself; who may have it was checked before
         # Undeclared counts as depending on the viewer: sharing is opted into, never assumed.
-        if definition is not None and viewer_dependence(definition) is not False:
+        if viewer_dependence(definition) is not False:
             self.found = True
 
 
@@ -152,7 +155,7 @@ def _plan_of(
     operation: OperationDefinitionNode,
     fragments: list[FragmentDefinitionNode],
 ) -> _Plan:
-    viewer_fields = _ViewerFields(TypeInfo(schema))
+    viewer_fields = _ViewerFields(TypeInfo(schema), schema.subscription_type)
     document = DocumentNode(definitions=(operation, *fragments))
     visit(document, TypeInfoVisitor(viewer_fields.type_info, viewer_fields))
     # Variables read below the root field, in fragments, or by directives, change the result.
