@@ -101,18 +101,18 @@ class LiveSubscription:
 
 
 class SocketWriter:
-    """Writes one socket's live frames in order from a bounded queue, with one task."""
+    """Writes one socket's live frames in order from a bounded queue, with one task, started
+    when frames are queued and gone when they are written: an idle socket costs no task."""
 
     def __init__(self, websocket: WebSocket, *, limit: int, services: Services) -> None:
         self._websocket = websocket
         self._limit = limit
         self._services = services
         self._queue: deque[tuple[LiveSubscription, str]] = deque()
-        self._wake = asyncio.Event()
         self._dead = False
         self._space: asyncio.Event | None = None
         self._closing: set[asyncio.Task[None]] = set()
-        self._task = asyncio.create_task(self._run(), name="tidings-socket-writer")
+        self._task: asyncio.Task[None] | None = None
 
     @classmethod
     def of(cls, websocket: WebSocket, services: Services) -> SocketWriter:
@@ -133,7 +133,8 @@ class SocketWriter:
             return
         self._queue.append((subscription, frame))
         subscription.pending += 1
-        self._wake.set()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="tidings-socket-writer")
 
     async def room(self) -> None:
         """Wait until the queue is at most half full (a replay goes at the socket's pace;
@@ -150,9 +151,10 @@ class SocketWriter:
 
     async def stop(self) -> None:
         self._dead = True
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         self._drop_all()
 
     def _overflow(self) -> None:
@@ -177,77 +179,81 @@ class SocketWriter:
             self._space.set()
 
     async def _run(self) -> None:
-        while True:
-            while not self._queue:
-                self._wake.clear()
-                await self._wake.wait()
-            subscription, frame = self._queue.popleft()
-            try:
-                gone = self._websocket.application_state == WebSocketState.DISCONNECTED
-                if subscription.active and not gone and not self._dead:
-                    await self._websocket.send_text(frame)
-            except Exception:  # the socket went away: nothing more can be written to it
-                self._dead = True
-                self._drop_all()
-            finally:
-                self._written(subscription)
+        try:
+            while self._queue:
+                subscription, frame = self._queue.popleft()
+                try:
+                    gone = self._websocket.application_state == WebSocketState.DISCONNECTED
+                    if subscription.active and not gone and not self._dead:
+                        await self._websocket.send_text(frame)
+                except Exception:  # the socket went away: nothing more can be written to it
+                    self._dead = True
+                    self._drop_all()
+                finally:
+                    self._written(subscription)
+        finally:
+            self._task = None
 
 
 class Room:
-    """A conversation's live subscribers on this instance, and the one task that tells them
-    its messages in order."""
+    """A conversation's live subscribers on this instance. Its events wait in a queue that
+    one task at a time works through in order, started when an event comes and gone when
+    none is left: an idle conversation costs no task."""
 
     def __init__(self, live: LiveMessages, conversation_id: uuid.UUID) -> None:
         self.live = live
         self.conversation_id = conversation_id
+        self.channel = live.services.channels.conversation(conversation_id)
         self.subscribers: dict[LiveSubscription, None] = {}
         # Subscriptions on their way in: the room stays open for them.
         self.joining = 0
         self.lock = asyncio.Lock()
+        # Listening: the instance's listener has subscribed to the channel.
         self.ready = asyncio.Event()
         # The highest seq this room has told (or read): a joiner catches up at least to it.
         self.seen = 0
-        # Events may have been missed (an overflow, a failed delivery): refill until done.
-        self.damaged = False
-        self.task = asyncio.create_task(self._run(), name="tidings-live-room")
+        self.events: deque[Delivery | Reconnected] = deque()
+        self.task: asyncio.Task[None] | None = None
+        self.retry: asyncio.TimerHandle | None = None
 
-    async def _run(self) -> None:
-        hub = self.live.services.hub
-        channel = self.live.services.channels.conversation(self.conversation_id)
-        while True:
-            async with hub.listen() as listener:
-                await listener.add(channel)
-                self.ready.set()
-                try:
-                    while True:
-                        await self._next(listener)
-                except Overflowed:
-                    pass  # this room fell behind: listen afresh, then refill from the database
-            self.damaged = True
+    def offer(self, event: Delivery | Reconnected) -> None:
+        self.events.append(event)
+        if self.task is None:
+            self.task = asyncio.create_task(self._work(), name="tidings-live-room")
 
-    async def _next(self, listener: Listener) -> None:
-        """Handle the next event. A failure (the database down during a gap fill) leaves the
-        marks where they were: the next event, or a retry within a second, fills what the
+    async def _work(self) -> None:
+        """Handle the queued events. A failure (the database down during a gap fill) leaves
+        the marks where they were: the next event, or a refill a second later, fills what the
         subscribers lack."""
-        event: Delivery | Reconnected
-        if self.damaged:
-            try:
-                async with asyncio.timeout(1):
-                    event = await listener.next()
-            except TimeoutError:
-                event = Reconnected()
-        else:
-            event = await listener.next()
-        async with self.lock:
-            try:
-                await self._on(event)
-            except Exception:
-                log.exception(
-                    "live delivery failed; retrying", conversation=str(self.conversation_id)
-                )
-                self.damaged = True
-            else:
-                self.damaged = self.damaged and not isinstance(event, Reconnected)
+        try:
+            while self.events:
+                event = self.events.popleft()
+                async with self.lock:
+                    try:
+                        await self._on(event)
+                    except Exception:
+                        log.exception(
+                            "live delivery failed", conversation=str(self.conversation_id)
+                        )
+                        self._retry_later()
+        finally:
+            self.task = None
+
+    def _retry_later(self) -> None:
+        if self.retry is None:
+            loop = asyncio.get_running_loop()
+            self.retry = loop.call_later(1, self._refill)
+
+    def _refill(self) -> None:
+        self.retry = None
+        if self.live.rooms.get(self.conversation_id) is self:
+            self.offer(Reconnected())
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.retry is not None:
+            self.retry.cancel()
 
     async def _on(self, event: Delivery | Reconnected) -> None:
         if isinstance(event, Reconnected):
@@ -291,11 +297,49 @@ class Room:
 
 
 class LiveMessages:
-    """This instance's live message delivery: a room per conversation followed."""
+    """This instance's live message delivery: a room per conversation followed, and one
+    listener for all of their channels, whose task hands each event to its room."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.rooms: dict[uuid.UUID, Room] = {}
+        self._by_channel: dict[str, Room] = {}
+        self._listener: Listener | None = None
+        self._listening = asyncio.Event()
+        self._dispatch_task: asyncio.Task[None] | None = None
+
+    async def _dispatch(self) -> None:
+        hub = self.services.hub
+        while True:
+            async with hub.listen() as listener:
+                await listener.add(*self._by_channel)
+                self._listener = listener
+                self._listening.set()
+                try:
+                    while True:
+                        event = await listener.next()
+                        if isinstance(event, Reconnected):
+                            for room in self.rooms.values():
+                                room.offer(event)
+                        elif (target := self._by_channel.get(event.channel)) is not None:
+                            target.offer(event)
+                except Overflowed:
+                    # Fell behind: listen afresh, then every room refills from the database.
+                    self._listening.clear()
+                    self._listener = None
+            for room in self.rooms.values():
+                room.offer(Reconnected())
+
+    async def _listen_to(self, room: Room) -> None:
+        """Subscribe the room's channel (once), before the room reads the database."""
+        if room.ready.is_set():
+            return
+        if self._dispatch_task is None:
+            self._dispatch_task = asyncio.create_task(self._dispatch(), name="tidings-live")
+        await self._listening.wait()
+        assert self._listener is not None
+        await self._listener.add(room.channel)
+        room.ready.set()
 
     async def follow(
         self, subscription: LiveSubscription, marks: Mapping[uuid.UUID, int | None]
@@ -306,7 +350,7 @@ class LiveMessages:
         rooms = {cid: self._room(cid) for cid in marks}
         try:
             for room in rooms.values():
-                await room.ready.wait()  # listening before reading, so nothing falls between
+                await self._listen_to(room)  # listening before reading: nothing falls between
             lasts = await self.last_seqs(list(rooms))
             for cid, room in rooms.items():
                 mark = marks[cid]
@@ -351,26 +395,30 @@ class LiveMessages:
         if room.subscribers or room.joining or self.rooms.get(room.conversation_id) is not room:
             return
         del self.rooms[room.conversation_id]
-        room.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await room.task
+        del self._by_channel[room.channel]
+        room.close()
+        if self._listener is not None and room.ready.is_set():
+            await self._listener.remove(room.channel)
 
     async def leave(self, subscription: LiveSubscription) -> None:
         await self.unfollow(subscription, list(subscription.marks))
 
     async def close(self) -> None:
-        """Stop every room (the instance is stopping)."""
-        rooms, self.rooms = list(self.rooms.values()), {}
+        """Stop every room and the listener (the instance is stopping)."""
+        rooms, self.rooms, self._by_channel = list(self.rooms.values()), {}, {}
         for room in rooms:
-            room.task.cancel()
+            room.close()
+        if self._dispatch_task is not None:
+            self._dispatch_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await room.task
+                await self._dispatch_task
 
     def _room(self, conversation_id: uuid.UUID) -> Room:
         """The conversation's room, held open (``joining``) until the caller has joined."""
         room = self.rooms.get(conversation_id)
         if room is None:
             room = self.rooms[conversation_id] = Room(self, conversation_id)
+            self._by_channel[room.channel] = room
         room.joining += 1
         return room
 
