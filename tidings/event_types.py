@@ -46,7 +46,8 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # from_attributes: a model's ``of`` reads the table object's attributes of the same names.
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class PublicUser(_Model):
@@ -60,13 +61,7 @@ class PublicUser(_Model):
 
     @classmethod
     def of(cls, user: models.User) -> PublicUser:
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            avatar_url=user.avatar_url,
-            created_at=user.created_at,
-        )
+        return cls.model_validate(user)
 
 
 class MessageData(_Model):
@@ -87,19 +82,7 @@ class MessageData(_Model):
 
     @classmethod
     def of(cls, message: models.Message) -> MessageData:
-        return cls(
-            id=message.id,
-            conversation_id=message.conversation_id,
-            seq=message.seq,
-            sender_id=message.sender_id,
-            content=message.content,
-            content_type=message.content_type,
-            client_message_id=message.client_message_id,
-            reply_to_id=message.reply_to_id,
-            created_at=message.created_at,
-            edited_at=message.edited_at,
-            deleted_at=message.deleted_at,
-        )
+        return cls.model_validate(message)
 
     def model(self) -> models.Message:
         """The message as the feeds and GraphQL types hold it (never added to a session)."""
@@ -120,16 +103,7 @@ class ConversationData(_Model):
 
     @classmethod
     def of(cls, conversation: models.Conversation) -> ConversationData:
-        return cls(
-            id=conversation.id,
-            kind=conversation.kind,
-            title=conversation.title,
-            created_by_id=conversation.created_by_id,
-            created_at=conversation.created_at,
-            last_seq=conversation.last_seq,
-            last_message_at=conversation.last_message_at,
-            activity_at=conversation.activity_at,
-        )
+        return cls.model_validate(conversation)
 
     def model(self) -> models.Conversation:
         """The conversation as the GraphQL types hold it (never added to a session)."""
