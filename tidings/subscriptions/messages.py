@@ -1,15 +1,14 @@
-"""``messageAdded`` and ``messageUpdated``: in ``seq`` order, without gap or duplicate.
+"""Messages as feeds hand them on: ``messageUpdated``'s feed, and the reads that
+``messageAdded``'s rooms (``tidings.graphql.live``) fill gaps and replays with.
 
-The feed subscribes before it reads the database, replays what came after ``afterSeq``, then
-follows the live events. An event whose ``seq`` is not the next one is either old (dropped)
-or shows a gap (filled from the database first). After the pub/sub connection was lost and
-restored, every followed conversation is filled from the database.
+``messageUpdated`` follows edits and deletions; after the pub/sub connection was lost and
+restored, it re-sends what changed meanwhile.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +24,6 @@ from tidings.subscriptions.membership import Viewing
 __all__ = [
     "FeedItem",
     "live_item",
-    "message_added_feed",
     "message_updated_feed",
     "read_messages",
 ]
@@ -75,83 +73,6 @@ async def read_messages(
         ),
         limit,
     )
-
-
-async def message_added_feed(
-    viewing: Viewing,
-    conversation_id: uuid.UUID | None,
-    after_seq: int | None,
-    after_seqs: Mapping[uuid.UUID, int] | None = None,
-) -> AsyncIterator[FeedItem]:
-    """New messages of one conversation, or of all the viewer's (joined ones included).
-
-    ``after_seqs`` resumes the all-conversations feed: each named conversation of the
-    viewer's first replays what came after its seq (others are ignored).
-    """
-    sessions, hub = viewing.sessions, viewing.hub
-    async with viewing.follow(conversation_id, messages=True) as following:
-        listener = following.listener
-        marks = following.marks
-        if conversation_id is not None and after_seq is not None:
-            marks[conversation_id] = max(0, after_seq)
-        for resumed, seq in (after_seqs or {}).items():
-            if resumed in marks:
-                marks[resumed] = max(0, seq)
-
-        async def fill(
-            conversation: uuid.UUID, up_to: int, reason: str = "gap"
-        ) -> AsyncIterator[FeedItem]:
-            """Everything after the mark up to ``up_to``, from the database, in pages."""
-            while conversation in marks and marks[conversation] < up_to:
-                async with sessions() as session:
-                    page = await _read(
-                        session,
-                        sa.and_(
-                            col(Message.conversation_id) == conversation,
-                            col(Message.seq) > marks[conversation],
-                            col(Message.seq) <= up_to,
-                        ),
-                        _PAGE,
-                    )
-                if not page:
-                    return
-                hub.metrics.backfills.labels(reason).inc()
-                for item in page:
-                    marks[conversation] = item.message.seq
-                    yield item
-
-        async def fill_all(reason: str) -> AsyncIterator[FeedItem]:
-            for conversation, last_seq in (await following.last_seqs()).items():
-                async for item in fill(conversation, last_seq, reason):
-                    yield item
-
-        async for item in fill_all("replay"):
-            yield item
-        while True:
-            event = await listener.next()
-            if isinstance(event, Reconnected):
-                await following.resync()
-                async for item in fill_all("reconnect"):
-                    yield item
-                continue
-            payload = event.payload
-            if isinstance(payload, ConversationChanged):
-                joined, _ = await following.on_change(payload)
-                for conversation in joined:  # what arrived before we listened to it
-                    up_to = (await following.last_seqs())[conversation]
-                    async for item in fill(conversation, up_to, "joined"):
-                        yield item
-                continue
-            if not isinstance(payload, MessageAdded):
-                continue
-            conversation, seq = payload.message.conversation_id, payload.message.seq
-            if conversation not in marks or seq <= marks[conversation]:
-                continue  # not followed, or already delivered
-            async for item in fill(conversation, seq - 1):
-                yield item
-            if marks.get(conversation) == seq - 1:
-                marks[conversation] = seq
-                yield live_item(event, payload)
 
 
 async def message_updated_feed(

@@ -14,7 +14,7 @@ from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
-from tidings.graphql.live import current_target, live_messages
+from tidings.graphql.live import live_messages
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -27,11 +27,10 @@ from tidings.graphql.types import (
     User,
 )
 from tidings.ids import parse_id
-from tidings.models import utcnow
 from tidings.sockets import close
 from tidings.subscriptions.conversations import conversation_feed
 from tidings.subscriptions.membership import Viewing
-from tidings.subscriptions.messages import FeedItem, message_added_feed, message_updated_feed
+from tidings.subscriptions.messages import FeedItem, message_updated_feed
 from tidings.subscriptions.presence import presence_feed
 from tidings.subscriptions.receipts import receipt_feed
 from tidings.subscriptions.typing import typing_feed
@@ -117,21 +116,10 @@ class Subscription:
             raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
         resume = _resume_marks(after_seqs, single=cid is not None)
         viewing = await _viewing(info)
-        if info.context.live is not None and current_target.get() is not None:
-            # Over a socket: live messages take the shared path (tidings.graphql.live).
-            async for message in live_messages(info, viewing, cid, after_seq, resume):
-                yield message
-            return
-        services = info.context.services
-        async for item in _live(info, message_added_feed(viewing, cid, after_seq, resume)):
-            if item.sender.id != viewing.viewer_id:
-                services.receipts.delivered(
-                    item.message.conversation_id, viewing.viewer_id, item.message.seq
-                )
-            services.metrics.delivery_latency.observe(
-                max(0.0, (utcnow() - item.message.created_at).total_seconds())
-            )
-            yield _message(item)
+        # Live messages take the shared path (tidings.graphql.live); subscriptions only run
+        # over a socket, whose protocol handler says where the frames go.
+        async for message in live_messages(info, viewing, cid, after_seq, resume):
+            yield message
 
     @strawberry.subscription(description="Edits and deletions (tombstones).")
     async def message_updated(
