@@ -285,6 +285,35 @@ describe("cache updaters", () => {
     expect([first.status, first.readCount]).toEqual(["READ", 1]);
   });
 
+  it("a page answered before the newest message came does not lower the badge", async () => {
+    const h = harness({
+      Messages: () => page([message(1, BOB)]),
+      Conversations: () => list([conversation(message(2, BOB), 2)]),
+    });
+    const inbox = follow<ConversationsData>(h.client.query(ConversationsQuery, conversationsVars));
+    follow<MessagesData>(h.client.query(MessagesQuery, newestPage("c1")));
+    h.client.subscription(ReceiptUpdatedSubscription, { conversationId: "c1" }).subscribe(() => undefined);
+    await tick();
+    await h.push("ReceiptUpdated", {
+      __typename: "Subscription",
+      receiptUpdated: {
+        __typename: "ReceiptUpdate",
+        conversationId: "c1",
+        receipts: [
+          {
+            __typename: "ParticipantReceipt",
+            user: { __typename: "User", id: ME },
+            lastDeliveredSeq: 2,
+            lastReadSeq: 0,
+            readAt: null,
+          },
+        ],
+        counts: [],
+      },
+    });
+    expect(inbox.latest!.conversations.edges[0].node.unreadCount).toBe(2);
+  });
+
   it("counts that overtake the sent message's own reply still move its ticks", async () => {
     const h = await start([message(1, BOB)], 0);
     // A fast group reader: the receipt for m2 comes before sendMessage has answered with m2.

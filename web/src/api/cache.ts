@@ -78,7 +78,10 @@ function unreadAfter(cache: Cache, conversationId: string, readSeq: number, view
   const page = cache.readQuery({ query: MessagesQuery, variables: newestPage(conversationId) });
   const edges = page?.messages.edges ?? [];
   const first = edges[0]?.node.seq;
-  if (first === undefined || first > readSeq + 1) return null;
+  const last = edges[edges.length - 1]?.node.seq;
+  // Counted only from a page that holds every message after the mark: one answered before the
+  // newest message came (its query was in flight) would count too few.
+  if (first === undefined || first > readSeq + 1 || last === undefined || last < lastSeq) return null;
   return edges.filter((e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt).length;
 }
 
