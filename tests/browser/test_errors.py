@@ -29,19 +29,20 @@ async def test_a_rate_limited_send_waits_retry_after_then_goes_out(
     page = await site.device(alice)
     chat = await Shell(page).open(direct["id"])
 
-    for content in ("one", "two", "three"):
+    # Four at once: the limit's sliding window weighs the window before, so a boundary
+    # between the sends can let a third through, never a fourth.
+    contents = ["one", "two", "three", "four"]
+    for content in contents:
         await chat.send(content)
     notice = page.get_by_test_id("rate-limit-notice")
     await expect(notice).to_have_text(re.compile(r"^Sending too fast — retrying in \d+ s$"))
-    await expect(chat.message("three")).to_have_attribute("data-status", "pending")
+    await expect(chat.message("four")).to_have_attribute("data-status", "pending")
     # It goes out by itself once the window has passed, and the notice goes.
-    await expect(chat.message("three")).to_have_attribute("data-status", STORED)
+    await expect(chat.message("four")).to_have_attribute("data-status", STORED)
     await expect(notice).to_be_hidden()
     history = await site.history(alice, direct["id"])
-    assert [m["content"] for m in history] == ["one", "two", "three"]
-    await expect(chat.messages.get_by_test_id("message-content")).to_have_text(
-        ["one", "two", "three"]
-    )
+    assert [m["content"] for m in history] == contents
+    await expect(chat.messages.get_by_test_id("message-content")).to_have_text(contents)
 
 
 async def test_a_too_long_message_is_refused_inline_and_its_text_kept(site: Site) -> None:
