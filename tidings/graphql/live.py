@@ -360,11 +360,13 @@ class LiveMessages:
                 async with room.lock:
                     if not subscription.active:
                         return
-                    up_to = max(lasts.get(cid, 0), room.seen)
+                    last = lasts.get(cid, 0)
                     if mark is None:
-                        subscription.marks[cid] = up_to
+                        # "From now on" is from the read made once listening: whatever the
+                        # room saw since came after it and is told below.
+                        subscription.marks[cid] = last
                     room.subscribers[subscription] = None
-                    await room.catch_up([subscription], up_to)
+                    await room.catch_up([subscription], max(last, room.seen))
         finally:
             for room in rooms.values():
                 room.joining -= 1

@@ -1,5 +1,5 @@
 /** Signed in: the sidebar (list) and the open chat, the live feeds, the connection bar. */
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useClient, useMutation, useQuery, type Client } from "urql";
 import { clearSession } from "./auth/session";
 import { applyTyping, connectionState, expireTyping, reconnects } from "./api/live";
@@ -49,16 +49,25 @@ function resumeAfterHeld(client: Client): ResumeVariables {
 }
 
 /** The feeds every screen needs; Graphcache's updaters put what they carry in place. */
-function LiveFeeds() {
+function LiveFeeds({ listSettled }: { listSettled: boolean }) {
   const client = useClient();
+  // messageAdded waits for the list to be answered (or failed): it resumes after the highest
+  // seq held in each conversation, on its first connection as on any later one, so a message
+  // sent between the list's query and the subscription going live is replayed to it, not lost
+  // (a "from now on" subscription cannot say when "now" was).
   useEffect(() => {
-    const subs = [
-      // A message from someone ends their typing there (their "stopped" may come late).
-      // After a reconnect it resumes after the highest seq held in each conversation.
-      client.subscription(MessageAddedSubscription, {}, { [RESUME]: resumeAfterHeld(client) }).subscribe((result) => {
+    if (!listSettled) return;
+    // A message from someone ends their typing there (their "stopped" may come late).
+    const sub = client
+      .subscription(MessageAddedSubscription, {}, { [RESUME]: resumeAfterHeld(client) })
+      .subscribe((result) => {
         const m = result.data?.messageAdded;
         if (m) applyTyping(m.conversationId, m.sender.id, m.sender.displayName, false);
-      }),
+      });
+    return () => sub.unsubscribe();
+  }, [client, listSettled]);
+  useEffect(() => {
+    const subs = [
       client.subscription(MessageUpdatedSubscription, {}).subscribe(() => undefined),
       client.subscription(ConversationUpdatedSubscription, {}).subscribe(() => undefined),
       client.subscription(PresenceSubscription, {}).subscribe(() => undefined),
@@ -84,6 +93,8 @@ function LiveFeeds() {
 export function Shell({ viewerId, displayName }: { viewerId: string; displayName: string }) {
   const openId = useOpenConversation();
   const [creating, setCreating] = useState(false);
+  const [listSettled, setListSettled] = useState(false);
+  const settleList = useCallback(() => setListSettled(true), []);
   const [{ data: me }] = useQuery({ query: MeQuery });
   const [, logout] = useMutation(LogoutMutation);
   const name = me?.me.user.displayName ?? displayName;
@@ -96,7 +107,7 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
 
   return (
     <div className={`shell${openId ? " chat-open" : ""}`}>
-      <LiveFeeds />
+      <LiveFeeds listSettled={listSettled} />
       <aside className="sidebar" aria-label="Conversations sidebar">
         <header className="sidebar-header">
           <h1 className="viewer-name">{name}</h1>
@@ -113,7 +124,7 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
         <button type="button" className="primary new-conversation" onClick={() => setCreating(true)}>
           New conversation
         </button>
-        <ConversationList viewerId={viewerId} openId={openId} />
+        <ConversationList viewerId={viewerId} openId={openId} onSettled={settleList} />
       </aside>
       <main className="main">
         {openId ? (

@@ -44,21 +44,17 @@ function waitToRetry(retries: number): Promise<void> {
 
 /**
  * graphql-ws sends a subscription's payload again by itself on every reconnect. For one that
- * resumes (`RESUME` in its context), the payload's variables are read at each send: on the
- * socket's first connection as given, on any later one with what `resume` adds (afterSeqs
- * from what the cache holds at that moment, before the new socket has delivered anything).
+ * resumes (`RESUME` in its context), the payload's variables are read at each send, with what
+ * `resume` adds (afterSeqs from what the cache holds at that moment, before the socket has
+ * delivered anything): on the first connection too, so that what came between the list's
+ * query and the subscription going live is replayed, not lost.
  */
-function resumable<T extends { variables?: Record<string, unknown> }>(
-  input: T,
-  reconnected: () => boolean,
-  resume?: ResumeVariables,
-): T {
+function resumable<T extends { variables?: Record<string, unknown> }>(input: T, resume?: ResumeVariables): T {
   if (!resume) return input;
   const { variables, ...rest } = input;
   return {
     ...rest,
     get variables() {
-      if (!reconnected()) return variables;
       try {
         return { ...variables, ...resume() };
       } catch (error) {
@@ -79,7 +75,6 @@ export interface Session {
 export function createSession(userId: string): Session {
   const cache = makeCacheExchange(userId, () => currentSession()?.user.id ?? "");
   let everConnected = false;
-  let connections = 0; // acknowledged connections of this session's socket
   let refused = false;
   // Events of a disposed socket (sign-out, StrictMode's first mount) must not move the bar.
   let disposed = false;
@@ -121,7 +116,6 @@ export function createSession(userId: string): Session {
       connected: () => {
         if (disposed) return;
         connectionState.set("online");
-        connections += 1;
         if (everConnected) reconnects.set(reconnects.get() + 1);
         everConnected = true;
       },
@@ -184,7 +178,6 @@ export function createSession(userId: string): Session {
         forwardSubscription(request, operation) {
           const input = resumable(
             { ...request, query: request.query || "" },
-            () => connections > 1,
             operation.context[RESUME] as ResumeVariables | undefined,
           );
           return {

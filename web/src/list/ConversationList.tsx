@@ -125,8 +125,22 @@ function ReadMarkFollower({ conversationId }: { conversationId: string }) {
 
 const FOLLOW_AT_MOST = 20;
 
-export function ConversationList({ viewerId, openId }: { viewerId: string; openId: string | null }) {
+export function ConversationList({
+  viewerId,
+  openId,
+  onSettled,
+}: {
+  viewerId: string;
+  openId: string | null;
+  /** Called once the list has been answered (from the server or the cache kept offline) or
+   * has failed: the live feed resumes after what it holds (Shell.tsx). */
+  onSettled?: () => void;
+}) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ConversationsQuery, variables: conversationsVars });
+  const settled = data !== undefined || error !== undefined;
+  useEffect(() => {
+    if (settled) onSettled?.();
+  }, [settled, onSettled]);
   const gone = useStore(goneConversations);
   const reconnected = useStore(reconnects);
   const now = useNow(30_000);
