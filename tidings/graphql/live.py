@@ -25,11 +25,11 @@ import contextlib
 import json
 import uuid
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from inspect import isawaitable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import structlog
@@ -38,7 +38,7 @@ from sqlmodel import col
 from starlette.websockets import WebSocket, WebSocketState
 
 from tidings.broadcast import Delivery, Listener, Overflowed, Reconnected
-from tidings.errors import NotInConversation
+from tidings.errors import NotInConversation, ValidationFailed
 from tidings.event_types import ConversationChanged, MessageAdded
 from tidings.graphql.context import Info, OperationScope, enter_scope, leave_scope
 from tidings.graphql.extensions import coded_error
@@ -56,8 +56,11 @@ __all__ = [
     "LiveSubscription",
     "LiveTarget",
     "SocketWriter",
+    "close_too_slow",
     "current_target",
+    "execute_event",
     "live_messages",
+    "live_stream",
 ]
 
 log = structlog.get_logger("tidings.live")
@@ -65,6 +68,14 @@ log = structlog.get_logger("tidings.live")
 # 1013 "Try Again Later": clients reconnect and resume with afterSeq.
 CLOSE_TOO_SLOW = 1013
 _PAGE = 100
+
+
+async def close_too_slow(websocket: WebSocket, services: Services) -> None:
+    """Close a socket whose subscriber fell too far behind (its writer's queue, or a feed's
+    listener, is full): its buffer is bounded, never grown."""
+    services.metrics.slow_subscribers.inc()
+    reason = "Subscriber too slow; reconnect and resume with afterSeq"
+    await close(websocket, CLOSE_TOO_SLOW, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +116,7 @@ class SocketWriter:
     when frames are queued and gone when they are written: an idle socket costs no task."""
 
     def __init__(self, websocket: WebSocket, *, limit: int, services: Services) -> None:
-        self._websocket = websocket
+        self.websocket = websocket
         self._limit = limit
         self._services = services
         self._queue: deque[tuple[LiveSubscription, str]] = deque()
@@ -160,9 +171,7 @@ class SocketWriter:
     def _overflow(self) -> None:
         self._dead = True
         self._drop_all()
-        self._services.metrics.slow_subscribers.inc()
-        reason = "Subscriber too slow; reconnect and resume with afterSeq"
-        task = asyncio.create_task(close(self._websocket, CLOSE_TOO_SLOW, reason))
+        task = asyncio.create_task(close_too_slow(self.websocket, self._services))
         self._closing.add(task)  # kept until done
         task.add_done_callback(self._closing.discard)
 
@@ -183,9 +192,9 @@ class SocketWriter:
             while self._queue:
                 subscription, frame = self._queue.popleft()
                 try:
-                    gone = self._websocket.application_state == WebSocketState.DISCONNECTED
+                    gone = self.websocket.application_state == WebSocketState.DISCONNECTED
                     if subscription.active and not gone and not self._dead:
-                        await self._websocket.send_text(frame)
+                        await self.websocket.send_text(frame)
                 except Exception:  # the socket went away: nothing more can be written to it
                     self._dead = True
                     self._drop_all()
@@ -450,10 +459,12 @@ class LiveMessages:
         for subscription in subscribers:
             groups[subscription.key].append(subscription)
         if len(groups) == 1:
-            payloads = [await self._payload(next(iter(groups.values()))[0], root)]
+            payloads = [await execute_event(self.services, next(iter(groups.values()))[0], root)]
         else:
             payloads = list(
-                await asyncio.gather(*(self._payload(group[0], root) for group in groups.values()))
+                await asyncio.gather(
+                    *(execute_event(self.services, group[0], root) for group in groups.values())
+                )
             )
         seq, sender = item.message.seq, item.message.sender_id
         latency = max(0.0, (utcnow() - item.message.created_at).total_seconds())
@@ -463,35 +474,60 @@ class LiveMessages:
                 if conversation_id not in subscription.marks:
                     continue  # it left the conversation meanwhile
                 if index and not shareable:  # a result with errors is never shared
-                    payload, _ = await self._payload(subscription, root)
+                    payload, _ = await execute_event(self.services, subscription, root)
                 subscription.marks[conversation_id] = seq
                 subscription.writer.put(subscription, subscription.frame(payload))
                 if sender != subscription.viewer_id:
                     receipts.delivered(conversation_id, subscription.viewer_id, seq)
                 metrics.delivery_latency.observe(latency)
 
-    async def _payload(self, subscription: LiveSubscription, root: Message) -> tuple[str, bool]:
-        """The JSON payload of ``subscription``'s document executed over ``root``, and
-        whether it may be shared (no errors)."""
-        scope = OperationScope(self.services, uuid.uuid4().hex)
-        scope.streaming = True
-        token = enter_scope(scope)
-        operation = subscription.executor.operation
-        name = operation.name.value if operation.name else None
-        try:
-            result = execute_subscription_event(
-                subscription.executor.build_per_event_executor(root)
-            )
-            if isawaitable(result):
-                result = await result
-            assert isinstance(result, ExecutionResult)
-        finally:
-            await scope.close()
-            leave_scope(token)
-        payload: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            payload["errors"] = [coded_error(e, scope, name).formatted for e in result.errors]
-        return json.dumps(payload, separators=(",", ":"), default=str), not result.errors
+
+async def execute_event(
+    services: Services, subscription: LiveSubscription, root: object
+) -> tuple[str, bool]:
+    """The JSON payload of ``subscription``'s document executed over ``root`` (an event's
+    root object), and whether it may be shared (no errors)."""
+    scope = OperationScope(services, uuid.uuid4().hex)
+    scope.streaming = True
+    token = enter_scope(scope)
+    operation = subscription.executor.operation
+    name = operation.name.value if operation.name else None
+    try:
+        result = execute_subscription_event(subscription.executor.build_per_event_executor(root))
+        if isawaitable(result):
+            result = await result
+        if not isinstance(result, ExecutionResult):  # a stream: never for a subscription event
+            raise TypeError(f"Expected an ExecutionResult, got {type(result).__name__}")
+    finally:
+        await scope.close()
+        leave_scope(token)
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [coded_error(e, scope, name).formatted for e in result.errors]
+    return json.dumps(payload, separators=(",", ":"), default=str), not result.errors
+
+
+def _register(info: Info, viewer_id: uuid.UUID) -> LiveSubscription:
+    """The operation being subscribed, as the shared path writes it: its socket's writer,
+    its protocol's frame, and its executor."""
+    target, websocket = current_target.get(), info.context.request
+    executor = subscribing_executor.get()
+    if target is None or executor is None or not isinstance(websocket, WebSocket):
+        # Subscriptions are served over the WebSocket at /graphql only.
+        raise ValidationFailed("operation", "Subscriptions run over a WebSocket at /graphql")
+    return LiveSubscription(
+        target=target,
+        executor=executor,
+        viewer_id=viewer_id,
+        key=sharing_key(
+            executor.schema,
+            executor.operation,
+            list(executor.fragment_definitions.values()),
+            executor.variable_values.coerced,
+            viewer_id,
+        ),
+        writer=SocketWriter.of(websocket, info.context.services),
+    )
 
 
 async def live_messages(
@@ -505,26 +541,10 @@ async def live_messages(
     and kept right as the viewer joins and leaves. Its frames are written by the rooms, so
     this yields nothing; it ends when the client completes it (cancelled) or, for one
     conversation, with ``NOT_IN_CONVERSATION`` once what was queued has been written."""
-    live, target, websocket = info.context.live, current_target.get(), info.context.request
-    executor = subscribing_executor.get()
-    assert live is not None
-    assert target is not None
-    assert executor is not None
-    assert isinstance(websocket, WebSocket)
-    services = info.context.services
-    subscription = LiveSubscription(
-        target=target,
-        executor=executor,
-        viewer_id=viewing.viewer_id,
-        key=sharing_key(
-            executor.schema,
-            executor.operation,
-            list(executor.fragment_definitions.values()),
-            executor.variable_values.coerced,
-            viewing.viewer_id,
-        ),
-        writer=SocketWriter.of(websocket, services),
-    )
+    live, services = info.context.live, info.context.services
+    subscription = _register(info, viewing.viewer_id)
+    if live is None:  # the view sets it for every socket
+        raise RuntimeError("No shared delivery path on this context")
     gauge = services.metrics.subscriptions.labels(info.field_name)
     gauge.inc()
     try:
@@ -552,12 +572,52 @@ async def live_messages(
         await subscription.writer.flush(subscription)
         raise
     except Overflowed:
-        services.metrics.slow_subscribers.inc()
-        reason = "Subscriber too slow; reconnect and resume with afterSeq"
-        await close(websocket, CLOSE_TOO_SLOW, reason)
+        await close_too_slow(subscription.writer.websocket, services)
     finally:
         subscription.active = False
         await live.leave(subscription)
+        gauge.dec()
+    return
+    yield  # an async generator, as Strawberry's subscriptions are
+
+
+R = TypeVar("R")
+
+
+async def live_stream(
+    info: Info,
+    viewer_id: uuid.UUID,
+    feed: AsyncGenerator[R, None],
+    convert: Callable[[R], object | Awaitable[object | None] | None],
+) -> AsyncIterator[Any]:
+    """Any other subscription on the shared path. Its feed (one per subscription: it decides
+    what this viewer hears, and when) hands on items; each is converted to its root object,
+    executed (once for every local subscriber asking the same, where the root carries
+    ``SharedResults``), and the frame goes to the socket's writer, in order with the socket's
+    other frames. Like ``live_messages``, it yields nothing; an error that ends it is raised
+    once what was queued before has been written."""
+    subscription = _register(info, viewer_id)
+    services = info.context.services
+    gauge = services.metrics.subscriptions.labels(info.field_name)
+    gauge.inc()
+    try:
+        async with contextlib.aclosing(feed):
+            async for item in feed:
+                root = convert(item)
+                if isawaitable(root):
+                    root = await root
+                if root is None or not subscription.active:
+                    continue
+                payload, _ = await execute_event(services, subscription, root)
+                subscription.writer.put(subscription, subscription.frame(payload))
+        await subscription.writer.flush(subscription)  # the feed ended: complete after these
+    except Overflowed:
+        await close_too_slow(subscription.writer.websocket, services)
+    except Exception:
+        await subscription.writer.flush(subscription)
+        raise
+    finally:
+        subscription.active = False
         gauge.dec()
     return
     yield  # an async generator, as Strawberry's subscriptions are

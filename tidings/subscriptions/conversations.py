@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from tidings.broadcast import Reconnected
@@ -23,7 +23,7 @@ class ConversationUpdate:
     member: bool
 
 
-async def conversation_feed(viewing: Viewing) -> AsyncIterator[ConversationUpdate]:
+async def conversation_feed(viewing: Viewing) -> AsyncGenerator[ConversationUpdate, None]:
     """Each conversation that changed for the viewer, as it happens. Membership is the feed's
     own, kept in event order: a socket that reads late hears of its removal, and nothing of
     what came after it."""

@@ -8,7 +8,7 @@ restored, it re-sends what changed meanwhile.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -77,7 +77,7 @@ async def read_messages(
 
 async def message_updated_feed(
     viewing: Viewing, conversation_id: uuid.UUID | None
-) -> AsyncIterator[FeedItem]:
+) -> AsyncGenerator[FeedItem, None]:
     """Edits and deletions. After lost events, re-sends what changed while disconnected."""
     async with viewing.follow(conversation_id, messages=True) as following:
         listener = following.listener

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +43,7 @@ class PresenceItem:
 
 async def presence_feed(
     viewing: Viewing, presence: Presence, user_ids: set[uuid.UUID] | None
-) -> AsyncIterator[PresenceItem]:
+) -> AsyncGenerator[PresenceItem, None]:
     """Changes of ``user_ids`` (or of every contact), as each may see them."""
     sessions, channels, viewer_id = viewing.sessions, viewing.channels, viewing.viewer_id
     async with viewing.follow() as following:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from tidings.broadcast import Reconnected
 from tidings.event_types import ConversationChanged, Receipts
@@ -13,7 +13,9 @@ from tidings.subscriptions.membership import Viewing
 __all__ = ["receipt_feed"]
 
 
-async def receipt_feed(viewing: Viewing, conversation_id: uuid.UUID) -> AsyncIterator[Receipts]:
+async def receipt_feed(
+    viewing: Viewing, conversation_id: uuid.UUID
+) -> AsyncGenerator[Receipts, None]:
     """Receipt updates as published, minus others' private reads. After lost events, one
     update with everyone's current marks replaces what was missed."""
     receipts = viewing.channels.receipts(conversation_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from tidings.broadcast import Reconnected
@@ -25,7 +25,7 @@ class TypingItem:
 
 async def typing_feed(
     viewing: Viewing, conversation_id: uuid.UUID | None, *, ttl: float
-) -> AsyncIterator[TypingItem]:
+) -> AsyncGenerator[TypingItem, None]:
     """Who starts and stops typing in a conversation, or in any of the viewer's (joined ones
     included, left ones dropped without a word), other than the viewer."""
     # One conversation listens to its typing channel; the inbox-wide feed to each of its own.

@@ -1,20 +1,20 @@
-"""Subscriptions: live feeds turned into GraphQL types, without a query per event."""
+"""Subscriptions: Strawberry parses, validates and authorises each; its feed then hands
+GraphQL roots to the shared delivery path (``tidings.graphql.live``), which executes and
+writes them, without a query per event."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TypeVar
+from collections.abc import AsyncGenerator
 
 import strawberry
-from starlette.websockets import WebSocket
 
-from tidings.broadcast import Overflowed
 from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
+from tidings.event_types import Receipts
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
-from tidings.graphql.live import live_messages
+from tidings.graphql.live import live_messages, live_stream
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -27,38 +27,14 @@ from tidings.graphql.types import (
     User,
 )
 from tidings.ids import parse_id
-from tidings.sockets import close
-from tidings.subscriptions.conversations import conversation_feed
+from tidings.subscriptions.conversations import ConversationUpdate, conversation_feed
 from tidings.subscriptions.membership import Viewing
 from tidings.subscriptions.messages import FeedItem, message_updated_feed
-from tidings.subscriptions.presence import presence_feed
+from tidings.subscriptions.presence import PresenceItem, presence_feed
 from tidings.subscriptions.receipts import receipt_feed
-from tidings.subscriptions.typing import typing_feed
+from tidings.subscriptions.typing import TypingItem, typing_feed
 
-__all__ = ["CLOSE_TOO_SLOW", "Subscription"]
-
-# 1013 "Try Again Later": clients reconnect and resume with afterSeq.
-CLOSE_TOO_SLOW = 1013
-
-T = TypeVar("T")
-
-
-async def _live(info: Info, feed: AsyncIterator[T]) -> AsyncIterator[T]:
-    """Pass items on; a subscriber too far behind has its socket closed, not its buffer grown."""
-    metrics = info.context.services.metrics
-    gauge = metrics.subscriptions.labels(info.field_name)
-    gauge.inc()
-    try:
-        async for item in feed:
-            info.context.scope.forget_loaded()
-            yield item
-    except Overflowed:
-        metrics.slow_subscribers.inc()
-        if isinstance(info.context.request, WebSocket):
-            reason = "Subscriber too slow; reconnect and resume with afterSeq"
-            await close(info.context.request, CLOSE_TOO_SLOW, reason)
-    finally:
-        gauge.dec()
+__all__ = ["Subscription"]
 
 
 def _message(item: FeedItem) -> Message:
@@ -66,6 +42,45 @@ def _message(item: FeedItem) -> Message:
     if item.shared is None:
         return Message.of(item.message, item.sender)
     return item.shared.once("message", lambda: Message.of(item.message, item.sender, shared=True))
+
+
+def _receipt_update(update: Receipts) -> ReceiptUpdate:
+    return ReceiptUpdate(
+        conversation_id=strawberry.ID(str(update.conversation_id)),
+        receipts=[
+            ParticipantReceipt(
+                user=User.of(r.user),
+                last_delivered_seq=r.last_delivered_seq,
+                last_read_seq=r.last_read_seq,
+                read_at=r.read_at,
+            )
+            for r in update.receipts
+        ],
+        counts=[
+            MessageReceiptCount(
+                message_id=strawberry.ID(str(c.message_id)),
+                seq=c.seq,
+                delivered_count=c.delivered,
+                read_count=c.read,
+                recipient_count=c.recipients,
+            )
+            for c in update.counts
+        ],
+    )
+
+
+def _presence_event(item: PresenceItem) -> PresenceEvent:
+    return PresenceEvent(
+        user=User.of(item.user), status=PresenceStatus(item.status), last_seen_at=item.last_seen_at
+    )
+
+
+def _typing_event(item: TypingItem) -> TypingEvent:
+    return TypingEvent(
+        conversation_id=strawberry.ID(str(item.conversation_id)),
+        user=User.of(item.user),
+        is_typing=item.is_typing,
+    )
 
 
 # One mark per conversation a client holds; more than a viewer could be in is a mistake.
@@ -126,8 +141,10 @@ class Subscription:
         self, info: Info, conversation_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Message, None]:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
-        async for item in _live(info, message_updated_feed(await _viewing(info), cid)):
-            yield _message(item)
+        viewing = await _viewing(info)
+        feed = message_updated_feed(viewing, cid)
+        async for message in live_stream(info, viewing.viewer_id, feed, _message):
+            yield message
 
     @strawberry.subscription(
         description="A conversation of the viewer's was created, joined, left, renamed or "
@@ -136,9 +153,11 @@ class Subscription:
     )
     async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
         viewing = await _viewing(info)
-        async for update in _live(info, conversation_feed(viewing)):
-            # Authorised as it is delivered, by the feed's membership in event order: a socket
-            # that lagged behind may be reading of a removal long after the group moved on.
+
+        async def convert(update: ConversationUpdate) -> Conversation | None:
+            # Authorised as it is delivered, by the feed's membership in event order: a
+            # socket that lagged behind may be reading of a removal long after the group
+            # moved on.
             if update.conversation is not None:
                 conversation, member = update.conversation.model(), update.member
             else:
@@ -147,12 +166,15 @@ class Subscription:
                         session, conversation_id=update.conversation_id, user_id=viewing.viewer_id
                     )
                 if found is None:
-                    continue
+                    return None
                 conversation, member = found
             if not member:
-                yield Conversation.departed(conversation, viewer_id=viewing.viewer_id)
-            else:
-                yield Conversation.of(conversation)
+                return Conversation.departed(conversation, viewer_id=viewing.viewer_id)
+            return Conversation.of(conversation)
+
+        feed = conversation_feed(viewing)
+        async for changed in live_stream(info, viewing.viewer_id, feed, convert):
+            yield changed
 
     @strawberry.subscription(
         description="Read and delivered marks that moved, with the new counts of the affected "
@@ -162,29 +184,10 @@ class Subscription:
         self, info: Info, conversation_id: strawberry.ID
     ) -> AsyncGenerator[ReceiptUpdate, None]:
         cid = parse_id(conversation_id, field="conversationId")
-        async for update in _live(info, receipt_feed(await _viewing(info), cid)):
-            yield ReceiptUpdate(
-                conversation_id=strawberry.ID(str(cid)),
-                receipts=[
-                    ParticipantReceipt(
-                        user=User.of(r.user),
-                        last_delivered_seq=r.last_delivered_seq,
-                        last_read_seq=r.last_read_seq,
-                        read_at=r.read_at,
-                    )
-                    for r in update.receipts
-                ],
-                counts=[
-                    MessageReceiptCount(
-                        message_id=strawberry.ID(str(c.message_id)),
-                        seq=c.seq,
-                        delivered_count=c.delivered,
-                        read_count=c.read,
-                        recipient_count=c.recipients,
-                    )
-                    for c in update.counts
-                ],
-            )
+        viewing = await _viewing(info)
+        feed = receipt_feed(viewing, cid)
+        async for update in live_stream(info, viewing.viewer_id, feed, _receipt_update):
+            yield update
 
     @strawberry.subscription(
         description="Presence changes of these users, or without ids of everyone the viewer "
@@ -194,13 +197,10 @@ class Subscription:
         self, info: Info, user_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[PresenceEvent, None]:
         wanted = {parse_id(uid, field="userIds") for uid in user_ids} if user_ids else None
-        feed = presence_feed(await _viewing(info), info.context.services.presence, wanted)
-        async for item in _live(info, feed):
-            yield PresenceEvent(
-                user=User.of(item.user),
-                status=PresenceStatus(item.status),
-                last_seen_at=item.last_seen_at,
-            )
+        viewing = await _viewing(info)
+        feed = presence_feed(viewing, info.context.services.presence, wanted)
+        async for event in live_stream(info, viewing.viewer_id, feed, _presence_event):
+            yield event
 
     @strawberry.subscription(
         description="Others starting and stopping typing in a conversation, or without a "
@@ -211,9 +211,7 @@ class Subscription:
     ) -> AsyncGenerator[TypingEvent, None]:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         ttl = info.context.services.settings.typing_ttl_seconds
-        async for item in _live(info, typing_feed(await _viewing(info), cid, ttl=ttl)):
-            yield TypingEvent(
-                conversation_id=strawberry.ID(str(item.conversation_id)),
-                user=User.of(item.user),
-                is_typing=item.is_typing,
-            )
+        viewing = await _viewing(info)
+        feed = typing_feed(viewing, cid, ttl=ttl)
+        async for event in live_stream(info, viewing.viewer_id, feed, _typing_event):
+            yield event
