@@ -1,10 +1,11 @@
-"""A client process holding idle sockets for scenario (e).
+"""A client process holding idle sockets for scenarios (e) and (f).
 
 Reads one JSON line on stdin: ``{"url", "tokens", "subscriptions": [[query, variables]...],
 "compression", "concurrency"}``; opens a socket per token (``connection_init``, then each
-subscription; with a null token, a plain socket), printing ``progress N`` now and then and
-``ready OPENED FAILED`` once done; holds them until a line (or EOF) on stdin, then closes
-them and prints ``closed N`` where N counts sockets the server had closed meanwhile.
+subscription; with a null token, a plain socket), printing ``progress N`` now and then, then
+``failure ERROR`` for each of the first three failures and ``ready OPENED FAILED``; holds them
+until a line (or EOF) on stdin, then closes them and prints ``closed N`` where N counts
+sockets the server had closed meanwhile.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ async def _hold(order: dict[str, Any]) -> None:
             _say(f"progress {len(sockets)}")
 
     await asyncio.gather(*(one(token) for token in order["tokens"]))
-    _say(f"ready {len(sockets)} {len(failures)}")
-    for failure in failures[:3]:
+    for failure in failures[:3]:  # before "ready": the harness stops reading at "ready"
         _say(f"failure {failure}")
+    _say(f"ready {len(sockets)} {len(failures)}")
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     lost = sum(1 for s in sockets if s.closed)
     await asyncio.gather(*(s.close() for s in sockets))

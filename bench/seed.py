@@ -1,6 +1,7 @@
 """The data set, written with PostgreSQL COPY: users with login sessions and minted access
-tokens, direct conversations, one large group, and a reader whose inbox holds the stored
-messages (most of them, up to 1 M, in one long history).
+tokens, direct conversations, one large group, one group of 200 for the paced scenario (g),
+and a reader whose inbox holds the stored messages (most of them, up to 1 M, in one long
+history).
 
 Access tokens are signed here with the run's secret and the claims ``tidings.tokens`` reads
 (sub, sid, iat, exp, typ="access"): logging 10,000 users in through Argon2 would only measure
@@ -44,6 +45,9 @@ class Dataset:
     group: uuid.UUID
     reader: int
     history: uuid.UUID
+    # The group of scenario (g), and its members (user indices; the first one sends).
+    paced_group: uuid.UUID
+    paced_members: list[int]
     inbox: list[uuid.UUID] = field(default_factory=list)
     messages: int = 0
 
@@ -204,12 +208,23 @@ async def seed(dsn: str, sizes: Sizes, secret: str, *, progress: Any = None) -> 
             written += count
             if progress is not None:
                 progress(f"seeded {written:,} of {sizes.stored_messages:,} messages")
+        # Scenario (g)'s group, written last so the rest of the data set is what it was. Its
+        # members are users past those of (a) and (b) where there are enough, so the
+        # conversations (a) and (b) follow stay as they were.
+        first = max(sizes.direct_users, sizes.group_size)
+        if first + sizes.paced_group_size > reader:
+            first = 0
+        paced_members = list(range(first, first + min(sizes.paced_group_size, reader)))
+        paced_group, row = conversation("GROUP", paced_members[0], title="Paced group")
+        await add_conversation(row, paced_members, 0, None)
         await writer.flush_all()
         await connection.execute("RESET session_replication_role")
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
-    return Dataset(users, tokens, direct, group, reader, history, inbox, written)
+    return Dataset(
+        users, tokens, direct, group, reader, history, paced_group, paced_members, inbox, written
+    )
 
 
 async def _messages(

@@ -31,6 +31,18 @@ class Sizes:
     # (e) idle sockets (3 subscriptions each), and the client processes holding them.
     idle_sockets: int
     idle_processes: int
+    # (f) mixed load: sockets in all, each on messageAdded for all its conversations (the
+    # users of (a) and (b) held by the harness and measured, the rest by idle_processes client
+    # processes); the group of (b) gets messages at mixed_group_rate while (a)'s 1:1 traffic
+    # runs at direct_rate, both for mixed_seconds.
+    mixed_sockets: int
+    mixed_group_rate: float
+    mixed_seconds: float
+    # (g) paced group: members (a group of their own in the data set), each with one socket
+    # on messageAdded for all its conversations; messages per second, seconds of traffic.
+    paced_group_size: int
+    paced_group_rate: float
+    paced_group_seconds: float
     # Seconds to let a server settle before reading its memory.
     settle_seconds: float
 
@@ -52,6 +64,12 @@ QUICK = Sizes(
     read_requests=10,
     idle_sockets=40,
     idle_processes=1,
+    mixed_sockets=60,
+    mixed_group_rate=5.0,
+    mixed_seconds=2.0,
+    paced_group_size=20,
+    paced_group_rate=5.0,
+    paced_group_seconds=3.0,
     settle_seconds=0.5,
 )
 
@@ -72,5 +90,11 @@ FULL = Sizes(
     read_requests=200,
     idle_sockets=10_000,
     idle_processes=2,
+    mixed_sockets=10_000,
+    mixed_group_rate=5.0,
+    mixed_seconds=30.0,
+    paced_group_size=200,
+    paced_group_rate=5.0,
+    paced_group_seconds=60.0,
     settle_seconds=3.0,
 )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bench.results import ScenarioResult
-from bench.scenarios import fan_out, idle_sockets, one_to_one, reads, throughput
+from bench.scenarios import (
+    fan_out,
+    idle_sockets,
+    mixed_load,
+    one_to_one,
+    paced_group,
+    reads,
+    throughput,
+)
 from bench.scenarios._shared import Run
 
 __all__ = ["SCENARIOS", "Run"]
@@ -16,4 +24,6 @@ SCENARIOS: dict[str, tuple[str, Callable[[Run], Awaitable[ScenarioResult]]]] = {
     "c": ("sendMessage throughput", throughput.run),
     "d": ("history page and inbox", reads.run),
     "e": ("idle sockets", idle_sockets.run),
+    "f": ("mixed load", mixed_load.run),
+    "g": ("paced group", paced_group.run),
 }

@@ -1,15 +1,19 @@
 """What every scenario needs: the run's stack and data, servers (optionally profiled), many
-sockets opened at once, and a way to tell when subscriptions are live."""
+sockets opened at once (here or in client processes of their own), a way to tell when
+subscriptions are live, and the traffic several scenarios share: 1:1 messages between pairs,
+group messages to every member, each sent at a planned instant."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
+import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +26,18 @@ from bench.sizes import Sizes
 from bench.stack import ServerProcess, Stack, baseline_server, tidings_server
 
 __all__ = [
+    "DirectTraffic",
+    "GroupDeliveries",
+    "Holders",
     "Run",
+    "baseline_frame",
     "close_all",
     "frame",
     "gc_pauses",
     "marker",
     "open_sockets",
+    "paced",
+    "plan_direct",
     "read_marker",
     "subscription_errors",
     "subscriptions_live",
@@ -213,3 +223,217 @@ def subscription_errors(
 def frame(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
     """A ``next`` frame as the server sends it, for the baseline to send pre-serialized."""
     return {"id": "1", "type": "next", "payload": {"data": {operation: fields}}}
+
+
+def baseline_frame(data: Dataset, sender: int, conversation: str, content: str, seq: int) -> str:
+    """The ``messageAdded`` frame the baseline writes: the shape and size of Tidings' own."""
+    fields = {
+        "id": "0192f3c4-0000-7000-8000-000000000000", "conversationId": conversation,
+        "seq": seq, "content": content,
+        "createdAt": "2026-11-24T02:00:00.000000+00:00", "clientMessageId": None,
+        "sender": {"id": data.user_id(sender), "username": f"b{sender:05d}",
+                   "displayName": f"Bench User {sender}"},
+    }  # fmt: skip
+    return json.dumps(frame("messageAdded", fields))
+
+
+async def paced(
+    rate: float,
+    send: Callable[[int], Awaitable[None]],
+    first: int,
+    last: int,
+    *,
+    sent_at: dict[int, float],
+    failures: list[str],
+    request_times: list[float] | None = None,
+) -> None:
+    """Send messages ``first..last-1`` at ``rate`` per second, each at its planned instant
+    (open loop: a slow server cannot slow the offered load down); a failed send is counted in
+    ``failures``, not raised."""
+    started = time.perf_counter()
+    tasks = []
+
+    async def one(number: int) -> None:
+        sent_at[number] = time.perf_counter()
+        try:
+            await send(number)
+        except Exception as error:
+            failures.append(f"{type(error).__name__}: {error}"[:200])
+        if request_times is not None:
+            request_times.append(time.perf_counter() - sent_at[number])
+
+    for number in range(first, last):
+        delay = started + (number - first) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(number)))
+    await asyncio.gather(*tasks)
+
+
+def plan_direct(data: Dataset, count: int) -> list[tuple[int, int, str]]:
+    """Who sends each of ``count`` 1:1 messages to whom: (sender, recipient, conversation)."""
+    rng = random.Random(11)
+    plan = []
+    for _ in range(count):
+        cid, i, j = rng.choice(data.direct)
+        sender, recipient = (i, j) if rng.random() < 0.5 else (j, i)
+        plan.append((sender, recipient, str(cid)))
+    return plan
+
+
+@dataclass
+class DirectTraffic:
+    """1:1 messages: who sends what to whom, and what arrived when."""
+
+    plan: list[tuple[int, int, str]]  # (sender, recipient, conversation id) per message
+    tag: str
+    sent_at: dict[int, float] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    received: int = 0
+    echoes: int = 0
+    failures: list[str] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)
+
+    def handler(self, user: int) -> Callable[[dict[str, Any], float], None]:
+        """The ``messageAdded`` handler of user ``user``'s socket (other tags are ignored)."""
+
+        def on_next(payload: dict[str, Any], at: float) -> None:
+            added = payload["data"]["messageAdded"]
+            tag, number = read_marker(added["content"])
+            if tag != self.tag or number not in self.sent_at:
+                return
+            sender, recipient, _ = self.plan[number]
+            if user == recipient:
+                self.received += 1
+                self.latencies.append(at - self.sent_at[number])
+            elif user == sender:
+                self.echoes += 1
+
+        return on_next
+
+    async def send(
+        self, rate: float, send: Callable[[int], Awaitable[None]], first: int, last: int
+    ) -> None:
+        """Send messages ``first..last-1`` of the plan at ``rate`` per second."""
+        await paced(
+            rate, send, first, last, sent_at=self.sent_at, failures=self.failures,
+            request_times=self.request_times,
+        )  # fmt: skip
+
+
+@dataclass
+class GroupDeliveries:
+    """Group messages: when each was sent, and when each subscriber had it."""
+
+    tag: str
+    subscribers: int
+    sent_at: dict[int, float] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    latencies: dict[int, list[float]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    last_at: float = 0.0
+    total: int = 0
+
+    def on_next(self, payload: dict[str, Any], at: float) -> None:
+        tag, number = read_marker(payload["data"]["messageAdded"]["content"])
+        if tag != self.tag or number not in self.sent_at:
+            return
+        self.counts[number] = self.counts.get(number, 0) + 1
+        self.latencies.setdefault(number, []).append(at - self.sent_at[number])
+        self.total += 1
+        self.last_at = max(self.last_at, at)
+
+    def complete(self, number: int) -> bool:
+        return self.counts.get(number, 0) >= self.subscribers
+
+    def of(self, numbers: range) -> list[float]:
+        """Every subscriber's latency of messages ``numbers``."""
+        return [x for n in numbers for x in self.latencies.get(n, [])]
+
+    def last_subscriber(self, numbers: range) -> list[float]:
+        """Per message of ``numbers``: the latency until the last subscriber had it."""
+        return [max(self.latencies[n]) for n in numbers if n in self.latencies]
+
+    async def send(
+        self, rate: float, send: Callable[[int], Awaitable[None]], first: int, last: int
+    ) -> None:
+        """Send messages ``first..last-1`` at ``rate`` per second."""
+        await paced(rate, send, first, last, sent_at=self.sent_at, failures=self.failures)
+
+
+class Holders:
+    """Client processes (``bench.idle_client``), each holding its share of many sockets, so the
+    load generator's own process is not the one holding them all."""
+
+    def __init__(self) -> None:
+        self.processes: list[asyncio.subprocess.Process] = []
+
+    async def open(
+        self,
+        run: Run,
+        url: str,
+        tokens: Sequence[str | None],
+        subscriptions: Sequence[tuple[str, dict[str, Any]]],
+        compression: bool,
+        *,
+        processes: int | None = None,
+    ) -> tuple[int, list[str]]:
+        """Open a socket per token (each with ``subscriptions``) across ``processes`` client
+        processes (``idle_processes`` by default); (sockets opened, failures)."""
+        if not tokens:
+            return 0, []
+        share = -(-len(tokens) // (processes or run.sizes.idle_processes))
+        for start in range(0, len(tokens), share):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.idle_client",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            assert process.stdin is not None
+            order = {
+                "url": url,
+                "tokens": list(tokens[start : start + share]),
+                "subscriptions": list(subscriptions),
+                "compression": compression,
+                "concurrency": 16,
+            }
+            process.stdin.write(json.dumps(order).encode() + b"\n")
+            await process.stdin.drain()
+            self.processes.append(process)
+        opened, failures = 0, []
+        progress = [0] * len(self.processes)
+        for index, process in enumerate(self.processes):
+            assert process.stdout is not None
+            while True:
+                line = (await process.stdout.readline()).decode().strip()
+                if not line:
+                    raise RuntimeError("an idle client process died")
+                word, _, rest = line.partition(" ")
+                if word == "progress":
+                    progress[index] = int(rest)
+                    run.say(f"{sum(progress):,}/{len(tokens):,} idle sockets open")
+                elif word == "failure":
+                    failures.append(rest)
+                elif word == "ready":
+                    count, failed = rest.split()
+                    opened += int(count)
+                    progress[index] = int(count)
+                    if int(failed):
+                        failures.append(f"{failed} sockets failed to open")
+                    break
+        return opened, failures
+
+    async def close(self) -> int:
+        """Close every socket; how many the server had closed while they were held."""
+        lost = 0
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(b"close\n")
+            await process.stdin.drain()
+        for process in self.processes:
+            assert process.stdout is not None
+            while line := (await process.stdout.readline()).decode().strip():
+                if line.startswith("closed "):
+                    lost += int(line.split()[1])
+            await process.wait()
+        self.processes = []
+        return lost

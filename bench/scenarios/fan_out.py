@@ -9,11 +9,9 @@ delivery. The baseline: the bare server writing the same pre-serialized frame to
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,12 +20,12 @@ from bench.graphql_socket import GraphQLSocket
 from bench.queries import MESSAGE_ADDED, SEND_MESSAGE
 from bench.results import ScenarioResult, percentile
 from bench.scenarios._shared import (
+    GroupDeliveries,
     Run,
+    baseline_frame,
     close_all,
-    frame,
     marker,
     open_sockets,
-    read_marker,
     subscription_errors,
     subscriptions_live,
     until_settled,
@@ -40,34 +38,12 @@ TAG = "bench-b"
 _BACKFILLS = re.compile(r'^tidings_backfills_total\{reason="(\w+)"\} ([0-9.e+]+)$', re.M)
 
 
-@dataclass
-class _Deliveries:
-    subscribers: int
-    sent_at: dict[int, float] = field(default_factory=dict)
-    counts: dict[int, int] = field(default_factory=dict)
-    latencies: dict[int, list[float]] = field(default_factory=dict)
-    last_at: float = 0.0
-    total: int = 0
-
-    def on_next(self, payload: dict[str, Any], at: float) -> None:
-        tag, number = read_marker(payload["data"]["messageAdded"]["content"])
-        if tag != TAG or number not in self.sent_at:
-            return
-        self.counts[number] = self.counts.get(number, 0) + 1
-        self.latencies.setdefault(number, []).append(at - self.sent_at[number])
-        self.total += 1
-        self.last_at = max(self.last_at, at)
-
-    def complete(self, number: int) -> bool:
-        return self.counts.get(number, 0) >= self.subscribers
-
-
 async def _drive(
     run: Run,
     result: ScenarioResult,
     label: str,
     sockets: list[GraphQLSocket],
-    deliveries: _Deliveries,
+    deliveries: GroupDeliveries,
     send: Callable[[int], Awaitable[None]],
     cpu: Callable[[], float],
 ) -> dict[str, Any]:
@@ -87,8 +63,8 @@ async def _drive(
         await attempt(number)
         await until_settled(lambda: deliveries.total, partial(deliveries.complete, number), quiet=5)
     measured = range(2, paced + 2)
-    latencies = [x for n in measured for x in deliveries.latencies.get(n, [])]
-    last = [max(deliveries.latencies[n]) for n in measured if n in deliveries.latencies]
+    latencies = deliveries.of(measured)
+    last = deliveries.last_subscriber(measured)
     run.say(f"{label}: burst of {burst} messages to {deliveries.subscribers:,} subscribers")
 
     first = paced + 2
@@ -110,9 +86,7 @@ async def _drive(
     elapsed = deliveries.last_at - started
     # If the load generator was busy all along, it (not the server) set the pace.
     client_busy = (time.process_time() - client_before) / max(elapsed, 1e-9)
-    burst_latencies = [
-        x for n in range(first, first + burst) for x in deliveries.latencies.get(n, [])
-    ]
+    burst_latencies = deliveries.of(range(first, first + burst))
     result.expect(f"{label} paced deliveries", paced * deliveries.subscribers, len(latencies))
     result.expect(f"{label} burst deliveries", expected, delivered)
     closed = sum(1 for s in sockets if s.closed)
@@ -140,7 +114,7 @@ async def run(run: Run) -> ScenarioResult:
     group = str(data.group)
 
     async with run.tidings("group") as server, GraphQLHttp(server.http_url) as http:
-        deliveries = _Deliveries(len(tokens))
+        deliveries = GroupDeliveries(TAG, len(tokens))
         sockets = await open_sockets(
             server.ws_url("/graphql"), tokens, compression=run.compression, say=run.say,
             what="tidings",
@@ -168,7 +142,7 @@ async def run(run: Run) -> ScenarioResult:
             await close_all(sockets)
 
     async with run.baseline("group") as server, GraphQLHttp(server.http_url) as http:
-        deliveries = _Deliveries(len(tokens))
+        deliveries = GroupDeliveries(TAG, len(tokens))
         sockets = await open_sockets(
             lambda i: server.ws_url(f"/ws?id={i}"), [None] * len(tokens),
             compression=run.compression, say=run.say, what="baseline",
@@ -178,14 +152,8 @@ async def run(run: Run) -> ScenarioResult:
         await asyncio.sleep(0.5)
 
         async def post(number: int) -> None:
-            fields = {
-                "id": "0192f3c4-0000-7000-8000-000000000000", "conversationId": group,
-                "seq": number, "content": marker(TAG, number),
-                "createdAt": "2026-11-24T02:00:00.000000+00:00", "clientMessageId": None,
-                "sender": {"id": data.user_id(0), "username": "b00000",
-                           "displayName": "Bench User 0"},
-            }  # fmt: skip
-            status = await http.post_text("/send/all", json.dumps(frame("messageAdded", fields)))
+            text = baseline_frame(data, 0, group, marker(TAG, number), number)
+            status = await http.post_text("/send/all", text)
             if status != 200:
                 raise RuntimeError(f"baseline answered {status}")
 

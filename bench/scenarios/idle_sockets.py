@@ -8,13 +8,11 @@ server holding the same number of plain sockets.
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from typing import Any
 
 from bench.queries import CONVERSATION_UPDATED, MESSAGE_ADDED, MESSAGE_UPDATED
 from bench.results import ScenarioResult
-from bench.scenarios._shared import Run, close_all, open_sockets, subscriptions_live
+from bench.scenarios._shared import Holders, Run, close_all, open_sockets, subscriptions_live
 from bench.stack import ServerProcess
 
 __all__ = ["run"]
@@ -25,77 +23,6 @@ _SUBSCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
     (CONVERSATION_UPDATED, {}),
 ]
 _FIELDS = ("messageAdded", "messageUpdated", "conversationUpdated")
-
-
-class _Holders:
-    """The client processes, each holding its share of the sockets."""
-
-    def __init__(self) -> None:
-        self.processes: list[asyncio.subprocess.Process] = []
-
-    async def open(
-        self,
-        run: Run,
-        url: str,
-        tokens: list[str | None],
-        subscriptions: list[Any],
-        compression: bool,
-    ) -> tuple[int, list[str]]:
-        share = -(-len(tokens) // run.sizes.idle_processes)
-        for start in range(0, len(tokens), share):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.idle_client",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            assert process.stdin is not None
-            order = {
-                "url": url,
-                "tokens": tokens[start : start + share],
-                "subscriptions": subscriptions,
-                "compression": compression,
-                "concurrency": 16,
-            }
-            process.stdin.write(json.dumps(order).encode() + b"\n")
-            await process.stdin.drain()
-            self.processes.append(process)
-        opened, failures = 0, []
-        progress = [0] * len(self.processes)
-        for index, process in enumerate(self.processes):
-            assert process.stdout is not None
-            while True:
-                line = (await process.stdout.readline()).decode().strip()
-                if not line:
-                    raise RuntimeError("an idle client process died")
-                word, _, rest = line.partition(" ")
-                if word == "progress":
-                    progress[index] = int(rest)
-                    run.say(f"{sum(progress):,}/{len(tokens):,} idle sockets open")
-                elif word == "failure":
-                    failures.append(rest)
-                elif word == "ready":
-                    count, failed = rest.split()
-                    opened += int(count)
-                    progress[index] = int(count)
-                    if int(failed):
-                        failures.append(f"{failed} sockets failed to open")
-                    break
-        return opened, failures
-
-    async def close(self) -> int:
-        """Close every socket; how many the server had closed while they were held."""
-        lost = 0
-        for process in self.processes:
-            assert process.stdin is not None
-            process.stdin.write(b"close\n")
-            await process.stdin.drain()
-        for process in self.processes:
-            assert process.stdout is not None
-            while line := (await process.stdout.readline()).decode().strip():
-                if line.startswith("closed "):
-                    lost += int(line.split()[1])
-            await process.wait()
-        self.processes = []
-        return lost
 
 
 async def _warm(
@@ -124,7 +51,7 @@ async def _measure(
     subscriptions = _SUBSCRIPTIONS if tokens[0] is not None else []
     await _warm(run, server, url, tokens[-5:], compression)
     before, cpu = server.rss_kib(), server.cpu_seconds()
-    holders = _Holders()
+    holders = Holders()
     try:
         async with run.measuring(server, f"e-{label.replace(' ', '-')}"):
             opened, failures = await holders.open(run, url, tokens, subscriptions, compression)

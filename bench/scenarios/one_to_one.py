@@ -10,11 +10,7 @@ pre-serialized frame to the recipient (and the sender, as Tidings echoes) on eac
 from __future__ import annotations
 
 import asyncio
-import json
-import random
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from bench.graphql_http import GraphQLHttp
@@ -22,13 +18,14 @@ from bench.graphql_socket import GraphQLSocket
 from bench.queries import MESSAGE_ADDED, SEND_MESSAGE
 from bench.results import ScenarioResult, percentile
 from bench.scenarios._shared import (
+    DirectTraffic,
     Run,
+    baseline_frame,
     close_all,
-    frame,
     gc_pauses,
     marker,
     open_sockets,
-    read_marker,
+    plan_direct,
     subscription_errors,
     subscriptions_live,
     until,
@@ -40,73 +37,12 @@ __all__ = ["run"]
 TAG = "bench-a"
 
 
-@dataclass
-class _Traffic:
-    """Who sends what to whom, and what arrived when."""
-
-    plan: list[tuple[int, int, str]]  # (sender, recipient, conversation id) per message
-    sent_at: dict[int, float] = field(default_factory=dict)
-    latencies: list[float] = field(default_factory=list)
-    received: int = 0
-    echoes: int = 0
-    failures: list[str] = field(default_factory=list)
-    request_times: list[float] = field(default_factory=list)
-
-    def handler(self, user: int) -> Callable[[dict[str, Any], float], None]:
-        def on_next(payload: dict[str, Any], at: float) -> None:
-            added = payload["data"]["messageAdded"]
-            tag, number = read_marker(added["content"])
-            if tag != TAG or number not in self.sent_at:
-                return
-            sender, recipient, _ = self.plan[number]
-            if user == recipient:
-                self.received += 1
-                self.latencies.append(at - self.sent_at[number])
-            elif user == sender:
-                self.echoes += 1
-
-        return on_next
-
-
-def _plan(run: Run, count: int) -> list[tuple[int, int, str]]:
-    rng = random.Random(11)
-    plan = []
-    for _ in range(count):
-        cid, i, j = rng.choice(run.data.direct)
-        sender, recipient = (i, j) if rng.random() < 0.5 else (j, i)
-        plan.append((sender, recipient, str(cid)))
-    return plan
-
-
-async def _paced(
-    traffic: _Traffic, rate: float, send: Callable[[int], Awaitable[None]], first: int, last: int
-) -> None:
-    """Send messages ``first..last-1`` at ``rate`` per second, each at its planned instant."""
-    started = time.perf_counter()
-    tasks = []
-
-    async def one(number: int) -> None:
-        traffic.sent_at[number] = time.perf_counter()
-        try:
-            await send(number)
-        except Exception as error:
-            traffic.failures.append(f"{type(error).__name__}: {error}"[:200])
-        traffic.request_times.append(time.perf_counter() - traffic.sent_at[number])
-
-    for number in range(first, last):
-        delay = started + (number - first) / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(number)))
-    await asyncio.gather(*tasks)
-
-
 async def _drive(
     run: Run,
     result: ScenarioResult,
     label: str,
     sockets: list[GraphQLSocket],
-    traffic: _Traffic,
+    traffic: DirectTraffic,
     send: Callable[[int], Awaitable[None]],
     cpu: Callable[[], float],
 ) -> dict[str, Any]:
@@ -114,12 +50,12 @@ async def _drive(
     sizes = run.sizes
     warm, light, total = _phases(sizes.direct_rate, sizes.direct_seconds)
     light_rate = sizes.direct_rate / 4
-    await _paced(traffic, sizes.direct_rate, send, 0, warm)
+    await traffic.send(sizes.direct_rate, send, 0, warm)
     await until(lambda: traffic.received >= warm, within=30)
 
     traffic.latencies.clear()
     run.say(f"{label}: {light} messages at {light_rate:g}/s")
-    await _paced(traffic, light_rate, send, warm, warm + light)
+    await traffic.send(light_rate, send, warm, warm + light)
     await until_settled(lambda: traffic.received, lambda: traffic.received >= warm + light)
     light_latencies = list(traffic.latencies)
 
@@ -127,7 +63,7 @@ async def _drive(
     received_before, echoes_before = traffic.received, traffic.echoes
     run.say(f"{label}: {total - warm - light} messages at {sizes.direct_rate:g}/s")
     cpu_before = cpu()
-    await _paced(traffic, sizes.direct_rate, send, warm + light, total)
+    await traffic.send(sizes.direct_rate, send, warm + light, total)
     await until_settled(
         lambda: traffic.received + traffic.echoes,
         lambda: traffic.received >= total and traffic.echoes >= total,
@@ -162,7 +98,7 @@ async def run(run: Run) -> ScenarioResult:
     tokens = data.tokens[: sizes.direct_users]
 
     async with run.tidings("direct") as server, GraphQLHttp(server.http_url) as http:
-        traffic = _Traffic(_plan(run, count))
+        traffic = DirectTraffic(plan_direct(data, count), TAG)
         sockets = await open_sockets(
             server.ws_url("/graphql"), tokens, compression=run.compression, say=run.say,
             what="tidings",
@@ -193,7 +129,7 @@ async def run(run: Run) -> ScenarioResult:
     tidings = traffic.latencies
 
     async with run.baseline("direct") as server, GraphQLHttp(server.http_url) as http:
-        traffic = _Traffic(_plan(run, count))
+        traffic = DirectTraffic(plan_direct(data, count), TAG)
         sockets = await open_sockets(
             lambda i: server.ws_url(f"/ws?id={i}"), [None] * len(tokens),
             compression=run.compression, say=run.say, what="baseline",
@@ -204,14 +140,7 @@ async def run(run: Run) -> ScenarioResult:
 
         async def post(number: int) -> None:
             sender, recipient, cid = traffic.plan[number]
-            fields = {
-                "id": "0192f3c4-0000-7000-8000-000000000000", "conversationId": cid,
-                "seq": number, "content": marker(TAG, number),
-                "createdAt": "2026-11-24T02:00:00.000000+00:00", "clientMessageId": None,
-                "sender": {"id": data.user_id(sender), "username": f"b{sender:05d}",
-                           "displayName": f"Bench User {sender}"},
-            }  # fmt: skip
-            text = json.dumps(frame("messageAdded", fields))
+            text = baseline_frame(data, sender, cid, marker(TAG, number), number)
             status = await http.post_text(f"/send/{recipient},{sender}", text)
             if status != 200:
                 raise RuntimeError(f"baseline answered {status}")
