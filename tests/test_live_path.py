@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from tests.api import Account, Api
-from tests.chat import REMOVE_PARTICIPANT, code_of, create, send
+from tests.chat import EDIT_MESSAGE, REMOVE_PARTICIPANT, code_of, create, send
 from tests.receipts import users
 from tests.server import RunningServer
 from tests.statements import count_statements
 from tests.ws import (
     MESSAGE_ADDED,
+    MESSAGE_UPDATED,
     PROTOCOLS,
     TRANSPORT_WS,
     Operation,
@@ -194,3 +195,74 @@ async def test_different_people_on_a_document_that_reads_no_viewer_share_one_exe
     assert [m["seq"] for m in seen] == [sent["seq"]] * len(members)
     assert all(m == seen[0] for m in seen)
     assert mark_reads(statements) == 1
+
+
+# --- the other subscriptions (live_stream) ----------------------------------------------------
+
+
+async def _edit(api: Api, editor: Account, message_id: str, content: str) -> None:
+    await api.data(
+        EDIT_MESSAGE, {"messageId": message_id, "content": content}, token=editor.access_token
+    )
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_update_feed_the_server_ends_writes_what_came_before_then_the_error(
+    api: Api, server: RunningServer, protocol: str
+) -> None:
+    """messageUpdated on the shared path: edits in the order made, the removal's error after
+    them in the protocol's form, then nothing; the socket's other operation goes on."""
+    alice, bob, carol = await users(api, "alice", "bob", "carol")
+    group = await create(api, alice, "GROUP", bob, carol, title="Team")
+    direct = await create(api, alice, "DIRECT", bob)
+    target = await send(api, carol, group["id"], "draft")
+    probe = await send(api, alice, direct["id"], "probe")
+    async with graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as socket:
+        updates = await socket.start(MESSAGE_UPDATED, {"conversationId": group["id"]})
+        inbox = await socket.start(MESSAGE_UPDATED)
+        await until_live(updates, inbox, probe=lambda mark: _edit(api, carol, target["id"], mark))
+        for n in range(5):
+            await _edit(api, carol, target["id"], f"edit {n}")
+        await api.data(
+            REMOVE_PARTICIPANT,
+            {"conversationId": group["id"], "userId": bob.id},
+            token=alice.access_token,
+        )
+        await _edit(api, carol, target["id"], "after bob is gone")
+        await _edit(api, alice, probe["id"], "still here")
+        received: list[str] = []
+        while not (result := await updates.next()).get("errors"):
+            received.append(result["data"]["messageUpdated"]["content"])
+        with pytest.raises(OperationCompleted):
+            await updates.next()
+        inbox_heard: list[str] = []
+        while "still here" not in inbox_heard:
+            inbox_heard.append((await inbox.data())["messageUpdated"]["content"])
+
+    assert received == [f"edit {n}" for n in range(5)]
+    assert code_of(result["errors"][0]) == "NOT_IN_CONVERSATION"
+    assert inbox_heard == [*(f"edit {n}" for n in range(5)), "still here"]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_nothing_is_written_for_an_update_feed_after_the_client_completes_it(
+    api: Api, server: RunningServer, protocol: str
+) -> None:
+    alice, bob = await users(api, "alice", "bob")
+    direct = await create(api, alice, "DIRECT", bob)
+    message = await send(api, alice, direct["id"], "hello")
+    variables = {"conversationId": direct["id"]}
+    async with graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as socket:
+        stopped = await socket.start(MESSAGE_UPDATED, variables)
+        kept = await socket.start(MESSAGE_UPDATED, variables)
+        await until_live(stopped, kept, probe=lambda mark: _edit(api, alice, message["id"], mark))
+        await stopped.stop()
+        if protocol != TRANSPORT_WS:
+            await stopped.complete()  # the legacy protocol confirms a stop
+        for n in range(3):
+            await _edit(api, alice, message["id"], f"edit {n}")
+        heard = [(await kept.data())["messageUpdated"]["content"] for _ in range(3)]
+        # One writer per socket: the kept feed's last edit came after anything for the other.
+        assert stopped.queue.empty()
+
+    assert heard == ["edit 0", "edit 1", "edit 2"]

@@ -161,15 +161,3 @@ class Following:
                 .where(col(Participant.user_id) == self.viewer_id)
             )
             return dict(rows.all())
-
-    async def last_seqs(self) -> dict[uuid.UUID, int]:
-        """The current last seq of every followed conversation."""
-        if not self.marks:
-            return {}
-        async with self.sessions() as session:
-            rows = await session.execute(
-                sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
-                    col(Conversation.id).in_(list(self.marks))
-                )
-            )
-            return dict(rows.all())
