@@ -106,9 +106,15 @@ class LiveSubscription:
     pending: int = 0
     drained: asyncio.Event | None = None
 
-    def frame(self, payload: str) -> str:
+    # The frame up to its payload: made once, as every frame of the operation begins with it.
+    head: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
         operation_id = json.dumps(self.target.operation_id)
-        return f'{{"id":{operation_id},"type":"{self.target.frame_type}","payload":{payload}}}'
+        self.head = f'{{"id":{operation_id},"type":"{self.target.frame_type}","payload":'
+
+    def frame(self, payload: str) -> str:
+        return f"{self.head}{payload}}}"
 
 
 class SocketWriter:
