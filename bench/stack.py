@@ -223,10 +223,15 @@ async def tidings_server(stack: Stack, label: str) -> AsyncIterator[ServerProces
     port = free_port()
     module = os.environ.get("TIDINGS_BENCH_SERVE_MODULE", "tidings")
     command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1"]
+    # A Redis namespace of its own: a scenario's server must not inherit the users of the
+    # last scenario's stopped server (an instance settles the presence of the users another
+    # one handed over when it stopped: 10,000 of them after (e), tens of seconds of CPU that
+    # would be counted against the next scenario).
+    env = {**stack.environment(), "TIDINGS_REDIS_NAMESPACE": f"{stack.namespace}-{label}"}
     server = await ServerProcess.start(
         "tidings",
         [*command, "--port", str(port)],
-        env=stack.environment(),
+        env=env,
         port=port,
         ready="/readyz",
         log=stack.logs / f"tidings-{label}.log",
