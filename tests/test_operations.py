@@ -359,19 +359,25 @@ async def test_metrics_count_sends_and_deliveries_to_subscribers(
 ) -> None:
     alice, bob = await api.register("alice"), await api.register("bob")
     direct = (await create(api, alice, "DIRECT", bob))["id"]
-    async with graphql_socket(server.ws_url, bob.access_token) as socket:
+    async with (
+        graphql_socket(server.ws_url, bob.access_token) as socket,
+        graphql_socket(server.ws_url, alice.access_token) as alices,
+    ):
         added = await socket.start(MESSAGE_ADDED, {"conversationId": direct})
-        await until_live(added, api, alice, direct)
+        echoed = await alices.start(MESSAGE_ADDED, {"conversationId": direct})
+        await _until_live(added, echoed, probe=lambda mark: send(api, alice, direct, mark))
 
         before = await scrape(server.http_url)
         await send(api, alice, direct, "one")
         await send(api, alice, direct, "two")
-        assert [(await added.data())["messageAdded"]["content"] for _ in range(2)] == [
-            "one",
-            "two",
-        ]
+        for feed in (added, echoed):
+            assert [(await feed.data())["messageAdded"]["content"] for _ in range(2)] == [
+                "one",
+                "two",
+            ]
         after = await scrape(server.http_url)
 
+    # Two messages, each handed to both subscribers' sockets: observed once per message.
     for name in ("tidings_send_message_seconds_count", "tidings_delivery_seconds_count"):
         assert after.value(name) - before.value(name) == 2, name
     assert after.value("tidings_send_message_seconds_sum") > before.value(

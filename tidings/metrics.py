@@ -32,7 +32,10 @@ class Metrics:
         )
         self.delivery_latency = Histogram(
             "tidings_delivery_seconds",
-            "From a message's commit to its hand-over to a subscriber's socket.",
+            (
+                "From a message's commit to this instance handing it to its local subscribers' "
+                "sockets (once per message and instance)."
+            ),
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )

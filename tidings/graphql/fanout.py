@@ -55,6 +55,7 @@ __all__ = [
     "VIEWER_DEPENDENT",
     "SharedResults",
     "SharingExecutor",
+    "encode_data",
     "encode_result_frame",
     "sharing_key",
     "subscribing_executor",
@@ -269,6 +270,16 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
         return cast("ExecutionResult", result)
 
 
+def encode_data(data: object) -> str:
+    """The JSON of a result's ``data``, encoded once while the same result is being sent
+    (a shared result is one object for every subscriber it goes to)."""
+    encoded = _encoded.get(data)
+    if encoded is None:
+        encoded = json.dumps(data, separators=(",", ":"), default=str)
+        _encoded.put(data, encoded)
+    return encoded
+
+
 def encode_result_frame(message: Mapping[str, object]) -> str | None:
     """The JSON of a ``next`` (or legacy ``data``) frame carrying only data, its data encoded
     once however many sockets it is sent to; None for any other frame."""
@@ -277,10 +288,6 @@ def encode_result_frame(message: Mapping[str, object]) -> str | None:
         return None
     if payload.keys() != {"data"}:
         return None
-    data = payload["data"]
-    encoded = _encoded.get(data)
-    if encoded is None:
-        encoded = json.dumps(data, separators=(",", ":"))
-        _encoded.put(data, encoded)
+    encoded = encode_data(payload["data"])
     frame_id = json.dumps(message["id"])
     return f'{{"id":{frame_id},"type":"{message["type"]}","payload":{{"data":{encoded}}}}}'

@@ -42,7 +42,12 @@ from tidings.errors import NotInConversation, ValidationFailed
 from tidings.event_types import ConversationChanged, MessageAdded
 from tidings.graphql.context import Info, OperationScope, enter_scope, leave_scope
 from tidings.graphql.extensions import coded_error
-from tidings.graphql.fanout import SharingExecutor, sharing_key, subscribing_executor
+from tidings.graphql.fanout import (
+    SharingExecutor,
+    encode_data,
+    sharing_key,
+    subscribing_executor,
+)
 from tidings.graphql.types import Message
 from tidings.models import Conversation, utcnow
 from tidings.services import Services
@@ -485,7 +490,7 @@ class LiveMessages:
                 subscription.writer.put(subscription, subscription.frame(payload))
                 if sender != subscription.viewer_id:
                     receipts.delivered(conversation_id, subscription.viewer_id, seq)
-                metrics.delivery_latency.observe(latency)
+        metrics.delivery_latency.observe(latency)
 
 
 async def execute_event(
@@ -507,10 +512,11 @@ async def execute_event(
     finally:
         await scope.close()
         leave_scope(token)
-    payload: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        payload["errors"] = [coded_error(e, scope, name).formatted for e in result.errors]
-    return json.dumps(payload, separators=(",", ":"), default=str), not result.errors
+    if not result.errors:
+        return f'{{"data":{encode_data(result.data)}}}', True
+    errors = [coded_error(e, scope, name).formatted for e in result.errors]
+    payload = {"data": result.data, "errors": errors}
+    return json.dumps(payload, separators=(",", ":"), default=str), False
 
 
 def _register(info: Info, viewer_id: uuid.UUID) -> LiveSubscription:
