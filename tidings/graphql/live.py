@@ -124,7 +124,9 @@ class LiveSubscription:
 
 class SocketWriter:
     """Writes one socket's live frames in order from a bounded queue, with one task, started
-    when frames are queued and gone when they are written: an idle socket costs no task."""
+    by the first frame and parked between frames until the socket ends: a socket that never
+    gets a live frame costs no task, and one that does is not charged a new task per frame
+    (a group's message reaches hundreds of sockets at once)."""
 
     def __init__(self, websocket: WebSocket, *, limit: int, services: Services) -> None:
         self.websocket = websocket
@@ -135,6 +137,7 @@ class SocketWriter:
         self._space: asyncio.Event | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._idle: asyncio.Future[None] | None = None
 
     @classmethod
     def of(cls, websocket: WebSocket, services: Services) -> SocketWriter:
@@ -157,6 +160,9 @@ class SocketWriter:
         subscription.pending += 1
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="tidings-socket-writer")
+        elif self._idle is not None:
+            self._idle.set_result(None)
+            self._idle = None
 
     async def room(self) -> None:
         """Wait until the queue is at most half full (a replay goes at the socket's pace;
@@ -200,7 +206,11 @@ class SocketWriter:
 
     async def _run(self) -> None:
         try:
-            while self._queue:
+            while True:
+                if not self._queue:
+                    self._idle = asyncio.get_running_loop().create_future()
+                    await self._idle
+                    continue
                 subscription, frame = self._queue.popleft()
                 try:
                     gone = self.websocket.application_state == WebSocketState.DISCONNECTED
