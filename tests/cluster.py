@@ -37,7 +37,7 @@ from websockets.typing import Subprotocol
 
 from tests.api import Account, Api
 from tests.chat import SEND_MESSAGE, code_of
-from tidings.events import Channels
+from tidings.realtime.publish import Channels
 from tidings.settings import Settings
 
 __all__ = [

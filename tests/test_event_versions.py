@@ -1,4 +1,4 @@
-"""Typed, versioned events (tidings/event_types.py): every event reads back as it was written,
+"""Typed, versioned events (tidings/realtime/events.py): every event reads back as it was written,
 and during a rolling deploy an instance that meets another release's version of an event loses
 no message and skips what is ephemeral."""
 
@@ -20,7 +20,7 @@ from tests.receipts import users
 from tests.server import RunningServer
 from tests.ws import MESSAGE_ADDED, TYPING, graphql_socket, until_live
 from tidings.domain.messages import send_message
-from tidings.event_types import (
+from tidings.realtime.events import (
     ConversationChanged,
     Event,
     MessageAdded,
@@ -37,7 +37,7 @@ from tidings.event_types import (
     decode,
     encode,
 )
-from tidings.events import Channels
+from tidings.realtime.publish import Channels
 from tidings.settings import Settings
 
 SET_TYPING = """

@@ -1,13 +1,13 @@
 """Sharing is safe by construction: every field a subscription can reach says whether its value
 depends on who is looking, so a live event is never executed once for viewers who would each
-see something different (tidings/graphql/fanout.py)."""
+see something different (tidings/realtime/fanout.py)."""
 
 from __future__ import annotations
 
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
-from tidings.graphql.fanout import viewer_dependence
 from tidings.graphql.schema import build_schema
+from tidings.realtime.fanout import viewer_dependence
 
 # graphql-core's schema, with the Strawberry fields behind it (no public accessor).
 GRAPHQL_SCHEMA = build_schema()._schema

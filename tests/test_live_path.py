@@ -1,4 +1,4 @@
-"""messageAdded's shared delivery path (tidings/graphql/live.py) keeps both protocols' rules:
+"""messageAdded's shared delivery path (tidings/realtime/live.py) keeps both protocols' rules:
 order per operation, nothing after the client completes an operation, what was queued before
 the server ends one, each viewer's own values, and one execution per distinct document."""
 

@@ -13,18 +13,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tidings.broadcast import Hub
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
-from tidings.events import Channels, Events
 from tidings.metrics import Metrics
 from tidings.passwords import Passwords
-from tidings.presence import Presence
-from tidings.pubsub import create_backend
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
-from tidings.receipts import ReceiptDesk
+from tidings.realtime.hub import Hub
+from tidings.realtime.presence import Presence
+from tidings.realtime.publish import Channels, Events
+from tidings.realtime.pubsub import create_backend
+from tidings.realtime.receipts import ReceiptDesk
+from tidings.realtime.sockets import Sockets
 from tidings.settings import Settings
-from tidings.sockets import Sockets
 from tidings.tokens import TokenIssuer
 
 __all__ = ["Services", "connect_pubsub_redis", "connect_redis", "open_services"]

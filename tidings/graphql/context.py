@@ -31,7 +31,7 @@ from tidings.graphql.loaders import Loaders
 from tidings.services import Services
 
 if TYPE_CHECKING:
-    from tidings.graphql.live import LiveMessages
+    from tidings.realtime.rooms import LiveMessages
 
 __all__ = ["Context", "Info", "OperationScope", "Viewer", "current_scope"]
 

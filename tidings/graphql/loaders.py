@@ -18,7 +18,7 @@ from tidings.domain.conversations import contacts_of
 from tidings.domain.read_marks import unread_counts
 from tidings.domain.receipts import Recipient, readers, recipients_of
 from tidings.models import Conversation, Message, Participant, User
-from tidings.presence import Presence
+from tidings.realtime.presence import Presence
 
 __all__ = ["Loaders"]
 

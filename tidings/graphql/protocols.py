@@ -43,9 +43,9 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from tidings.errors import ErrorCode
 from tidings.graphql.context import Context
-from tidings.graphql.fanout import encode_result_frame
-from tidings.graphql.live import LiveTarget, current_target
-from tidings.sockets import CLOSE_TOO_MANY, close
+from tidings.realtime.fanout import encode_result_frame
+from tidings.realtime.sockets import CLOSE_TOO_MANY, close
+from tidings.realtime.writer import LiveTarget, current_target
 
 __all__ = [
     "CLOSE_BAD_MESSAGE",

@@ -21,12 +21,12 @@ from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
 from tidings.graphql.extensions import OperationScopes
-from tidings.graphql.fanout import SharingExecutor
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
 from tidings.graphql.resolvers.subscriptions import Subscription
+from tidings.realtime.fanout import SharingExecutor
 from tidings.settings import Settings
 
 __all__ = ["TidingsSchema", "build_schema"]

@@ -24,16 +24,17 @@ from strawberry.types.unset import UnsetType
 
 from tidings.errors import RateLimited, TidingsError
 from tidings.graphql.context import Context
-from tidings.graphql.live import LiveMessages, SocketWriter
 from tidings.graphql.protocols import LegacyProtocol, Socket, TransportProtocol
 from tidings.graphql.schema import build_schema
+from tidings.realtime.rooms import LiveMessages
+from tidings.realtime.sockets import CLOSE_TOO_MANY, OpenSocket, close
+from tidings.realtime.writer import SocketWriter
 from tidings.services import Services
-from tidings.sockets import CLOSE_TOO_MANY, OpenSocket, close
 from tidings.web.serving import graphiql_page
 
 __all__ = ["TidingsGraphQL"]
 
-log = structlog.get_logger("tidings.sockets")
+log = structlog.get_logger("tidings.realtime.sockets")
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408

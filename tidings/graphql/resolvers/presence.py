@@ -8,7 +8,7 @@ from starlette.websockets import WebSocket
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.types import Presence, PresenceStatus
-from tidings.sockets import OpenSocket
+from tidings.realtime.sockets import OpenSocket
 
 __all__ = ["PresenceMutations"]
 

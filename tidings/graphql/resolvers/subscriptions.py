@@ -1,5 +1,5 @@
 """Subscriptions: Strawberry parses, validates and authorises each; its feed then hands
-GraphQL roots to the shared delivery path (``tidings.graphql.live``), which executes and
+GraphQL roots to the shared delivery path (``tidings.realtime.live``), which executes and
 writes them, without a query per event."""
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import strawberry
 
 from tidings.domain.conversations import find_conversation
 from tidings.errors import ValidationFailed
-from tidings.event_types import Receipts
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
-from tidings.graphql.live import live_messages, live_stream
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -27,12 +25,14 @@ from tidings.graphql.types import (
     User,
 )
 from tidings.ids import parse_id
-from tidings.subscriptions.conversations import ConversationUpdate, conversation_feed
-from tidings.subscriptions.membership import Viewing
-from tidings.subscriptions.messages import FeedItem, message_updated_feed
-from tidings.subscriptions.presence import PresenceItem, presence_feed
-from tidings.subscriptions.receipts import receipt_feed
-from tidings.subscriptions.typing import TypingItem, typing_feed
+from tidings.realtime.events import Receipts
+from tidings.realtime.feeds.conversations import ConversationUpdate, conversation_feed
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.feeds.messages import FeedItem, message_updated_feed
+from tidings.realtime.feeds.presence import PresenceItem, presence_feed
+from tidings.realtime.feeds.receipts import receipt_feed
+from tidings.realtime.feeds.typing import TypingItem, typing_feed
+from tidings.realtime.live import live_messages, live_stream
 
 __all__ = ["Subscription"]
 
@@ -131,7 +131,7 @@ class Subscription:
             raise ValidationFailed("afterSeq", "afterSeq needs a conversationId and is ≥ 0")
         resume = _resume_marks(after_seqs, single=cid is not None)
         viewing = await _viewing(info)
-        # Live messages take the shared path (tidings.graphql.live); subscriptions only run
+        # Live messages take the shared path (tidings.realtime.live); subscriptions only run
         # over a socket, whose protocol handler says where the frames go.
         async for message in live_messages(info, viewing, cid, after_seq, resume):
             yield message

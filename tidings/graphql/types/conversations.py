@@ -17,13 +17,13 @@ import strawberry
 from strawberry import Private
 
 from tidings import models
-from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
-from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 from tidings.graphql.types.inbox import InboxLoads, title_of
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, load_user
+from tidings.realtime.events import PublicUser
+from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
     "Conversation",

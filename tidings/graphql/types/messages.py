@@ -22,13 +22,13 @@ from tidings import models
 from tidings.domain.messages import HistoryPage, history_page
 from tidings.domain.receipts import DeliveryStatus, MessageCounts, Recipient, count
 from tidings.errors import ValidationFailed
-from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
-from tidings.graphql.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
 from tidings.graphql.types.history import HistoryLoads
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User, load_user
+from tidings.realtime.events import PublicUser
+from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
 
 __all__ = [
     "MAX_PAGE_SIZE",

@@ -9,10 +9,10 @@ from enum import Enum
 import strawberry
 
 from tidings import models
-from tidings.event_types import PublicUser
 from tidings.graphql.context import Info
-from tidings.graphql.fanout import VIEWER_DEPENDENT
-from tidings.presence import visible_presence
+from tidings.realtime.events import PublicUser
+from tidings.realtime.fanout import VIEWER_DEPENDENT
+from tidings.realtime.presence import visible_presence
 
 __all__ = [
     "AuthPayload",

@@ -1,4 +1,4 @@
-"""What Tidings publishes, on which channel (the shapes are in ``tidings.event_types``).
+"""What Tidings publishes, on which channel (the shapes are in ``tidings.realtime.events``).
 
 Channels are namespaced (``<namespace>:v1:…``):
 
@@ -17,8 +17,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tidings.broadcast import Hub
-from tidings.event_types import (
+from tidings.models import Conversation, Message, User
+from tidings.realtime.events import (
     ConversationChanged,
     ConversationData,
     MessageAdded,
@@ -31,7 +31,7 @@ from tidings.event_types import (
     SessionRevoked,
     Typing,
 )
-from tidings.models import Conversation, Message, User
+from tidings.realtime.hub import Hub
 
 __all__ = ["Channels", "Events"]
 

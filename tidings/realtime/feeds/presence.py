@@ -23,13 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Delivery, Listener, Reconnected
 from tidings.domain.conversations import contacts_of
-from tidings.event_types import ConversationChanged, PresenceChanged, PublicUser
 from tidings.models import User
-from tidings.presence import Presence, visible_presence
-from tidings.pubsub import REDIS_ERRORS
-from tidings.subscriptions.membership import Viewing
+from tidings.realtime.events import ConversationChanged, PresenceChanged, PublicUser
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.hub import Delivery, Listener, Reconnected
+from tidings.realtime.presence import Presence, visible_presence
+from tidings.realtime.pubsub import REDIS_ERRORS
 
 __all__ = ["PresenceItem", "presence_feed"]
 

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from tidings.broadcast import Reconnected
-from tidings.event_types import ConversationChanged, ConversationData
-from tidings.subscriptions.membership import Viewing
+from tidings.realtime.events import ConversationChanged, ConversationData
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.hub import Reconnected
 
 __all__ = ["ConversationUpdate", "conversation_feed"]
 

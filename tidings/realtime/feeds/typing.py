@@ -9,9 +9,9 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from tidings.broadcast import Reconnected
-from tidings.event_types import ConversationChanged, PublicUser, Typing
-from tidings.subscriptions.membership import Viewing
+from tidings.realtime.events import ConversationChanged, PublicUser, Typing
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.hub import Reconnected
 
 __all__ = ["TypingItem", "typing_feed"]
 

@@ -27,13 +27,13 @@ from tidings.domain.receipts import (
     recipients_of,
     write_delivered,
 )
-from tidings.event_types import PublicUser, ReceiptCount, ReceiptMark, Receipts
-from tidings.events import Events
 from tidings.models import User
+from tidings.realtime.events import PublicUser, ReceiptCount, ReceiptMark, Receipts
+from tidings.realtime.publish import Events
 
 __all__ = ["ReceiptDesk", "receipt_updates"]
 
-log = structlog.get_logger("tidings.receipts")
+log = structlog.get_logger("tidings.realtime.receipts")
 
 
 class ReceiptDesk:

@@ -29,7 +29,7 @@ __all__ = [
     "create_backend",
 ]
 
-log = structlog.get_logger("tidings.pubsub")
+log = structlog.get_logger("tidings.realtime.pubsub")
 
 # A pseudo-channel on which a backend reports that it has reconnected.
 RECONNECTED = "\x00reconnected"

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from tidings.connections import ConnectionStore
-from tidings.events import Events
 from tidings.models import User, utcnow
+from tidings.realtime.publish import Events
 
 __all__ = ["Presence", "visible_presence"]
 
-log = structlog.get_logger("tidings.presence")
+log = structlog.get_logger("tidings.realtime.presence")
 
 
 class Presence:

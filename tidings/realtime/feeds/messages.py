@@ -1,5 +1,5 @@
 """Messages as feeds hand them on: ``messageUpdated``'s feed, and the reads that
-``messageAdded``'s rooms (``tidings.graphql.live``) fill gaps and replays with.
+``messageAdded``'s rooms (``tidings.realtime.rooms``) fill gaps and replays with.
 
 ``messageUpdated`` follows edits and deletions; after the pub/sub connection was lost and
 restored, it re-sends what changed meanwhile.
@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Delivery, Memo, Reconnected
-from tidings.event_types import ConversationChanged, MessageAdded, MessageUpdated, PublicUser
 from tidings.models import Message, User, utcnow
-from tidings.subscriptions.membership import Viewing
+from tidings.realtime.events import ConversationChanged, MessageAdded, MessageUpdated, PublicUser
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.hub import Delivery, Memo, Reconnected
 
 __all__ = [
     "FeedItem",

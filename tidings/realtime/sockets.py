@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 import structlog
 from starlette.websockets import WebSocket, WebSocketState
 
-from tidings.broadcast import Delivery, Hub, Reconnected
 from tidings.connections import Connection, ConnectionStore
-from tidings.event_types import SessionPresence, SessionRevoked
-from tidings.events import Channels
-from tidings.presence import Presence
+from tidings.realtime.events import SessionPresence, SessionRevoked
+from tidings.realtime.hub import Delivery, Hub, Reconnected
+from tidings.realtime.presence import Presence
+from tidings.realtime.publish import Channels
 
 __all__ = ["CLOSE_SESSION_ENDED", "CLOSE_TOO_MANY", "OpenSocket", "Sockets", "close"]
 
-log = structlog.get_logger("tidings.sockets")
+log = structlog.get_logger("tidings.realtime.sockets")
 
 CLOSE_TOO_MANY = 4429
 CLOSE_SESSION_ENDED = 4401

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator
 
-from tidings.broadcast import Reconnected
-from tidings.event_types import ConversationChanged, Receipts
-from tidings.receipts import receipt_updates
-from tidings.subscriptions.membership import Viewing
+from tidings.realtime.events import ConversationChanged, Receipts
+from tidings.realtime.feeds.membership import Viewing
+from tidings.realtime.hub import Reconnected
+from tidings.realtime.receipts import receipt_updates
 
 __all__ = ["receipt_feed"]
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from tidings.broadcast import Hub, Listener
 from tidings.domain.conversations import get_membership
 from tidings.errors import NotInConversation
-from tidings.event_types import ConversationChanged
-from tidings.events import Channels
 from tidings.models import Conversation, Participant
+from tidings.realtime.events import ConversationChanged
+from tidings.realtime.hub import Hub, Listener
+from tidings.realtime.publish import Channels
 
 __all__ = ["Following", "Viewing"]
 

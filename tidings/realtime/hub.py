@@ -1,10 +1,10 @@
 """Fan-out of events to subscribers, in process (memory) or across instances (Redis pub/sub).
 
-Built on broadcaster's backends (``tidings.pubsub``), with two things its ``Broadcast`` lacks
-(encode/broadcaster #144): after the Redis connection was lost and restored, every listener is
-told so (``Reconnected``), because pub/sub loses what was published meanwhile and listeners
-must backfill from the database; and listener buffers are bounded: a listener that falls
-behind is told it overflowed instead of growing memory.
+Built on broadcaster's backends (``tidings.realtime.pubsub``), with two things its
+``Broadcast`` lacks (encode/broadcaster #144): after the Redis connection was lost and
+restored, every listener is told so (``Reconnected``), because pub/sub loses what was
+published meanwhile and listeners must backfill from the database; and listener buffers are
+bounded: a listener that falls behind is told it overflowed instead of growing memory.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any, TypeVar, cast
 
 import structlog
 
-from tidings.event_types import Event, Unreadable, decode, encode
 from tidings.metrics import Metrics
-from tidings.pubsub import RECONNECTED, REDIS_ERRORS, Backend
+from tidings.realtime.events import Event, Unreadable, decode, encode
+from tidings.realtime.pubsub import RECONNECTED, REDIS_ERRORS, Backend
 
 __all__ = [
     "Delivery",
@@ -32,7 +32,7 @@ __all__ = [
     "Reconnected",
 ]
 
-log = structlog.get_logger("tidings.broadcast")
+log = structlog.get_logger("tidings.realtime.hub")
 
 T = TypeVar("T")
 

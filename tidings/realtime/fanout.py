@@ -195,7 +195,7 @@ def sharing_key(
 
 
 # The executor of the subscription whose root field is being resolved, for that resolver
-# (``tidings.graphql.live`` executes later events with it, outside Strawberry's stream).
+# (``tidings.realtime.writer`` executes later events with it, outside Strawberry's stream).
 subscribing_executor: ContextVar[SharingExecutor | None] = ContextVar(
     "tidings_subscribing_executor", default=None
 )
