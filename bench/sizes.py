@@ -39,10 +39,12 @@ class Sizes:
     mixed_group_rate: float
     mixed_seconds: float
     # (g) paced group: members (a group of their own in the data set), each with one socket
-    # on messageAdded for all its conversations; messages per second, seconds of traffic.
+    # on messageAdded for all its conversations; messages per second, seconds of traffic; the
+    # client processes holding the sockets and timing what each gets.
     paced_group_size: int
     paced_group_rate: float
     paced_group_seconds: float
+    paced_processes: int
     # Seconds to let a server settle before reading its memory.
     settle_seconds: float
 
@@ -70,6 +72,7 @@ QUICK = Sizes(
     paced_group_size=20,
     paced_group_rate=5.0,
     paced_group_seconds=3.0,
+    paced_processes=2,
     settle_seconds=0.5,
 )
 
@@ -96,5 +99,6 @@ FULL = Sizes(
     paced_group_size=200,
     paced_group_rate=5.0,
     paced_group_seconds=60.0,
+    paced_processes=4,
     settle_seconds=3.0,
 )

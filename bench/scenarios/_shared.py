@@ -19,6 +19,7 @@ from typing import Any
 
 from bench.graphql_http import GraphQLHttp
 from bench.graphql_socket import GraphQLSocket
+from bench.markers import marker, read_marker
 from bench.profiling import profiled
 from bench.results import ScenarioResult
 from bench.seed import Dataset
@@ -44,8 +45,6 @@ __all__ = [
     "until",
     "until_settled",
 ]
-
-_PADDING = "lorem ipsum dolor sit amet, consectetur adipiscing elit"
 
 
 @dataclass
@@ -76,16 +75,6 @@ class Run:
             return
         async with profiled(server.pid, self.results / f"profile-{label}"):
             yield
-
-
-def marker(tag: str, number: int) -> str:
-    """Message content that says which message it is, padded to a chat-like length."""
-    return f"{tag} {number} {_PADDING}"
-
-
-def read_marker(content: str) -> tuple[str, int]:
-    tag, number, _ = content.split(" ", 2)
-    return tag, int(number)
 
 
 async def open_sockets(
@@ -211,13 +200,16 @@ async def until_settled(
 
 
 def subscription_errors(
-    result: ScenarioResult, label: str, sockets: Sequence[GraphQLSocket]
-) -> None:
-    """Check that no subscription ended in an error, keeping the first few errors seen."""
-    errors = [error for socket in sockets for error in socket.errors]
+    result: ScenarioResult, label: str, sockets: Sequence[GraphQLSocket] = (),
+    *, reported: Sequence[str] = (),
+) -> None:  # fmt: skip
+    """Check that no subscription ended in an error, on ``sockets`` held here or as client
+    processes ``reported`` them (JSON), keeping the first few errors seen."""
+    errors = [json.dumps(error) for socket in sockets for error in socket.errors]
+    errors.extend(reported)
     result.expect(f"{label} subscription errors", 0, len(errors))
     if errors:
-        result.details.setdefault("errors", {})[label] = [json.dumps(e)[:300] for e in errors[:3]]
+        result.details.setdefault("errors", {})[label] = [e[:300] for e in errors[:3]]
 
 
 def frame(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -336,7 +328,12 @@ class GroupDeliveries:
 
     def on_next(self, payload: dict[str, Any], at: float) -> None:
         tag, number = read_marker(payload["data"]["messageAdded"]["content"])
-        if tag != self.tag or number not in self.sent_at:
+        if tag == self.tag:
+            self.arrived(number, at)
+
+    def arrived(self, number: int, at: float) -> None:
+        """A subscriber had message ``number`` at ``at`` (``time.perf_counter()``)."""
+        if number not in self.sent_at:
             return
         self.counts[number] = self.counts.get(number, 0) + 1
         self.latencies.setdefault(number, []).append(at - self.sent_at[number])
@@ -363,10 +360,12 @@ class GroupDeliveries:
 
 class Holders:
     """Client processes (``bench.idle_client``), each holding its share of many sockets, so the
-    load generator's own process is not the one holding them all."""
+    load generator's own process is not the one holding them all, nor reading all they get."""
 
     def __init__(self) -> None:
         self.processes: list[asyncio.subprocess.Process] = []
+        self.errors: list[str] = []  # what sockets got as errors (JSON), once closed
+        self._listening: list[asyncio.Task[int]] = []
 
     async def open(
         self,
@@ -377,9 +376,12 @@ class Holders:
         compression: bool,
         *,
         processes: int | None = None,
+        deliveries: GroupDeliveries | None = None,
     ) -> tuple[int, list[str]]:
         """Open a socket per token (each with ``subscriptions``) across ``processes`` client
-        processes (``idle_processes`` by default); (sockets opened, failures)."""
+        processes (``idle_processes`` by default); (sockets opened, failures). With
+        ``deliveries``, each socket's arrivals of its messages are timed in the client
+        process and passed to it while the sockets are held."""
         if not tokens:
             return 0, []
         share = -(-len(tokens) // (processes or run.sizes.idle_processes))
@@ -395,6 +397,7 @@ class Holders:
                 "subscriptions": list(subscriptions),
                 "compression": compression,
                 "concurrency": 16,
+                "deliveries": deliveries.tag if deliveries else None,
             }
             process.stdin.write(json.dumps(order).encode() + b"\n")
             await process.stdin.drain()
@@ -406,11 +409,11 @@ class Holders:
             while True:
                 line = (await process.stdout.readline()).decode().strip()
                 if not line:
-                    raise RuntimeError("an idle client process died")
+                    raise RuntimeError("a client process died")
                 word, _, rest = line.partition(" ")
                 if word == "progress":
                     progress[index] = int(rest)
-                    run.say(f"{sum(progress):,}/{len(tokens):,} idle sockets open")
+                    run.say(f"{sum(progress):,}/{len(tokens):,} sockets open in client processes")
                 elif word == "failure":
                     failures.append(rest)
                 elif word == "ready":
@@ -420,20 +423,41 @@ class Holders:
                     if int(failed):
                         failures.append(f"{failed} sockets failed to open")
                     break
+        self._listening = [
+            asyncio.create_task(self._listen(process, deliveries)) for process in self.processes
+        ]
         return opened, failures
+
+    async def _listen(
+        self, process: asyncio.subprocess.Process, deliveries: GroupDeliveries | None
+    ) -> int:
+        """Read a client process after ``ready`` until it exits; how many of its sockets the
+        server had closed."""
+        assert process.stdout is not None
+        lost = 0
+        while line := (await process.stdout.readline()).decode().strip():
+            word, _, rest = line.partition(" ")
+            if word == "got" and deliveries is not None:
+                number, *times = rest.split()
+                for at in times:
+                    deliveries.arrived(int(number), float(at))
+            elif word == "error":
+                self.errors.append(rest)
+            elif word == "closed":
+                lost += int(rest)
+        await process.wait()
+        return lost
 
     async def close(self) -> int:
         """Close every socket; how many the server had closed while they were held."""
-        lost = 0
         for process in self.processes:
             assert process.stdin is not None
             process.stdin.write(b"close\n")
             await process.stdin.drain()
-        for process in self.processes:
-            assert process.stdout is not None
-            while line := (await process.stdout.readline()).decode().strip():
-                if line.startswith("closed "):
-                    lost += int(line.split()[1])
-            await process.wait()
-        self.processes = []
+        # Read each until it exits (those of an open that failed part-way too).
+        listening = self._listening or [
+            asyncio.create_task(self._listen(process, None)) for process in self.processes
+        ]
+        lost = sum(await asyncio.gather(*listening))
+        self.processes, self._listening = [], []
         return lost

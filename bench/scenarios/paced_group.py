@@ -6,6 +6,12 @@ the send until each subscriber's socket has the message (the sender's echo inclu
 the server's CPU per delivered event over the paced phase. The baseline: the bare server
 writing the same pre-serialized frame to every socket on each POST, paced the same.
 
+The subscribers' sockets, Tidings' and the baseline's alike, are held by ``paced_processes``
+client processes (``bench/idle_client.py``) rather than by the harness, so a message's frames
+are read by several processes at once, not one after another by one: each process times
+what its sockets get and reports the times, which the harness sets against its send times
+(one clock for all, ``CLOCK_MONOTONIC``).
+
 The group is its own in the data set (``bench/seed.py``): its members are the users after
 those of (a) and (b), so (b)'s group of 1,000 is not reused with most of it offline.
 """
@@ -14,24 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bench.graphql_http import GraphQLHttp
-from bench.graphql_socket import GraphQLSocket
 from bench.queries import MESSAGE_ADDED, SEND_MESSAGE
 from bench.results import ScenarioResult, percentile
 from bench.scenarios._shared import (
     GroupDeliveries,
+    Holders,
     Run,
     baseline_frame,
-    close_all,
     marker,
-    open_sockets,
     subscription_errors,
     subscriptions_live,
     until_settled,
 )
+from bench.stack import ServerProcess
 
 __all__ = ["run"]
 
@@ -43,7 +48,6 @@ async def _drive(
     run: Run,
     result: ScenarioResult,
     label: str,
-    sockets: list[GraphQLSocket],
     deliveries: GroupDeliveries,
     send: Callable[[int], Awaitable[None]],
     cpu: Callable[[], float],
@@ -70,9 +74,6 @@ async def _drive(
     measured = range(_WARM, _WARM + count)
     result.expect(f"{label} deliveries", expected, delivered)
     result.expect(f"{label} sends failed", 0, len(deliveries.failures))
-    closed = sum(1 for s in sockets if s.closed)
-    result.expect(f"{label} sockets closed by the server", 0, closed)
-    subscription_errors(result, label, sockets)
     return {
         "messages": count,
         "delivered": delivered,
@@ -85,6 +86,36 @@ async def _drive(
     }
 
 
+async def _side(
+    run: Run, result: ScenarioResult, server: ServerProcess, url: str,
+    tokens: Sequence[str | None], send: Callable[[int], Awaitable[None]],
+) -> dict[str, Any]:  # fmt: skip
+    """Hold a socket per token in client processes (on ``messageAdded`` when the token is not
+    None, else the baseline's plain socket), then send the paced messages."""
+    label = server.name
+    deliveries = GroupDeliveries(TAG, len(tokens))
+    subscriptions: list[tuple[str, dict[str, Any]]] = [(MESSAGE_ADDED, {})] if tokens[0] else []
+    holders = Holders()
+    try:
+        opened, failures = await holders.open(
+            run, url, tokens, subscriptions, run.compression,
+            processes=run.sizes.paced_processes, deliveries=deliveries,
+        )  # fmt: skip
+        result.expect(f"{label} sockets opened", len(tokens), opened)
+        result.problems.extend(f"{label}: {failure}" for failure in failures[:3])
+        if subscriptions:
+            await subscriptions_live(server, {"messageAdded": opened})
+        else:
+            await asyncio.sleep(0.5)
+        async with run.measuring(server, "g-paced-group"):
+            details = await _drive(run, result, label, deliveries, send, server.cpu_seconds)
+    finally:
+        lost = await holders.close()
+    result.expect(f"{label} sockets closed by the server", 0, lost)
+    subscription_errors(result, label, reported=holders.errors)
+    return details
+
+
 async def run(run: Run) -> ScenarioResult:
     sizes, data = run.sizes, run.data
     members = data.paced_members
@@ -95,37 +126,14 @@ async def run(run: Run) -> ScenarioResult:
     group, sender = str(data.paced_group), members[0]
 
     async with run.tidings("paced-group") as server, GraphQLHttp(server.http_url) as http:
-        deliveries = GroupDeliveries(TAG, len(tokens))
-        sockets = await open_sockets(
-            server.ws_url("/graphql"), tokens, compression=run.compression, say=run.say,
-            what="tidings",
-        )  # fmt: skip
-        try:
-            await asyncio.gather(*(
-                s.subscribe(MESSAGE_ADDED, {}, deliveries.on_next) for s in sockets
-            ))  # fmt: skip
-            await subscriptions_live(server, {"messageAdded": len(sockets)})
 
-            async def send(number: int) -> None:
-                variables = {"input": {"conversationId": group, "content": marker(TAG, number)}}
-                await http.data(SEND_MESSAGE, variables, token=data.tokens[sender])
+        async def send(number: int) -> None:
+            variables = {"input": {"conversationId": group, "content": marker(TAG, number)}}
+            await http.data(SEND_MESSAGE, variables, token=data.tokens[sender])
 
-            async with run.measuring(server, "g-paced-group"):
-                tidings = await _drive(
-                    run, result, "tidings", sockets, deliveries, send, server.cpu_seconds
-                )
-        finally:
-            await close_all(sockets)
+        tidings = await _side(run, result, server, server.ws_url("/graphql"), tokens, send)
 
     async with run.baseline("paced-group") as server, GraphQLHttp(server.http_url) as http:
-        deliveries = GroupDeliveries(TAG, len(tokens))
-        sockets = await open_sockets(
-            lambda i: server.ws_url(f"/ws?id={i}"), [None] * len(tokens),
-            compression=run.compression, say=run.say, what="baseline",
-        )  # fmt: skip
-        for socket in sockets:
-            socket.on("1", deliveries.on_next)
-        await asyncio.sleep(0.5)
 
         async def post(number: int) -> None:
             text = baseline_frame(data, sender, group, marker(TAG, number), number)
@@ -133,12 +141,9 @@ async def run(run: Run) -> ScenarioResult:
             if status != 200:
                 raise RuntimeError(f"baseline answered {status}")
 
-        try:
-            baseline = await _drive(
-                run, result, "baseline", sockets, deliveries, post, server.cpu_seconds
-            )
-        finally:
-            await close_all(sockets)
+        baseline = await _side(
+            run, result, server, server.ws_url("/ws"), [None] * len(tokens), post
+        )
 
     result.latencies = {"tidings": tidings.pop("latencies"), "baseline": baseline.pop("latencies")}
     result.details.update(tidings=tidings, baseline=baseline)
