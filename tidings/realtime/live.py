@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket
 
-from tidings.errors import NotInConversation, ValidationFailed
+from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.types import Message
 from tidings.realtime.events import ConversationChanged
@@ -69,6 +69,37 @@ def _register(info: Info, viewer_id: uuid.UUID) -> LiveSubscription:
     )
 
 
+@contextlib.asynccontextmanager
+async def _live(
+    info: Info,
+    viewer_id: uuid.UUID,
+    *,
+    leave: Callable[[LiveSubscription], Awaitable[None]] | None = None,
+) -> AsyncIterator[LiveSubscription]:
+    """The operation registered on the shared path while the block runs: counted among the
+    active subscriptions, closed with 1013 when its feed overflows, and written for no more
+    once it ends. An error that ends it is raised after what was queued before has been
+    written; ``leave`` first takes it out of whatever hands it frames (the rooms)."""
+    subscription = _register(info, viewer_id)
+    services = info.context.services
+    gauge = services.metrics.subscriptions.labels(info.field_name)
+    gauge.inc()
+    try:
+        yield subscription
+    except Overflowed:
+        await close_too_slow(subscription.writer.websocket, services)
+    except Exception:
+        if leave is not None:
+            await leave(subscription)
+        await subscription.writer.flush(subscription)
+        raise
+    finally:
+        subscription.active = False
+        if leave is not None:
+            await leave(subscription)
+        gauge.dec()
+
+
 async def live_messages(
     info: Info,
     viewing: Viewing,
@@ -80,42 +111,31 @@ async def live_messages(
     and kept right as the viewer joins and leaves. Its frames are written by the rooms, so
     this yields nothing; it ends when the client completes it (cancelled) or, for one
     conversation, with ``NOT_IN_CONVERSATION`` once what was queued has been written."""
-    live, services = info.context.live, info.context.services
-    subscription = _register(info, viewing.viewer_id)
+    live = info.context.live
     if live is None:  # the view sets it for every socket
         raise RuntimeError("No shared delivery path on this context")
-    gauge = services.metrics.subscriptions.labels(info.field_name)
-    gauge.inc()
-    try:
-        async with viewing.follow(conversation_id) as following:
-            marks: dict[uuid.UUID, int | None] = dict.fromkeys(following.marks)
-            if conversation_id is not None and after_seq is not None:
-                marks[conversation_id] = max(0, after_seq)
-            for resumed, seq in (resume or {}).items():
-                if resumed in marks:
-                    marks[resumed] = max(0, seq)
-            await live.follow(subscription, marks)
-            while True:
-                event = await following.listener.next()
-                if isinstance(event, Reconnected):
-                    joined, left = await following.resync()
-                elif isinstance(event.payload, ConversationChanged):
-                    joined, left = await following.on_change(event.payload)
-                else:
-                    continue
-                await live.unfollow(subscription, left)
-                if joined:
-                    await live.follow(subscription, {c: following.marks[c] for c in joined})
-    except NotInConversation:
-        await live.leave(subscription)
-        await subscription.writer.flush(subscription)
-        raise
-    except Overflowed:
-        await close_too_slow(subscription.writer.websocket, services)
-    finally:
-        subscription.active = False
-        await live.leave(subscription)
-        gauge.dec()
+    async with (
+        _live(info, viewing.viewer_id, leave=live.leave) as subscription,
+        viewing.follow(conversation_id) as following,
+    ):
+        marks: dict[uuid.UUID, int | None] = dict.fromkeys(following.marks)
+        if conversation_id is not None and after_seq is not None:
+            marks[conversation_id] = max(0, after_seq)
+        for resumed, seq in (resume or {}).items():
+            if resumed in marks:
+                marks[resumed] = max(0, seq)
+        await live.follow(subscription, marks)
+        while True:
+            event = await following.listener.next()
+            if isinstance(event, Reconnected):
+                joined, left = await following.resync()
+            elif isinstance(event.payload, ConversationChanged):
+                joined, left = await following.on_change(event.payload)
+            else:
+                continue
+            await live.unfollow(subscription, left)
+            if joined:
+                await live.follow(subscription, {c: following.marks[c] for c in joined})
     return
     yield  # an async generator, as Strawberry's subscriptions are
 
@@ -135,28 +155,15 @@ async def live_stream(
     ``SharedResults``), and the frame goes to the socket's writer, in order with the socket's
     other frames. Like ``live_messages``, it yields nothing; an error that ends it is raised
     once what was queued before has been written."""
-    subscription = _register(info, viewer_id)
-    services = info.context.services
-    gauge = services.metrics.subscriptions.labels(info.field_name)
-    gauge.inc()
-    try:
-        async with contextlib.aclosing(feed):
-            async for item in feed:
-                root = convert(item)
-                if isawaitable(root):
-                    root = await root
-                if root is None or not subscription.active:
-                    continue
-                payload, _ = await execute_event(services, subscription, root)
-                subscription.writer.put(subscription, subscription.frame(payload))
+    async with _live(info, viewer_id) as subscription, contextlib.aclosing(feed):
+        async for item in feed:
+            root = convert(item)
+            if isawaitable(root):
+                root = await root
+            if root is None or not subscription.active:
+                continue
+            payload, _ = await execute_event(info.context.services, subscription, root)
+            subscription.writer.put(subscription, subscription.frame(payload))
         await subscription.writer.flush(subscription)  # the feed ended: complete after these
-    except Overflowed:
-        await close_too_slow(subscription.writer.websocket, services)
-    except Exception:
-        await subscription.writer.flush(subscription)
-        raise
-    finally:
-        subscription.active = False
-        gauge.dec()
     return
     yield  # an async generator, as Strawberry's subscriptions are
