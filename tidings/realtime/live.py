@@ -29,10 +29,7 @@ from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.types import Message
 from tidings.realtime.events import ConversationChanged
-from tidings.realtime.fanout import (
-    sharing_key,
-    subscribing_executor,
-)
+from tidings.realtime.fanout import sharing_key, subscribing_executor
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Overflowed, Reconnected
 from tidings.realtime.writer import (

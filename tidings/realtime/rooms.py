@@ -29,7 +29,7 @@ from tidings.services import Services
 
 __all__ = ["LiveMessages", "Room"]
 
-log = structlog.get_logger("tidings.live")
+log = structlog.get_logger("tidings.realtime.rooms")
 _PAGE = 100
 
 

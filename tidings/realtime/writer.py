@@ -25,10 +25,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from tidings.graphql.context import OperationScope, enter_scope, leave_scope
 from tidings.graphql.extensions import coded_error
-from tidings.realtime.fanout import (
-    SharingExecutor,
-    encode_data,
-)
+from tidings.realtime.fanout import SharingExecutor, encode_data
 from tidings.realtime.sockets import close
 from tidings.services import Services
 
