@@ -59,6 +59,11 @@ class Following:
     ``marks`` maps each followed conversation to the highest ``seq`` already accounted for.
     """
 
+    __slots__ = (
+        "channels", "extra_channel", "listener", "marks", "messages", "sessions", "single",
+        "typing", "viewer_id",
+    )  # fmt: skip
+
     def __init__(
         self,
         viewing: Viewing,
