@@ -45,23 +45,26 @@ class Channels:
 
     namespace: str
 
+    def _name(self, kind: str, key: uuid.UUID | str) -> str:
+        return sys.intern(f"{self.namespace}:v1:{kind}:{key}")
+
     def conversation(self, conversation_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:conversation:{conversation_id}")
+        return self._name("conversation", conversation_id)
 
     def members(self, conversation_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:members:{conversation_id}")
+        return self._name("members", conversation_id)
 
     def user(self, user_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:user:{user_id}")
+        return self._name("user", user_id)
 
     def typing(self, conversation_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:typing:{conversation_id}")
+        return self._name("typing", conversation_id)
 
     def presence(self, user_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:presence:{user_id}")
+        return self._name("presence", user_id)
 
     def receipts(self, conversation_id: uuid.UUID | str) -> str:
-        return sys.intern(f"{self.namespace}:v1:receipts:{conversation_id}")
+        return self._name("receipts", conversation_id)
 
     @property
     def sessions(self) -> str:
