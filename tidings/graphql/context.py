@@ -25,9 +25,10 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from tidings.domain import accounts
+from tidings import queries
 from tidings.errors import Unauthenticated
 from tidings.graphql.loaders import Loaders
+from tidings.models import User
 from tidings.services import Services
 
 if TYPE_CHECKING:
@@ -159,9 +160,7 @@ class Context:
         if token is None:
             raise Unauthenticated("connection_init carries no token")
         async with self.services.sessions() as session:
-            user, session_id = await accounts.authenticate(
-                session=session, tokens=self.services.tokens, access_token=token
-            )
+            user, session_id = await self._authenticate(session, token)
         self._viewer = Viewer(user.id, session_id)
         # Bound in the socket's task, so every operation task it starts inherits it.
         structlog.contextvars.bind_contextvars(user_id=str(user.id))
@@ -174,14 +173,22 @@ class Context:
             if token is None:
                 raise Unauthenticated("Sign in: send 'Authorization: Bearer <access token>'")
             async with self.db() as session:
-                user, session_id = await accounts.authenticate(
-                    session=session, tokens=self.services.tokens, access_token=token
-                )
+                user, session_id = await self._authenticate(session, token)
             self._viewer = Viewer(user.id, session_id)
             self.scope.loaders(user.id).users.prime(user.id, user)
             # Once per request, not on every field that asks who the viewer is.
             structlog.contextvars.bind_contextvars(user_id=str(user.id))
         return self._viewer
+
+    async def _authenticate(self, session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
+        """The user and session behind a valid access token whose session is still live."""
+        claims = self.services.tokens.read_access_token(token)
+        user = await queries.session_user(
+            session, session_id=claims.session_id, user_id=claims.user_id
+        )
+        if user is None:
+            raise Unauthenticated("This session has ended; log in again")
+        return user, claims.session_id
 
     async def loaders(self) -> Loaders:
         viewer = await self.viewer()

@@ -1,23 +1,20 @@
-"""DataLoaders: every relation a resolver follows is one batched query per operation."""
+"""DataLoaders: every relation a resolver follows is one batched query (``tidings.queries``)
+per operation."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 from strawberry.dataloader import DataLoader, DefaultCache
 
-from tidings.domain.conversations import contacts_of
-from tidings.domain.read_marks import unread_counts
-from tidings.domain.receipts import Recipient, readers, recipients_of
-from tidings.models import Conversation, Message, Participant, User
+from tidings import queries
+from tidings.domain.receipts import Recipient
+from tidings.models import Message, Participant, User
 from tidings.realtime.presence import Presence
 
 __all__ = ["Loaders"]
@@ -57,43 +54,23 @@ class Loaders:
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
         async with self._db() as session:
-            rows = await session.scalars(sa.select(User).where(col(User.id).in_(ids)))
-            found = {user.id: user for user in rows}
+            found = await queries.users_by_id(session, ids=ids)
         return [found.get(uid) for uid in ids]
 
     async def _messages(self, ids: Sequence[uuid.UUID]) -> list[Message | None]:
         async with self._db() as session:
-            rows = await session.scalars(sa.select(Message).where(col(Message.id).in_(ids)))
-            found = {message.id: message for message in rows}
+            found = await queries.messages_by_id(session, ids=ids)
         return [found.get(mid) for mid in ids]
 
     async def _last_messages(self, conversation_ids: Sequence[uuid.UUID]) -> list[Message | None]:
         async with self._db() as session:
-            rows = await session.scalars(
-                sa.select(Message)
-                .join(
-                    Conversation,
-                    sa.and_(
-                        col(Conversation.id) == col(Message.conversation_id),
-                        col(Conversation.last_seq) == col(Message.seq),
-                    ),
-                )
-                .where(col(Conversation.id).in_(conversation_ids))
-            )
-            found = {message.conversation_id: message for message in rows}
+            found = await queries.last_messages_of(session, conversation_ids=conversation_ids)
         return [found.get(cid) for cid in conversation_ids]
 
     async def _participants(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Participant]]:
         async with self._db() as session:
-            rows = await session.scalars(
-                sa.select(Participant)
-                .where(col(Participant.conversation_id).in_(conversation_ids))
-                .order_by(col(Participant.joined_at), col(Participant.user_id))
-            )
-            grouped: dict[uuid.UUID, list[Participant]] = defaultdict(list)
-            for participant in rows:
-                grouped[participant.conversation_id].append(participant)
-        return [grouped[cid] for cid in conversation_ids]
+            found = await queries.participants_of(session, conversation_ids=conversation_ids)
+        return [found[cid] for cid in conversation_ids]
 
     async def _presence_statuses(self, user_ids: Sequence[uuid.UUID]) -> list[str]:
         # Every user this operation asked for is read along, and loads of them meanwhile wait
@@ -129,21 +106,23 @@ class Loaders:
 
     async def _contacts_of(self, viewer_ids: Sequence[uuid.UUID]) -> list[set[uuid.UUID]]:
         async with self._db() as session:
-            return [await contacts_of(session, viewer_id) for viewer_id in viewer_ids]
+            return [
+                await queries.contacts_of(session, user_id=viewer_id) for viewer_id in viewer_ids
+            ]
 
     async def _recipients(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Recipient]]:
         async with self._db() as session:
-            found = await recipients_of(session, conversation_ids)
+            found = await queries.recipients_of(session, conversation_ids=conversation_ids)
         return [found[cid] for cid in conversation_ids]
 
     async def _readers(self, keys: Sequence[ReadersKey]) -> list[list[tuple[uuid.UUID, datetime]]]:
         async with self._db() as session:
-            found = await readers(session, keys)
+            found = await queries.readers(session, messages=keys)
         return [found[(cid, seq)] for cid, seq, _, _ in keys]
 
     async def _unread_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
         async with self._db() as session:
-            counts = await unread_counts(
+            counts = await queries.unread_counts(
                 session, user_id=self._viewer_id, conversation_ids=conversation_ids
             )
         return [counts[cid] for cid in conversation_ids]

@@ -17,11 +17,10 @@ import contextlib
 import uuid
 from datetime import datetime
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
+from tidings import queries
 from tidings.connections import ConnectionStore
 from tidings.models import User, utcnow
 from tidings.realtime.publish import Events
@@ -80,11 +79,9 @@ class Presence:
         try:
             async with self._sessions() as session:
                 if status == "OFFLINE":
-                    await session.execute(
-                        sa.update(User).where(col(User.id) == user_id).values(last_seen_at=utcnow())
-                    )
+                    await queries.record_last_seen(session, user_id=user_id, at=utcnow())
                     await session.commit()
-                user = await session.get(User, user_id)
+                user = await queries.user_by_id(session, user_id=user_id)
         except Exception:
             self._untold[user_id] = status
             raise

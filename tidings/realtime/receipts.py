@@ -16,18 +16,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from tidings.domain.receipts import (
-    count_many,
-    newest_messages,
-    recipients_of,
-    write_delivered,
-)
-from tidings.models import User
+from tidings import queries
+from tidings.domain.receipts import count_many
 from tidings.realtime.events import PublicUser, ReceiptCount, ReceiptMark, Receipts
 from tidings.realtime.publish import Events
 
@@ -94,7 +87,7 @@ class ReceiptDesk:
         try:
             if delivered:
                 async with self._sessions() as session:
-                    written = await write_delivered(session, delivered)
+                    written = await queries.write_delivered(session, marks=delivered)
                 delivered = {}
                 for conversation_id, users in written.items():
                     deliveries[conversation_id] |= users
@@ -141,7 +134,7 @@ async def receipt_updates(
     """
     reads_only = reads_only or {}
     updates: dict[uuid.UUID, Receipts] = {}
-    participants = await recipients_of(session, list(moved))
+    participants = await queries.recipients_of(session, conversation_ids=list(moved))
     moved_marks = {
         conversation_id: [
             p for p in participants[conversation_id] if user_ids is None or p.user_id in user_ids
@@ -149,15 +142,14 @@ async def receipt_updates(
         for conversation_id, user_ids in moved.items()
     }
     movers = {p.user_id for marks in moved_marks.values() for p in marks}
-    users = {
-        user.id: user
-        for user in await session.scalars(sa.select(User).where(col(User.id).in_(movers)))
-    }
+    users = await queries.users_by_id(session, ids=movers)
     for conversation_id, marks in moved_marks.items():
         if not marks:
             continue  # they left meanwhile
         high = max(max(p.last_delivered_seq, p.last_read_seq) for p in marks)
-        messages = await newest_messages(session, conversation_id, up_to=high)
+        messages = await queries.newest_messages(
+            session, conversation_id=conversation_id, up_to=high
+        )
         updates[conversation_id] = Receipts(
             conversation_id=conversation_id,
             receipts=[

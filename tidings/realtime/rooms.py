@@ -15,12 +15,11 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 
-import sqlalchemy as sa
 import structlog
-from sqlmodel import col
 
+from tidings import queries
 from tidings.graphql.types import Message
-from tidings.models import Conversation, utcnow
+from tidings.models import utcnow
 from tidings.realtime.events import MessageAdded
 from tidings.realtime.feeds.messages import FeedItem, read_messages
 from tidings.realtime.hub import Delivery, Listener, Overflowed, Reconnected
@@ -275,12 +274,7 @@ class LiveMessages:
         if not conversations:
             return {}
         async with self.services.sessions() as session:
-            rows = await session.execute(
-                sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
-                    col(Conversation.id).in_(conversations)
-                )
-            )
-            return dict(rows.all())
+            return await queries.last_seqs(session, conversation_ids=conversations)
 
     async def read(self, conversation_id: uuid.UUID, *, after: int, up_to: int) -> list[FeedItem]:
         async with self.services.sessions() as session:

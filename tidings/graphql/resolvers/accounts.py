@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from tidings import queries
 from tidings.domain import accounts
 from tidings.errors import InvalidCredentials, ValidationFailed
 from tidings.graphql.context import Info
@@ -56,8 +57,8 @@ class AccountQueries:
     async def search_users(self, info: Info, query: str, first: int | None = 20) -> list[User]:
         await info.context.viewer()
         async with info.context.db() as session:
-            users = await accounts.search_users(
-                session=session, query=query, limit=20 if first is None else first
+            users = await queries.search_users(
+                session, query=query, limit=20 if first is None else first
             )
         return [User.of(user) for user in users]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from tidings import queries
 from tidings.domain import conversations
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_inbox_cursor
@@ -26,8 +27,8 @@ class ConversationQueries:
         cursor = decode_inbox_cursor(after, "after")
         viewer = await info.context.viewer()
         async with info.context.db() as session:
-            page = await conversations.inbox_page(
-                session=session,
+            page = await queries.inbox_page(
+                session,
                 user_id=viewer.user_id,
                 first=DEFAULT_INBOX_PAGE if size is None else size,
                 after=cursor,
@@ -41,7 +42,7 @@ class ConversationQueries:
         conversation_id = parse_id(id, field="id")
         viewer = await info.context.viewer()
         async with info.context.db() as session:
-            conversation, _ = await conversations.get_membership(
+            conversation, _ = await queries.get_membership(
                 session, conversation_id=conversation_id, user_id=viewer.user_id
             )
         return Conversation.of(conversation)

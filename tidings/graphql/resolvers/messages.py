@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tidings import queries
 from tidings.domain import messages, read_marks
 from tidings.domain.conversations import get_membership
 from tidings.errors import ValidationFailed
@@ -60,7 +61,7 @@ class MessageQueries:
         message_id = parse_id(id, field="id")
         viewer = await info.context.viewer()
         async with info.context.db() as session:
-            message, _ = await messages.get_visible_message(
+            message, _ = await queries.get_visible_message(
                 session, message_id=message_id, viewer_id=viewer.user_id
             )
         if message.sender_id != viewer.user_id:

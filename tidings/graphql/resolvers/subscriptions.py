@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from tidings.domain.conversations import find_conversation
+from tidings import queries
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
@@ -162,7 +162,7 @@ class Subscription:
                 conversation, member = update.conversation.model(), update.member
             else:
                 async with info.context.db() as session:
-                    found = await find_conversation(
+                    found = await queries.find_conversation(
                         session, conversation_id=update.conversation_id, user_id=viewing.viewer_id
                     )
                 if found is None:

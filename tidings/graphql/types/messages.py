@@ -18,8 +18,7 @@ from typing import TypeVar
 import strawberry
 from strawberry import Private
 
-from tidings import models
-from tidings.domain.messages import HistoryPage, history_page
+from tidings import models, queries
 from tidings.domain.receipts import DeliveryStatus, MessageCounts, Recipient, count
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
@@ -235,7 +234,7 @@ class MessageConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: HistoryPage) -> MessageConnection:
+    def of(cls, page: queries.HistoryPage) -> MessageConnection:
         messages = page.messages
         return cls(
             messages=messages,
@@ -275,8 +274,8 @@ async def load_message_page(
     before_seq = decode_message_cursor(before, "before")
     viewer = await info.context.viewer()
     async with info.context.db() as session:
-        page = await history_page(
-            session=session,
+        page = await queries.history_page(
+            session,
             viewer_id=viewer.user_id,
             conversation_id=conversation_id,
             first=first,

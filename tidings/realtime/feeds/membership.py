@@ -7,13 +7,10 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from tidings.domain.conversations import get_membership
+from tidings import queries
 from tidings.errors import NotInConversation
-from tidings.models import Conversation, Participant
 from tidings.realtime.events import ConversationChanged
 from tidings.realtime.hub import Hub, Listener
 from tidings.realtime.publish import Channels
@@ -94,7 +91,7 @@ class Following:
         if self.single is not None:
             await self.listener.add(*self._channels_of(self.single))
             async with self.sessions() as session:
-                conversation, _ = await get_membership(
+                conversation, _ = await queries.get_membership(
                     session, conversation_id=self.single, user_id=self.viewer_id
                 )
             self.marks[self.single] = conversation.last_seq
@@ -145,7 +142,9 @@ class Following:
         """After lost events: re-read memberships; return (joined, left) since last known."""
         if self.single is not None:
             async with self.sessions() as session:
-                await get_membership(session, conversation_id=self.single, user_id=self.viewer_id)
+                await queries.get_membership(
+                    session, conversation_id=self.single, user_id=self.viewer_id
+                )
             return [], []
         current = await self._memberships(marks=True)
         left = [cid for cid in self.marks if cid not in current]
@@ -158,11 +157,5 @@ class Following:
 
     async def _memberships(self, *, marks: bool = False) -> dict[uuid.UUID, int]:
         """The viewer's conversations with their last seq (or, with ``marks``, read mark)."""
-        column = col(Participant.last_read_seq) if marks else col(Conversation.last_seq)
         async with self.sessions() as session:
-            rows = await session.execute(
-                sa.select(col(Conversation.id), column)
-                .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
-                .where(col(Participant.user_id) == self.viewer_id)
-            )
-            return dict(rows.all())
+            return await queries.memberships(session, user_id=self.viewer_id, read_marks=marks)

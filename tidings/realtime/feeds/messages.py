@@ -12,11 +12,10 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from tidings.models import Message, User, utcnow
+from tidings import queries
+from tidings.models import Message, utcnow
 from tidings.realtime.events import ConversationChanged, MessageAdded, MessageUpdated, PublicUser
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Delivery, Memo, Reconnected
@@ -47,32 +46,14 @@ def live_item(event: Delivery, payload: MessageAdded | MessageUpdated) -> FeedIt
     )
 
 
-async def _read(
-    session: AsyncSession, condition: sa.ColumnElement[bool], limit: int | None = None
-) -> list[FeedItem]:
-    query = (
-        sa.select(Message, User)
-        .join(User, col(User.id) == col(Message.sender_id))
-        .where(condition)
-        .order_by(col(Message.conversation_id), col(Message.seq))
-    )
-    rows = await session.execute(query.limit(limit) if limit else query)
-    return [FeedItem(message, PublicUser.of(user)) for message, user in rows]
-
-
 async def read_messages(
     session: AsyncSession, conversation_id: uuid.UUID, *, after: int, up_to: int, limit: int
 ) -> list[FeedItem]:
     """A conversation's messages after seq ``after`` up to ``up_to``, at most ``limit``."""
-    return await _read(
-        session,
-        sa.and_(
-            col(Message.conversation_id) == conversation_id,
-            col(Message.seq) > after,
-            col(Message.seq) <= up_to,
-        ),
-        limit,
+    rows = await queries.messages_between(
+        session, conversation_id=conversation_id, after=after, up_to=up_to, limit=limit
     )
+    return [FeedItem(message, PublicUser.of(user)) for message, user in rows]
 
 
 async def message_updated_feed(
@@ -109,10 +90,5 @@ async def _changed_since(
     if not conversations:
         return []
     async with sessions() as session:
-        return await _read(
-            session,
-            sa.and_(
-                col(Message.conversation_id).in_(conversations),
-                sa.or_(col(Message.edited_at) >= since, col(Message.deleted_at) >= since),
-            ),
-        )
+        rows = await queries.changed_since(session, conversation_ids=conversations, since=since)
+    return [FeedItem(message, PublicUser.of(user)) for message, user in rows]

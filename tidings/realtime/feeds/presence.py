@@ -19,12 +19,9 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from tidings.domain.conversations import contacts_of
-from tidings.models import User
+from tidings import queries
 from tidings.realtime.events import ConversationChanged, PresenceChanged, PublicUser
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Delivery, Listener, Reconnected
@@ -52,7 +49,7 @@ async def presence_feed(
 
         async def watch() -> None:
             async with sessions() as session:
-                contacts = await contacts_of(session, viewer_id)
+                contacts = await queries.contacts_of(session, user_id=viewer_id)
             wanted = contacts if user_ids is None else contacts & user_ids
             for user_id in watched - wanted:
                 await listener.remove(channels.presence(user_id))
@@ -128,9 +125,9 @@ async def _current(
     if not statuses:
         return []
     async with sessions() as session:
-        users = list(await session.scalars(sa.select(User).where(col(User.id).in_(statuses))))
+        users = await queries.users_by_id(session, ids=statuses.keys())
     items = []
-    for user in users:
+    for user in users.values():
         status, seen = visible_presence(
             status=statuses[user.id],
             last_seen_at=user.last_seen_at,

@@ -1,0 +1,64 @@
+"""Every SQL statement of the read side, as named functions: ``queries.history_page(session,
+...)`` rather than a ``select`` built where it is needed.
+
+One module per concern. Each function takes the ``AsyncSession`` and keyword arguments and
+returns rows, models or small dataclasses; none knows about GraphQL or the live path. The
+loaders (``tidings.graphql.loaders``) batch through them, and so do the live feeds, presence
+and the receipt desk. The writes of user actions live with those actions; the few writes of
+the real-time machinery (``lastSeenAt``, delivered marks) are here, named like the reads.
+"""
+
+from __future__ import annotations
+
+from tidings.queries.conversations import (
+    InboxPage,
+    find_conversation,
+    get_membership,
+    inbox_page,
+    last_seqs,
+    member_ids,
+    memberships,
+    participants_of,
+)
+from tidings.queries.messages import (
+    HistoryPage,
+    changed_since,
+    get_visible_message,
+    history_page,
+    last_messages_of,
+    messages_between,
+    messages_by_id,
+    newest_messages,
+)
+from tidings.queries.presence import contacts_of, record_last_seen
+from tidings.queries.receipts import readers, recipients_of, unread_counts, write_delivered
+from tidings.queries.users import search_users, session_user, user_by_id, users_by_id
+
+__all__ = [
+    "HistoryPage",
+    "InboxPage",
+    "changed_since",
+    "contacts_of",
+    "find_conversation",
+    "get_membership",
+    "get_visible_message",
+    "history_page",
+    "inbox_page",
+    "last_messages_of",
+    "last_seqs",
+    "member_ids",
+    "memberships",
+    "messages_between",
+    "messages_by_id",
+    "newest_messages",
+    "participants_of",
+    "readers",
+    "recipients_of",
+    "record_last_seen",
+    "search_users",
+    "session_user",
+    "unread_counts",
+    "user_by_id",
+    "users_by_id",
+    "write_delivered",
+]

@@ -1,0 +1,156 @@
+"""Conversations and membership: one membership, members, the viewer's conversations, the inbox.
+
+Membership decides what a user may see, so the writes (sending, renaming, leaving) check it
+through ``get_membership`` too; the inbox is a keyset page, latest activity first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from tidings.errors import NotInConversation
+from tidings.models import Conversation, Participant
+
+__all__ = [
+    "InboxPage",
+    "find_conversation",
+    "get_membership",
+    "inbox_page",
+    "last_seqs",
+    "member_ids",
+    "memberships",
+    "participants_of",
+]
+
+
+async def get_membership(
+    session: AsyncSession, *, conversation_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Conversation, Participant]:
+    """The conversation and the user's membership, or ``NOT_IN_CONVERSATION``."""
+    row = (
+        await session.execute(
+            sa.select(Conversation, Participant)
+            .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
+            .where(col(Conversation.id) == conversation_id, col(Participant.user_id) == user_id)
+        )
+    ).first()
+    if row is None:
+        raise NotInConversation
+    return row[0], row[1]
+
+
+async def find_conversation(
+    session: AsyncSession, *, conversation_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Conversation, bool] | None:
+    """The conversation and whether the user is in it now, in one statement; None if it does
+    not exist (for what is shown to someone who may have left)."""
+    row = (
+        await session.execute(
+            sa.select(Conversation, col(Participant.user_id))
+            .outerjoin(
+                Participant,
+                sa.and_(
+                    col(Participant.conversation_id) == col(Conversation.id),
+                    col(Participant.user_id) == user_id,
+                ),
+            )
+            .where(col(Conversation.id) == conversation_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        sa.select(col(Participant.user_id)).where(
+            col(Participant.conversation_id) == conversation_id
+        )
+    )
+    return list(rows)
+
+
+async def participants_of(
+    session: AsyncSession, *, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Participant]]:
+    """Each conversation's participants, longest-standing first (one statement)."""
+    rows = await session.scalars(
+        sa.select(Participant)
+        .where(col(Participant.conversation_id).in_(conversation_ids))
+        .order_by(col(Participant.joined_at), col(Participant.user_id))
+    )
+    grouped: dict[uuid.UUID, list[Participant]] = defaultdict(list)
+    for participant in rows:
+        grouped[participant.conversation_id].append(participant)
+    return {cid: grouped[cid] for cid in conversation_ids}
+
+
+async def memberships(
+    session: AsyncSession, *, user_id: uuid.UUID, read_marks: bool = False
+) -> dict[uuid.UUID, int]:
+    """The user's conversations with their last seq (or, with ``read_marks``, the user's
+    read mark): where a live feed starts, and what it re-reads after lost events."""
+    column = col(Participant.last_read_seq) if read_marks else col(Conversation.last_seq)
+    rows = await session.execute(
+        sa.select(col(Conversation.id), column)
+        .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
+        .where(col(Participant.user_id) == user_id)
+    )
+    return dict(rows.all())
+
+
+async def last_seqs(
+    session: AsyncSession, *, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """The seq of each conversation's newest message (0 for none); absent if it is gone."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
+            col(Conversation.id).in_(conversation_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    conversations: list[Conversation]
+    has_next_page: bool
+
+
+async def inbox_page(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> InboxPage:
+    """The user's conversations, latest activity first, keyset-paginated."""
+    query = (
+        sa.select(Conversation)
+        .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
+        .where(col(Participant.user_id) == user_id)
+        .order_by(col(Conversation.activity_at).desc(), col(Conversation.id).desc())
+        .limit(first + 1)
+    )
+    if after is not None:
+        activity_at, conversation_id = after
+        query = query.where(
+            sa.or_(
+                col(Conversation.activity_at) < activity_at,
+                sa.and_(
+                    col(Conversation.activity_at) == activity_at,
+                    col(Conversation.id) < conversation_id,
+                ),
+            )
+        )
+    rows = list(await session.scalars(query))
+    return InboxPage(rows[:first], has_next_page=len(rows) > first)
