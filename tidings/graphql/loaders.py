@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader, DefaultCache
 
 from tidings import queries
-from tidings.domain.receipts import Recipient
+from tidings.domain.receipts import MessageCounts, Recipient, count, count_many
 from tidings.models import Message, Participant, User
 from tidings.realtime.presence import Presence
 
@@ -50,6 +50,10 @@ class Loaders:
         self.recipients = DataLoader[uuid.UUID, list[Recipient]](load_fn=self._recipients)
         self.readers = DataLoader[ReadersKey, list[tuple[uuid.UUID, datetime]]](
             load_fn=self._readers
+        )
+        # Counted from the recipients loader: many messages of a conversation at once.
+        self.counts = DataLoader[Message, MessageCounts](
+            load_fn=self._counts, cache_key_fn=_message_id
         )
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
@@ -120,9 +124,32 @@ class Loaders:
             found = await queries.readers(session, messages=keys)
         return [found[(cid, seq)] for cid, seq, _, _ in keys]
 
+    async def _counts(self, messages: Sequence[Message]) -> list[MessageCounts]:
+        conversation_ids = list(dict.fromkeys(m.conversation_id for m in messages))
+        recipients = await self.recipients.load_many(conversation_ids)
+        counts: dict[uuid.UUID, MessageCounts] = {}
+        for conversation_id, participants in zip(conversation_ids, recipients, strict=True):
+            group = [m for m in messages if m.conversation_id == conversation_id]
+            if len(group) == 1:  # one message: no sorting of marks for it
+                m = group[0]
+                counts[m.id] = count(
+                    seq=m.seq,
+                    sender_id=m.sender_id,
+                    sent_at=m.created_at,
+                    participants=participants,
+                )
+                continue
+            keys = [(m.seq, m.sender_id, m.created_at) for m in group]
+            counts.update(zip((m.id for m in group), count_many(keys, participants), strict=True))
+        return [counts[m.id] for m in messages]
+
     async def _unread_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
         async with self._db() as session:
             counts = await queries.unread_counts(
                 session, user_id=self._viewer_id, conversation_ids=conversation_ids
             )
         return [counts[cid] for cid in conversation_ids]
+
+
+def _message_id(message: Message) -> uuid.UUID:
+    return message.id

@@ -1,6 +1,6 @@
 """Looking ahead at a selection: what a page's fields will ask for, before they do.
 
-The inbox and history pages use it to load each relation once for the whole page.
+``tidings.graphql.prefetch`` walks it to load each relation once for a whole page.
 """
 
 from __future__ import annotations

@@ -1,17 +1,14 @@
 """Conversations, their participants, and the inbox connection.
 
-On an inbox page, what the fields need was loaded for the whole page (``InboxLoads``), and
-the fields below are synchronous: each returns the loaded value when there is one, and
-otherwise an awaitable (one conversation, a mutation's result), which graphql-core awaits as
-it would an async resolver's result.
+Each relation field declares what it needs (``tidings.graphql.prefetch``) and answers from
+what was loaded: for a whole inbox page at once, or for one conversation by itself.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
 
 import strawberry
 from strawberry import Private
@@ -19,10 +16,18 @@ from strawberry import Private
 from tidings import models
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
-from tidings.graphql.types.inbox import InboxLoads, title_of
+from tidings.graphql.loaded import (
+    LAST_MESSAGE,
+    MEMBERSHIP,
+    PARTICIPANTS,
+    UNREAD_COUNT,
+    USER,
+    Loaded,
+)
+from tidings.graphql.lookahead import node_fields
+from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
-from tidings.graphql.types.users import User, load_user
-from tidings.realtime.events import PublicUser
+from tidings.graphql.types.users import User
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
@@ -39,7 +44,9 @@ ParticipantRole = models.ParticipantRole
 strawberry.enum(ConversationKind)
 strawberry.enum(ParticipantRole)
 
-_T = TypeVar("_T")
+
+def _user_id(participant: models.Participant) -> uuid.UUID:
+    return participant.user_id
 
 
 @strawberry.type
@@ -47,70 +54,63 @@ class Participant:
     model: Private[models.Participant]
     role: ParticipantRole
     joined_at: datetime
-    # Known when a list loaded its participants' users at once; else the fields load them.
-    known_user: Private[User | None] = None
-    shares_reads: Private[bool | None] = None
+    loaded: Private[Loaded | None] = None
 
     @classmethod
-    def of(
-        cls,
-        participant: models.Participant,
-        *,
-        user: models.User | None = None,
-        viewer_id: uuid.UUID | None = None,
-    ) -> Participant:
-        """The participant; given its ``user`` and the ``viewer_id``, its fields load nothing."""
-        known = user is not None and viewer_id is not None
+    def of(cls, participant: models.Participant, *, loaded: Loaded | None = None) -> Participant:
         return cls(
             model=participant,
             role=ParticipantRole(participant.role),
             joined_at=participant.joined_at,
-            known_user=User.of(user) if user is not None else None,
-            shares_reads=_shares_reads(participant, user, viewer_id) if known else None,
+            loaded=loaded,
         )
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
-    def user(self, info: Info) -> User | Awaitable[User]:
-        if self.known_user is not None:
-            return self.known_user
-        return load_user(info, self.model.user_id)
+    @needs(USER(_user_id))
+    def user(self, info: Info, loaded: Loaded) -> User:
+        return User.of(loaded.user(self.model.user_id))
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
         description="Null to others when this participant hides read receipts.",
         graphql_type=int | None,
     )
-    def last_read_seq(self, info: Info) -> int | Awaitable[int | None] | None:
-        return self._shown(info, self.model.last_read_seq)
+    @needs(USER(_user_id))
+    def last_read_seq(self, info: Info, loaded: Loaded) -> int | None:
+        return self.model.last_read_seq if _shares_reads(self.model, loaded) else None
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
         description="Null to others when this participant hides read receipts.",
         graphql_type=datetime | None,
     )
-    def last_read_at(self, info: Info) -> datetime | Awaitable[datetime | None] | None:
-        return self._shown(info, self.model.last_read_at)
-
-    def _shown(self, info: Info, value: _T) -> _T | Awaitable[_T | None] | None:
-        """``value`` if the viewer may see this participant's reads, else None."""
-        if self.shares_reads is None:
-            return self._load_shown(info, value)
-        return value if self.shares_reads else None
-
-    async def _load_shown(self, info: Info, value: _T) -> _T | None:
-        viewer = await info.context.viewer()
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.model.user_id)
-        return value if _shares_reads(self.model, user, viewer.user_id) else None
+    @needs(USER(_user_id))
+    def last_read_at(self, info: Info, loaded: Loaded) -> datetime | None:
+        return self.model.last_read_at if _shares_reads(self.model, loaded) else None
 
 
-def _shares_reads(
-    participant: models.Participant, user: models.User | None, viewer_id: uuid.UUID | None
-) -> bool:
+def _shares_reads(participant: models.Participant, loaded: Loaded) -> bool:
     """Others see the read mark only if its owner shares read receipts."""
-    if participant.user_id == viewer_id:
+    if participant.user_id == loaded.viewer_id:
         return True
+    user = loaded.users.get(participant.user_id)
     return user is not None and user.share_read_receipts
+
+
+def _id(conversation: models.Conversation) -> uuid.UUID:
+    return conversation.id
+
+
+def _untitled(conversation: models.Conversation) -> uuid.UUID | None:
+    return None if conversation.title else conversation.id
+
+
+def _with_messages(conversation: models.Conversation) -> uuid.UUID | None:
+    return conversation.id if conversation.last_seq else None
+
+
+def _creator(conversation: models.Conversation) -> uuid.UUID:
+    return conversation.created_by_id
 
 
 @strawberry.type
@@ -121,16 +121,14 @@ class Conversation:
     title: str | None
     created_at: datetime
     last_message_at: datetime | None
-    # What the inbox loaded for its whole page, when this conversation is on one.
-    loads: Private[InboxLoads | None] = None
+    # What was loaded for its fields: for the whole inbox page, when it is on one.
+    loaded: Private[Loaded | None] = None
 
     @classmethod
-    def of(
-        cls, conversation: models.Conversation, *, loads: InboxLoads | None = None
-    ) -> Conversation:
+    def of(cls, conversation: models.Conversation, *, loaded: Loaded | None = None) -> Conversation:
         return cls(
             model=conversation,
-            loads=loads,
+            loaded=loaded,
             id=strawberry.ID(str(conversation.id)),
             kind=ConversationKind(conversation.kind),
             title=conversation.title,
@@ -143,124 +141,66 @@ class Conversation:
         """The conversation as someone no longer in it sees it: that they are out, nothing of
         what it is now (title, participants, messages). Its fields answer from empty loads."""
         cid = conversation.id
-        loads = InboxLoads(
-            viewer_id=viewer_id,
-            participants={cid: []},
-            last_messages={cid: None},
-            unread_counts={cid: 0},
-            with_users={cid},
-        )
-        shown = cls.of(conversation, loads=loads)
+        loaded = Loaded(viewer_id)
+        loaded.know(PARTICIPANTS, {cid: []})
+        loaded.know(MEMBERSHIP, {cid: False})
+        loaded.know(LAST_MESSAGE, {cid: None})
+        loaded.know(UNREAD_COUNT, {cid: 0})
+        shown = cls.of(conversation, loaded=loaded)
         shown.title = None
         shown.last_message_at = None
         return shown
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
-    def created_by(self, info: Info) -> User | Awaitable[User]:
-        creator = self.loads.users.get(self.model.created_by_id) if self.loads else None
-        if creator is not None:
-            return User.of(creator)
-        return load_user(info, self.model.created_by_id)
+    @needs(USER(_creator))
+    def created_by(self, info: Info, loaded: Loaded) -> User:
+        return User.of(loaded.user(self.model.created_by_id))
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
         description="The title, or else the other participants' display names.",
         graphql_type=str,
     )
-    def display_title(self, info: Info) -> str | Awaitable[str]:
+    @needs(PARTICIPANTS(_untitled, with_users=True))
+    def display_title(self, info: Info, loaded: Loaded) -> str:
         if self.title:
             return self.title
-        if self.loads is None or self.model.id not in self.loads.with_users:
-            return self._load_display_title(info)
-        loads = self.loads
-        return title_of(loads.participants[self.model.id], loads.users, loads.viewer_id)
-
-    async def _load_display_title(self, info: Info) -> str:
-        viewer = await info.context.viewer()
-        loaders = await info.context.loaders()
-        participants = await loaders.participants.load(self.model.id)
-        ids = [viewer.user_id, *(p.user_id for p in participants)]
-        users = dict(zip(ids, await loaders.users.load_many(ids), strict=True))
-        return title_of(participants, users, viewer.user_id)
+        return _title_of(loaded.participants(self.model.id), loaded.users, loaded.viewer_id)
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
         description="Null to someone not in the conversation, like its messages.",
         graphql_type=Message | None,
     )
-    def last_message(self, info: Info) -> Message | Awaitable[Message | None] | None:
-        if self.model.last_seq == 0:
+    @needs(LAST_MESSAGE(_with_messages), MEMBERSHIP(_with_messages))
+    def last_message(self, info: Info, loaded: Loaded) -> Message | None:
+        if not self.model.last_seq or not loaded.is_member(self.model.id):
             return None
-        if self.loads is None or self.model.id not in self.loads.last_messages:
-            return self._load_last_message(info)
-        message = self.loads.last_messages[self.model.id]
-        return self._shown_last(info, message, self.loads.viewer_id)
-
-    async def _load_last_message(self, info: Info) -> Message | None:
-        loaders = await info.context.loaders()
-        viewer = await info.context.viewer()
-        # Outside a page of the viewer's inbox, membership is checked as ``messages`` does.
-        participants = await loaders.participants.load(self.model.id)
-        if all(p.user_id != viewer.user_id for p in participants):
-            return None
-        message = await loaders.last_messages.load(self.model.id)
-        return self._shown_last(info, message, viewer.user_id)
-
-    def _shown_last(
-        self, info: Info, message: models.Message | None, viewer_id: uuid.UUID
-    ) -> Message | None:
-        """Showing the last message delivers it to the viewer."""
+        message = loaded.last_message(self.model.id)
         if message is None:
             return None
-        info.context.services.receipts.delivered(self.model.id, viewer_id, message.seq)
-        sender = self.loads.users.get(message.sender_id) if self.loads else None
-        return Message.of(message, PublicUser.of(sender) if sender is not None else None)
+        # Showing the last message delivers it to the viewer.
+        info.context.services.receipts.delivered(self.model.id, loaded.viewer_id, message.seq)
+        return Message.of(message, loaded=loaded)
 
     @strawberry.field(metadata=VIEWER_DEPENDENT, graphql_type=list[Participant])
-    def participants(self, info: Info) -> list[Participant] | Awaitable[list[Participant]]:
-        if self.loads is None or self.model.id not in self.loads.participants:
-            return self._load_participants(info)
-        loads = self.loads
-        if self.model.id not in loads.with_users:
-            return [Participant.of(p) for p in loads.participants[self.model.id]]
-        return [
-            Participant.of(p, user=loads.users[p.user_id], viewer_id=loads.viewer_id)
-            for p in loads.participants[self.model.id]
-        ]
-
-    async def _load_participants(self, info: Info) -> list[Participant]:
-        viewer = await info.context.viewer()
-        loaders = await info.context.loaders()
-        participants = await loaders.participants.load(self.model.id)
-        users = await loaders.users.load_many([p.user_id for p in participants])
-        return [
-            Participant.of(p, user=user, viewer_id=viewer.user_id)
-            for p, user in zip(participants, users, strict=True)
-        ]
+    @needs(PARTICIPANTS(_id))
+    def participants(self, info: Info, loaded: Loaded) -> list[Participant]:
+        return [Participant.of(p, loaded=loaded) for p in loaded.participants(self.model.id)]
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=int)
-    def participant_count(self, info: Info) -> int | Awaitable[int]:
-        if self.loads is None or self.model.id not in self.loads.participants:
-            return self._load_participant_count(info)
-        return len(self.loads.participants[self.model.id])
-
-    async def _load_participant_count(self, info: Info) -> int:
-        loaders = await info.context.loaders()
-        return len(await loaders.participants.load(self.model.id))
+    @needs(PARTICIPANTS(_id))
+    def participant_count(self, info: Info, loaded: Loaded) -> int:
+        return len(loaded.participants(self.model.id))
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
         description="Messages after the viewer's read mark, not the viewer's own, not deleted.",
         graphql_type=int,
     )
-    def unread_count(self, info: Info) -> int | Awaitable[int]:
-        if self.loads is None or self.model.id not in self.loads.unread_counts:
-            return self._load_unread_count(info)
-        return self.loads.unread_counts[self.model.id]
-
-    async def _load_unread_count(self, info: Info) -> int:
-        loaders = await info.context.loaders()
-        return await loaders.unread_counts.load(self.model.id)
+    @needs(UNREAD_COUNT(_id))
+    def unread_count(self, info: Info, loaded: Loaded) -> int:
+        return loaded.unread_count(self.model.id)
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT, description="History, oldest first; by default the newest 50."
@@ -278,6 +218,23 @@ class Conversation:
         )
 
 
+def _title_of(
+    participants: list[models.Participant],
+    users: Mapping[uuid.UUID, models.User | None],
+    viewer_id: uuid.UUID,
+) -> str:
+    """The other participants' display names, or else the viewer's own."""
+    others = sorted(
+        user.display_name
+        for user in (users.get(p.user_id) for p in participants)
+        if user is not None and user.id != viewer_id
+    )
+    if others:
+        return ", ".join(others)
+    me = users.get(viewer_id)
+    return me.display_name if me is not None else ""
+
+
 @strawberry.type
 class ConversationEdge:
     cursor: str
@@ -289,9 +246,14 @@ def _cursor(conversation: models.Conversation) -> str:
 
 
 async def _loaded_edges(root: ConversationConnection, info: Info) -> list[ConversationEdge]:
-    loads = await InboxLoads.load(info, root.conversations)
+    """The page's conversations, with what their selection needs loaded for all at once."""
+    viewer = await info.context.viewer()
+    loaded = Loaded(viewer.user_id)
+    # The viewer's inbox lists only conversations the viewer is in.
+    loaded.know(MEMBERSHIP, dict.fromkeys((c.id for c in root.conversations), True))
+    await prefetch(info, loaded, Conversation, root.conversations, node_fields(info))
     return [
-        ConversationEdge(cursor=_cursor(c), node=Conversation.of(c, loads=loads))
+        ConversationEdge(cursor=_cursor(c), node=Conversation.of(c, loaded=loaded))
         for c in root.conversations
     ]
 

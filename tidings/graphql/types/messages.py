@@ -1,31 +1,29 @@
 """Messages, their delivery state, and pages of history.
 
-On a history page, what the fields need was loaded for the whole page (``HistoryLoads``), and
-the fields below are synchronous: each returns the loaded value when there is one, and
-otherwise an awaitable (one message, a mutation's or a subscription's), which graphql-core
-awaits as it would an async resolver's result.
+Each relation field declares what it needs (``tidings.graphql.prefetch``) and answers from
+what was loaded: for a whole history page at once, or for one message by itself (a mutation's,
+a live event's).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from operator import attrgetter
-from typing import TypeVar
 
 import strawberry
 from strawberry import Private
 
 from tidings import models, queries
-from tidings.domain.receipts import DeliveryStatus, MessageCounts, Recipient, count
+from tidings.domain.receipts import DeliveryStatus
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
-from tidings.graphql.types.history import HistoryLoads
+from tidings.graphql.loaded import COUNTS, MESSAGE, READERS, USER, Loaded
+from tidings.graphql.lookahead import node_fields
+from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.receipts import MessageRead
-from tidings.graphql.types.users import User, load_user
+from tidings.graphql.types.users import User
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
 
@@ -41,8 +39,6 @@ __all__ = [
 
 MAX_PAGE_SIZE = 100
 
-_T = TypeVar("_T")
-
 
 @strawberry.enum
 class ContentType(Enum):
@@ -55,6 +51,26 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+def _sender(message: models.Message) -> uuid.UUID:
+    return message.sender_id
+
+
+def _reply_target(message: models.Message) -> uuid.UUID | None:
+    return message.reply_to_id
+
+
+def _itself(message: models.Message) -> models.Message:
+    return message
+
+
+def _read_key(message: models.Message) -> tuple[uuid.UUID, int, uuid.UUID, datetime]:
+    return (message.conversation_id, message.seq, message.sender_id, message.created_at)
+
+
+def _known_sender(message: Message) -> User | None:
+    return message.known_sender
 
 
 @strawberry.type
@@ -73,10 +89,8 @@ class Message:
     deleted_at: datetime | None
     # Set on a live event's message, whose execution its local subscribers share.
     shared_results: Private[SharedResults | None] = None
-    # The counts, with the participants they were counted from (four fields ask for them).
-    counted: Private[tuple[list[Recipient], MessageCounts] | None] = None
-    # What a history page loaded for all its messages, when this message is on one.
-    loads: Private[HistoryLoads | None] = None
+    # What was loaded for its fields: for the whole history page, when it is on one.
+    loaded: Private[Loaded | None] = None
 
     @classmethod
     def of(
@@ -85,12 +99,12 @@ class Message:
         sender: PublicUser | None = None,
         *,
         shared: bool = False,
-        loads: HistoryLoads | None = None,
+        loaded: Loaded | None = None,
     ) -> Message:
         return cls(
             model=message,
             known_sender=User.of(sender) if sender is not None else None,
-            loads=loads,
+            loaded=loaded,
             id=strawberry.ID(str(message.id)),
             conversation_id=strawberry.ID(str(message.conversation_id)),
             seq=message.seq,
@@ -111,103 +125,60 @@ class Message:
         return encode_message_cursor(self.seq)
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
-    def sender(self, info: Info) -> User | Awaitable[User]:
-        if self.known_sender is not None:
-            return self.known_sender
-        loaded = self.loads.users.get(self.model.sender_id) if self.loads else None
-        if loaded is not None:
-            return loaded
-        return load_user(info, self.model.sender_id)
+    @needs(USER(_sender), known=_known_sender)
+    def sender(self, info: Info, loaded: Loaded) -> User:
+        return User.of(loaded.user(self.model.sender_id))
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type="Message | None")
-    def reply_to(self, info: Info) -> Message | Awaitable[Message | None] | None:
+    @needs(MESSAGE(_reply_target))
+    def reply_to(self, info: Info, loaded: Loaded) -> Message | None:
         target_id = self.model.reply_to_id
-        if target_id is None:
-            return None
-        if self.loads is None or target_id not in self.loads.reply_targets:
-            return self._load_reply_to(info, target_id)
-        target = self.loads.reply_targets[target_id]
-        return Message.of(target, loads=self.loads) if target is not None else None
-
-    async def _load_reply_to(self, info: Info, target_id: uuid.UUID) -> Message | None:
-        loaders = await info.context.loaders()
-        target = await loaders.messages.load(target_id)
-        return Message.of(target) if target is not None else None
-
-    def _counts(self, info: Info, part: Callable[[MessageCounts], _T]) -> _T | Awaitable[_T]:
-        """One part of the counts, from the page's loads or else counted here."""
-        counts = self.loads.counts.get(self.model.id) if self.loads else None
-        if counts is not None:
-            return part(counts)
-        return self._load_counts(info, part)
-
-    async def _load_counts(self, info: Info, part: Callable[[MessageCounts], _T]) -> _T:
-        loaders = await info.context.loaders()
-        participants = await loaders.recipients.load(self.model.conversation_id)
-        if self.counted is None or self.counted[0] is not participants:
-            counts = count(
-                seq=self.model.seq,
-                sender_id=self.model.sender_id,
-                sent_at=self.model.created_at,
-                participants=participants,
-            )
-            self.counted = (participants, counts)
-        return part(self.counted[1])
+        target = loaded.message(target_id) if target_id is not None else None
+        return Message.of(target, loaded=loaded) if target is not None else None
 
     @strawberry.field(
         metadata=SAME_FOR_EVERY_VIEWER,
         description="For the sender: SENT, DELIVERED to every recipient, READ by every recipient.",
         graphql_type=DeliveryStatus,
     )
-    def status(self, info: Info) -> DeliveryStatus | Awaitable[DeliveryStatus]:
-        return self._counts(info, attrgetter("status"))
+    @needs(COUNTS(_itself))
+    def status(self, info: Info, loaded: Loaded) -> DeliveryStatus:
+        return loaded.counts(self.model).status
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=int)
-    def delivered_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, attrgetter("delivered"))
+    @needs(COUNTS(_itself))
+    def delivered_count(self, info: Info, loaded: Loaded) -> int:
+        return loaded.counts(self.model).delivered
 
     @strawberry.field(
         metadata=SAME_FOR_EVERY_VIEWER,
         description="Recipients who read it and share read receipts.",
         graphql_type=int,
     )
-    def read_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, attrgetter("read"))
+    @needs(COUNTS(_itself))
+    def read_count(self, info: Info, loaded: Loaded) -> int:
+        return loaded.counts(self.model).read
 
     @strawberry.field(
         metadata=SAME_FOR_EVERY_VIEWER,
         description="Participants other than the sender who had joined when it was sent.",
         graphql_type=int,
     )
-    def recipient_count(self, info: Info) -> int | Awaitable[int]:
-        return self._counts(info, attrgetter("recipients"))
+    @needs(COUNTS(_itself))
+    def recipient_count(self, info: Info, loaded: Loaded) -> int:
+        return loaded.counts(self.model).recipients
 
     @strawberry.field(
         metadata=SAME_FOR_EVERY_VIEWER,
         description="Who read it and when (only users who share read receipts).",
         graphql_type=list[MessageRead],
     )
-    def read_by(self, info: Info) -> list[MessageRead] | Awaitable[list[MessageRead]]:
-        reads = self.loads.reads.get(self.model.id) if self.loads else None
-        if reads is not None:
-            return reads
-        return self._load_read_by(info)
-
-    async def _load_read_by(self, info: Info) -> list[MessageRead]:
-        loaders = await info.context.loaders()
-        reads = await loaders.readers.load(
-            (
-                self.model.conversation_id,
-                self.model.seq,
-                self.model.sender_id,
-                self.model.created_at,
-            )
-        )
-        users = await loaders.users.load_many([user_id for user_id, _ in reads])
+    @needs(READERS(_read_key, with_users=True))
+    def read_by(self, info: Info, loaded: Loaded) -> list[MessageRead]:
         return [
             MessageRead(user=User.of(user), read_at=read_at)
-            for user, (_, read_at) in zip(users, reads, strict=True)
-            if user is not None
+            for user_id, read_at in loaded.readers(_read_key(self.model))
+            if (user := loaded.users.get(user_id)) is not None
         ]
 
 
@@ -218,9 +189,13 @@ class MessageEdge:
 
 
 async def _loaded_edges(root: MessageConnection, info: Info) -> list[MessageEdge]:
-    loads = await HistoryLoads.load(info, root.messages)
+    """The page's messages, with what their selection needs loaded for all at once."""
+    viewer = await info.context.viewer()
+    loaded = Loaded(viewer.user_id)
+    if root.messages:
+        await prefetch(info, loaded, Message, root.messages, node_fields(info))
     return [
-        MessageEdge(cursor=encode_message_cursor(m.seq), node=Message.of(m, loads=loads))
+        MessageEdge(cursor=encode_message_cursor(m.seq), node=Message.of(m, loaded=loaded))
         for m in root.messages
     ]
 

@@ -1,0 +1,190 @@
+"""What relation fields need, and what was loaded for them: the vocabulary of prefetching.
+
+A ``Kind`` is one thing fields load through a per-request DataLoader (participants, a last
+message, counts...). A field's ``Need`` is a kind at a key of its object's row. A ``Loaded``
+holds what was loaded, for a page or for one object, and the fields read it through its
+typed methods. ``tidings.graphql.prefetch`` declares the needs on fields and does the loading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from tidings import models
+from tidings.domain.receipts import MessageCounts
+from tidings.graphql.loaders import Loaders
+
+__all__ = [
+    "COUNTS",
+    "LAST_MESSAGE",
+    "MEMBERSHIP",
+    "MESSAGE",
+    "PARTICIPANTS",
+    "READERS",
+    "UNREAD_COUNT",
+    "USER",
+    "Key",
+    "Kind",
+    "Loaded",
+    "Need",
+]
+
+Key = Callable[[Any], Any]  # an object's row -> the key it needs (None: nothing to load)
+
+
+def _no_users(_: Any) -> Iterable[uuid.UUID]:
+    return ()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Kind:
+    """One kind of thing fields load: which DataLoader, and which users a value names."""
+
+    name: str
+    loader: Callable[[Loaders], DataLoader[Any, Any]]
+    users_in: Callable[[Any], Iterable[uuid.UUID]] = _no_users
+    # How a loaded value is kept (the viewer's membership is kept as a flag, for one).
+    keep: Callable[[Any, uuid.UUID], Any] | None = None
+    # Its values are rows of another type whose own fields may need more (walked below).
+    nests: bool = False
+    # How a key is kept (a message row is kept by its id).
+    store: Callable[[Any], Hashable] | None = None
+
+    def __call__(self, key: Key, *, with_users: bool = False) -> Need:
+        return Need(self, key, with_users)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """What a field needs: ``kind`` at ``key(row)``, and with ``with_users`` the users its
+    value names."""
+
+    kind: Kind
+    key: Key
+    with_users: bool = False
+
+
+def _participant_users(participants: list[models.Participant]) -> Iterable[uuid.UUID]:
+    return (p.user_id for p in participants)
+
+
+def _reader_users(reads: list[tuple[uuid.UUID, datetime]]) -> Iterable[uuid.UUID]:
+    return (user_id for user_id, _ in reads)
+
+
+def _is_member(participants: list[models.Participant], viewer_id: uuid.UUID) -> bool:
+    return any(p.user_id == viewer_id for p in participants)
+
+
+def _message_id(message: models.Message) -> Hashable:
+    return message.id
+
+
+# Users are loaded once, last, for the whole walk: anything loaded before may name more.
+USER = Kind("user", lambda loaders: loaders.users)
+PARTICIPANTS = Kind(
+    "participants", lambda loaders: loaders.participants, _participant_users, nests=True
+)
+# Whether the viewer is a participant: read with the participants, kept as a flag.
+MEMBERSHIP = Kind("membership", lambda loaders: loaders.participants, keep=_is_member)
+LAST_MESSAGE = Kind("last_message", lambda loaders: loaders.last_messages, nests=True)
+UNREAD_COUNT = Kind("unread_count", lambda loaders: loaders.unread_counts)
+MESSAGE = Kind("message", lambda loaders: loaders.messages, nests=True)
+COUNTS = Kind("counts", lambda loaders: loaders.counts, store=_message_id)
+READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
+
+
+class Loaded:
+    """What was loaded for a page (or one object off a page), by kind and key, and every user
+    its fields named (with participants' or readers' users, the viewer's too). Fields read it
+    through the typed methods; ``prefetch`` fills it."""
+
+    __slots__ = ("_values", "users", "viewer_id")
+
+    def __init__(self, viewer_id: uuid.UUID) -> None:
+        self.viewer_id = viewer_id
+        self.users: dict[uuid.UUID, models.User | None] = {}
+        self._values: dict[Kind, dict[Hashable, Any]] = defaultdict(dict)
+
+    def know(self, kind: Kind, values: Mapping[Any, Any]) -> None:
+        """Values known without loading (the inbox knows the viewer is in each conversation)."""
+        self._values[kind].update(values)
+
+    def has(self, needs: tuple[Need, ...], row: Any) -> bool:
+        """Whether everything ``needs`` names for ``row`` is here."""
+        for need in needs:
+            key = need.key(row)
+            if key is None:
+                continue
+            kind = need.kind
+            if kind is USER:
+                if key not in self.users:
+                    return False
+                continue
+            if not self.holds(kind, key):
+                return False
+            if need.with_users:
+                named = kind.users_in(self.value(kind, key))
+                if any(user_id not in self.users for user_id in named):
+                    return False
+        return True
+
+    def holds(self, kind: Kind, key: Any) -> bool:
+        values = self._values.get(kind)
+        return values is not None and (key if kind.store is None else kind.store(key)) in values
+
+    def value(self, kind: Kind, key: Any) -> Any:
+        return self._values[kind][key if kind.store is None else kind.store(key)]
+
+    async def load(self, loaders: Loaders, wanted: Mapping[Kind, list[Any]]) -> None:
+        """One DataLoader call per kind, all at once (the DataLoaders batch them)."""
+        kinds = list(wanted.items())
+        results = await asyncio.gather(
+            *(kind.loader(loaders).load_many(keys) for kind, keys in kinds)
+        )
+        for (kind, keys), values in zip(kinds, results, strict=True):
+            kept = self._values[kind]
+            for key, value in zip(keys, values, strict=True):
+                stored = key if kind.store is None else kind.store(key)
+                kept[stored] = value if kind.keep is None else kind.keep(value, self.viewer_id)
+
+    def user(self, user_id: uuid.UUID) -> models.User:
+        user = self.users[user_id]
+        assert user is not None, "foreign keys keep every referenced user"
+        return user
+
+    def participants(self, conversation_id: uuid.UUID) -> list[models.Participant]:
+        participants: list[models.Participant] = self.value(PARTICIPANTS, conversation_id)
+        return participants
+
+    def is_member(self, conversation_id: uuid.UUID) -> bool:
+        return bool(self.value(MEMBERSHIP, conversation_id))
+
+    def last_message(self, conversation_id: uuid.UUID) -> models.Message | None:
+        message: models.Message | None = self.value(LAST_MESSAGE, conversation_id)
+        return message
+
+    def unread_count(self, conversation_id: uuid.UUID) -> int:
+        return int(self.value(UNREAD_COUNT, conversation_id))
+
+    def message(self, message_id: uuid.UUID) -> models.Message | None:
+        message: models.Message | None = self.value(MESSAGE, message_id)
+        return message
+
+    def counts(self, message: models.Message) -> MessageCounts:
+        counts: MessageCounts = self.value(COUNTS, message)
+        return counts
+
+    def readers(
+        self, key: tuple[uuid.UUID, int, uuid.UUID, datetime]
+    ) -> list[tuple[uuid.UUID, datetime]]:
+        reads: list[tuple[uuid.UUID, datetime]] = self.value(READERS, key)
+        return reads
