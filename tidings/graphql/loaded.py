@@ -107,19 +107,33 @@ class Loaded:
     its fields named (with participants' or readers' users, the viewer's too). Fields read it
     through the typed methods; ``prefetch`` fills it."""
 
-    __slots__ = ("_values", "users", "viewer_id")
+    __slots__ = ("_values", "_walked", "shown", "users", "viewer_id")
 
     def __init__(self, viewer_id: uuid.UUID) -> None:
         self.viewer_id = viewer_id
         self.users: dict[uuid.UUID, models.User | None] = {}
         self._values: dict[Kind, dict[Hashable, Any]] = defaultdict(dict)
+        # Per declaration, the rows (by identity: this holds them) a walk loaded it for.
+        self._walked: dict[Hashable, set[int]] = defaultdict(set)
+        # What fields made of loaded rows, made once for the page (a sender on every message).
+        self.shown: dict[Hashable, Any] = {}
+
+    def mark(self, declaration: Hashable, rows: Iterable[Any]) -> None:
+        """``declaration``'s needs are loaded for ``rows`` (what ``walked`` answers)."""
+        self._walked[declaration].update(map(id, rows))
+
+    def walked(self, declaration: Hashable, row: Any) -> bool:
+        """Whether a walk loaded ``declaration``'s needs for ``row``: one set lookup, the
+        price of a field on a page."""
+        return id(row) in self._walked.get(declaration, ())
 
     def know(self, kind: Kind, values: Mapping[Any, Any]) -> None:
         """Values known without loading (the inbox knows the viewer is in each conversation)."""
         self._values[kind].update(values)
 
     def has(self, needs: tuple[Need, ...], row: Any) -> bool:
-        """Whether everything ``needs`` names for ``row`` is here."""
+        """Whether everything ``needs`` names for ``row`` is here (values known beforehand,
+        as a departed conversation's, included)."""
         for need in needs:
             key = need.key(row)
             if key is None:

@@ -50,7 +50,7 @@ class _Object(Protocol):
 Answer = Callable[[Any, Info, Loaded], _T]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False, slots=True)  # hashed by identity: a dict key per page
 class _Relation:
     needs: tuple[Need, ...]
     answer: Answer[Any]
@@ -78,12 +78,19 @@ def needs(
         relation = _Relation(declared, answer)
 
         def resolve(self: Any, info: Info) -> Any:
-            if known is not None and (value := known(self)) is not None:
-                return value
             loaded = self.loaded
-            if loaded is not None and loaded.has(declared, self.model):
+            if loaded is not None and (
+                loaded.walked(relation, self.model) or loaded.has(declared, self.model)
+            ):
                 return answer(self, info, loaded)
             return relation.load_and_answer(self, info)
+
+        if known is not None:
+            plain = resolve
+
+            def resolve(self: Any, info: Info) -> Any:
+                value = known(self)
+                return value if value is not None else plain(self, info)
 
         resolve.__name__ = resolve.__qualname__ = answer.__name__
         resolve.__doc__ = answer.__doc__
@@ -144,17 +151,25 @@ async def prefetch(
     loaders = await info.context.loaders()
     users: set[uuid.UUID] = set()
     level: list[tuple[type, list[Any], list[Selection]]] = [(cls, rows, list(selection))]
+    walked: list[tuple[_Relation, list[Any]]] = []
     while level:
         wanted: dict[Kind, dict[Hashable, Any]] = defaultdict(dict)
         asked: list[tuple[Need, list[Any], _Field, SelectedField]] = []
         for owner, owner_rows, fields in level:
             declared = _fields(info, owner)
+            seen: set[Need] = set()  # status and the three counts need the same
             for selected in fields_of(fields):
                 field = declared.get(selected.name)
                 if field is None:
                     continue
+                walked.append((field.relation, owner_rows))
                 for need in field.relation.needs:
-                    asked.append((need, owner_rows, field, selected))
+                    nested = field.nested if need.kind.nests else None
+                    if need.with_users or nested is not None:
+                        asked.append((need, owner_rows, field, selected))
+                    if need in seen:
+                        continue
+                    seen.add(need)
                     for row in owner_rows:
                         key = need.key(row)
                         if key is None:
@@ -169,8 +184,6 @@ async def prefetch(
         level = []
         for need, owner_rows, field, selected in asked:
             nested = field.nested if need.kind.nests else None
-            if not need.with_users and nested is None:
-                continue
             below: list[Any] = []
             for row in owner_rows:
                 key = need.key(row)
@@ -190,3 +203,5 @@ async def prefetch(
     missing = [user_id for user_id in users if user_id not in loaded.users]
     if missing:
         loaded.users.update(zip(missing, await loaders.users.load_many(missing), strict=True))
+    for relation, walked_rows in walked:
+        loaded.mark(relation, walked_rows)

@@ -27,7 +27,7 @@ from tidings.graphql.loaded import (
 from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
-from tidings.graphql.types.users import User
+from tidings.graphql.types.users import User, shown_user
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
@@ -68,7 +68,7 @@ class Participant:
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     @needs(USER(_user_id))
     def user(self, info: Info, loaded: Loaded) -> User:
-        return User.of(loaded.user(self.model.user_id))
+        return shown_user(loaded, self.model.user_id)
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,
@@ -154,7 +154,7 @@ class Conversation:
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     @needs(USER(_creator))
     def created_by(self, info: Info, loaded: Loaded) -> User:
-        return User.of(loaded.user(self.model.created_by_id))
+        return shown_user(loaded, self.model.created_by_id)
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT,

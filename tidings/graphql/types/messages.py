@@ -23,7 +23,7 @@ from tidings.graphql.loaded import COUNTS, MESSAGE, READERS, USER, Loaded
 from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.receipts import MessageRead
-from tidings.graphql.types.users import User
+from tidings.graphql.types.users import User, shown_user
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
 
@@ -127,7 +127,7 @@ class Message:
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type=User)
     @needs(USER(_sender), known=_known_sender)
     def sender(self, info: Info, loaded: Loaded) -> User:
-        return User.of(loaded.user(self.model.sender_id))
+        return shown_user(loaded, self.model.sender_id)
 
     @strawberry.field(metadata=SAME_FOR_EVERY_VIEWER, graphql_type="Message | None")
     @needs(MESSAGE(_reply_target))
@@ -176,9 +176,9 @@ class Message:
     @needs(READERS(_read_key, with_users=True))
     def read_by(self, info: Info, loaded: Loaded) -> list[MessageRead]:
         return [
-            MessageRead(user=User.of(user), read_at=read_at)
+            MessageRead(user=shown_user(loaded, user_id), read_at=read_at)
             for user_id, read_at in loaded.readers(_read_key(self.model))
-            if (user := loaded.users.get(user_id)) is not None
+            if loaded.users.get(user_id) is not None
         ]
 
 

@@ -10,6 +10,7 @@ import strawberry
 
 from tidings import models
 from tidings.graphql.context import Info
+from tidings.graphql.loaded import Loaded
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import VIEWER_DEPENDENT
 from tidings.realtime.presence import visible_presence
@@ -24,6 +25,7 @@ __all__ = [
     "User",
     "Viewer",
     "load_user",
+    "shown_user",
 ]
 
 
@@ -85,6 +87,14 @@ class User:
         return Presence(
             status=PresenceStatus(status), last_seen_at=seen if status == "OFFLINE" else None
         )
+
+
+def shown_user(loaded: Loaded, user_id: uuid.UUID) -> User:
+    """The loaded user as GraphQL shows it, made once per page however often it appears."""
+    shown = loaded.shown.get(user_id)
+    if not isinstance(shown, User):
+        shown = loaded.shown[user_id] = User.of(loaded.user(user_id))
+    return shown
 
 
 async def load_user(info: Info, user_id: uuid.UUID) -> User:
