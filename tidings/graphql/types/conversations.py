@@ -212,7 +212,7 @@ class Conversation:
         """Showing the last message delivers it to the viewer."""
         if message is None:
             return None
-        info.context.services.receipts.delivered(self.model.id, viewer_id, message.seq)
+        info.context.services.receipts.shown(viewer_id, message)
         sender = self.loads.users.get(message.sender_id) if self.loads else None
         return Message.of(message, PublicUser.of(sender) if sender is not None else None)
 
