@@ -148,6 +148,15 @@ async def open_stack(logs: Path, *, group_max: int) -> AsyncIterator[Stack]:
         await redis.aclose()
 
 
+def _cpu_seconds(pid: str) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:  # a child that ended meanwhile
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
 class ServerProcess:
     """A server started as its own process, with its RSS and CPU time readable from /proc."""
 
@@ -175,9 +184,10 @@ class ServerProcess:
         raise RuntimeError(f"no VmRSS for {self.pid}")
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        """User plus system CPU time the process and its live children (the workers of
+        ``serve --workers N``) have used so far."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return sum(_cpu_seconds(pid) for pid in [str(self.pid), *children])
 
     @classmethod
     async def start(
@@ -214,8 +224,10 @@ class ServerProcess:
 
 
 @asynccontextmanager
-async def tidings_server(stack: Stack, label: str) -> AsyncIterator[ServerProcess]:
-    """``python -m tidings serve`` on a free port, with the run's settings.
+async def tidings_server(
+    stack: Stack, label: str, *, workers: int = 1
+) -> AsyncIterator[ServerProcess]:
+    """``python -m tidings serve`` on a free port, with the run's settings (and ``--workers``).
 
     ``TIDINGS_BENCH_SERVE_MODULE`` names another module with the same CLI to run instead,
     to measure a candidate change side by side without editing the package.
@@ -223,6 +235,8 @@ async def tidings_server(stack: Stack, label: str) -> AsyncIterator[ServerProces
     port = free_port()
     module = os.environ.get("TIDINGS_BENCH_SERVE_MODULE", "tidings")
     command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     # A Redis namespace of its own: a scenario's server must not inherit the users of the
     # last scenario's stopped server (an instance settles the presence of the users another
     # one handed over when it stopped: 10,000 of them after (e), tens of seconds of CPU that

@@ -154,14 +154,16 @@ def _environment(settings: Settings, redis_url: str | None) -> dict[str, str]:
     return env
 
 
-async def _start(name: str, settings: Settings, redis_url: str | None, log_dir: Path) -> Instance:
+async def _start(
+    name: str, settings: Settings, redis_url: str | None, log_dir: Path, *, workers: int = 1
+) -> Instance:
     """Start one instance and wait until it answers ``/healthz``."""
     env = _environment(settings, redis_url)
     for _ in range(3):  # the free port may be taken between probing and binding
         port = _free_port()
         log = log_dir / f"{name}-{port}.log"
         log.unlink(missing_ok=True)
-        process = await _spawn(port, env, log)
+        process = await _spawn(port, env, log, workers=workers)
         instance = Instance(name, port, process, log, env)
         if await _healthy(instance):
             return instance
@@ -171,7 +173,9 @@ async def _start(name: str, settings: Settings, redis_url: str | None, log_dir: 
     raise AssertionError(f"instance {name} did not start:\n{instance.output()}")
 
 
-async def _spawn(port: int, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+async def _spawn(
+    port: int, env: dict[str, str], log: Path, *, workers: int = 1
+) -> asyncio.subprocess.Process:
     """``tidings serve`` on ``port``, its output appended to ``log``."""
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
@@ -185,6 +189,8 @@ async def _spawn(port: int, env: dict[str, str], log: Path) -> asyncio.subproces
             str(port),
             "--log-level",
             "info",
+            "--workers",
+            str(workers),
             env=env,
             cwd=PROJECT_ROOT,
             stdin=asyncio.subprocess.DEVNULL,
@@ -317,15 +323,15 @@ async def run_cluster(
 
 @asynccontextmanager
 async def run_instance(
-    settings: Settings, *, log_dir: Path, name: str = "a"
+    settings: Settings, *, log_dir: Path, name: str = "a", workers: int = 1
 ) -> AsyncIterator[Instance]:
-    """One instance for ``settings``, embedded (no Redis) or production; stopped afterwards
-    (SIGTERM, then SIGKILL), whatever happens. Its Redis connections, if any, are named like
-    a cluster's instance ``name``."""
+    """One instance for ``settings``, embedded (no Redis) or production, of ``workers``
+    processes; stopped afterwards (SIGTERM, then SIGKILL), whatever happens. Its Redis
+    connections, if any, are named like a cluster's instance ``name``."""
     redis_url = settings.redis_url and _with_client_name(
         settings.redis_url, f"{settings.redis_namespace}-instance-{name}"
     )
-    instance = await _start(name, settings, redis_url, log_dir)
+    instance = await _start(name, settings, redis_url, log_dir, workers=workers)
     try:
         yield instance
     finally:

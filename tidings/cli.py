@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from tidings.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["main", "worker_app"]
 
 
 def _settings() -> Settings:
@@ -39,26 +42,62 @@ def _serve(args: argparse.Namespace) -> None:
 
     configure_logging(args.log_level.upper())
     settings = _settings()
+    if args.workers < 1:
+        sys.exit("tidings: --workers must be at least 1")
+    if args.workers > 1 and (settings.redis_url is None or _is_sqlite(settings)):
+        sys.exit(
+            "tidings: --workers needs PostgreSQL and Redis (TIDINGS_DATABASE_URL, "
+            "TIDINGS_REDIS_URL): the embedded default keeps its live state in one process, "
+            "so it runs one worker"
+        )
     if settings.embedded or args.migrate:
         # The embedded default is zero-setup: its schema is brought up to date on start.
         upgrade(settings.database_url)
     else:
         _refuse_a_schema_behind(settings)
-    uvicorn.run(
-        create_app(settings, freeze_gc=True),
-        host=args.host,
-        port=args.port,
-        log_config=None,  # configure_logging() already set uvicorn's loggers up
-        proxy_headers=True,
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,  # configure_logging() already set uvicorn's loggers up
+        "proxy_headers": True,
         # Protocol-level pings find dead peers (a phone that lost its network) and drop them.
-        ws_ping_interval=settings.ws_ping_interval_seconds,
-        ws_ping_timeout=settings.ws_ping_timeout_seconds,
-        ws_per_message_deflate=settings.ws_compression,
+        "ws_ping_interval": settings.ws_ping_interval_seconds,
+        "ws_ping_timeout": settings.ws_ping_timeout_seconds,
+        "ws_per_message_deflate": settings.ws_compression,
         # The request size limit holds for WebSocket messages too (1009 when over).
-        ws_max_size=settings.max_body_bytes,
+        "ws_max_size": settings.max_body_bytes,
         # On SIGTERM: stop accepting, close sockets with 1012, let in-flight requests finish.
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(settings, freeze_gc=True), **options)
+        return
+    # Each worker is a process of its own, an instance as another machine's would be: they
+    # share the listening socket, and nothing else but PostgreSQL and Redis.
+    os.environ[_WORKER_LOG_LEVEL] = args.log_level.upper()
+    uvicorn.run(
+        "tidings.cli:worker_app",
+        factory=True,
+        workers=args.workers,
+        **options,
     )
+
+
+_WORKER_LOG_LEVEL = "TIDINGS_SERVE_LOG_LEVEL"
+
+
+def worker_app() -> Starlette:
+    """The app of one ``serve --workers N`` process, configured as its parent was (uvicorn
+    starts each worker afresh, so it reads the environment again)."""
+    from tidings.app import create_app
+    from tidings.logs import configure_logging
+
+    configure_logging(os.environ.get(_WORKER_LOG_LEVEL, "INFO"))
+    return create_app(_settings(), freeze_gc=True)
+
+
+def _is_sqlite(settings: Settings) -> bool:
+    return settings.database_url.startswith("sqlite")
 
 
 def _refuse_a_schema_behind(settings: Settings) -> None:
@@ -129,6 +168,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port, to use every core (PostgreSQL and Redis only; "
+        "each is an instance of its own)",
+    )
     serve.add_argument(
         "--migrate",
         action="store_true",

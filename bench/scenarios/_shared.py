@@ -58,8 +58,8 @@ class Run:
     profile: bool = False
 
     @asynccontextmanager
-    async def tidings(self, label: str) -> AsyncIterator[ServerProcess]:
-        async with tidings_server(self.stack, label) as server:
+    async def tidings(self, label: str, *, workers: int = 1) -> AsyncIterator[ServerProcess]:
+        async with tidings_server(self.stack, label, workers=workers) as server:
             yield server
 
     @asynccontextmanager

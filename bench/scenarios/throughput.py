@@ -6,9 +6,11 @@ same size, in the same transaction shape (take the next seq under the row lock, 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,17 +70,15 @@ async def _stored(dsn: str, tag: str) -> int:
         await connection.close()
 
 
-async def run(run: Run) -> ScenarioResult:
+async def _send_through_tidings(
+    run: Run, lanes: list[tuple[str, int]], warm: int, *, workers: int, tag: str
+) -> dict[str, Any]:
+    """``total`` sendMessage through a Tidings server of ``workers`` processes, after ``warm``."""
     sizes, data = run.sizes, run.data
     in_flight, total = sizes.throughput_in_flight, sizes.throughput_messages
-    result = ScenarioResult("c", f"sendMessage throughput, {in_flight} in flight")
-    # One conversation per worker, so workers never wait for each other's row lock.
-    lanes = [(str(cid), i) for cid, i, _ in data.direct[:in_flight]]
-    warm = min(200, total // 10)
-    figures: dict[str, dict[str, Any]] = {}
-
+    label = "throughput" if workers == 1 else f"throughput-{workers}-workers"
     async with (
-        run.tidings("throughput") as server,
+        run.tidings(label, workers=workers) as server,
         GraphQLHttp(server.http_url, connections=in_flight) as http,
     ):
 
@@ -90,20 +90,45 @@ async def run(run: Run) -> ScenarioResult:
 
             return send
 
-        await _saturate(warm, in_flight, sender("bench-c-warm"))
-        run.say(f"tidings: {total:,} sendMessage, {in_flight} in flight")
+        await _saturate(warm, in_flight, sender(f"{tag}-warm"))
+        run.say(f"tidings ({workers} process(es)): {total:,} sendMessage, {in_flight} in flight")
         cpu = server.cpu_seconds()
-        async with run.measuring(server, "c-throughput"):
-            seconds, latencies, failures = await _saturate(total, in_flight, sender("bench-c"))
-        figures["tidings"] = {
+        # py-spy follows one process: the single server's, not a supervisor of workers.
+        measuring = run.measuring(server, f"c-{label}") if workers == 1 else nullcontext()
+        async with measuring:
+            seconds, latencies, failures = await _saturate(total, in_flight, sender(tag))
+        return {
             "seconds": seconds,
             "per_second": total / seconds,
             "latencies": latencies,
             "server_cpu_ms_per_message": (server.cpu_seconds() - cpu) * 1000 / total,
             "failures": failures[:5],
         }
+
+
+async def run(run: Run) -> ScenarioResult:
+    sizes, data = run.sizes, run.data
+    in_flight, total = sizes.throughput_in_flight, sizes.throughput_messages
+    result = ScenarioResult("c", f"sendMessage throughput, {in_flight} in flight")
+    # One conversation per worker, so workers never wait for each other's row lock.
+    lanes = [(str(cid), i) for cid, i, _ in data.direct[:in_flight]]
+    warm = min(200, total // 10)
+    figures: dict[str, dict[str, Any]] = {}
+
+    figures["tidings"] = await _send_through_tidings(run, lanes, warm, workers=1, tag="bench-c")
+    failures = figures["tidings"]["failures"]
     result.expect("tidings sends failed", 0, len(failures))
     result.expect("tidings messages stored", total, await _stored(run.stack.dsn(), "bench-c"))
+    # Every core: as many server processes as the machine has cores, sharing the port.
+    workers = os.cpu_count() or 1
+    if workers > 1:
+        figures["workers"] = await _send_through_tidings(
+            run, lanes, warm, workers=workers, tag="bench-cw"
+        )
+        result.expect("--workers sends failed", 0, len(figures["workers"]["failures"]))
+        result.expect(
+            "--workers messages stored", total, await _stored(run.stack.dsn(), "bench-cw")
+        )
 
     # The size of the server's pool (TIDINGS_DB_POOL_SIZE + TIDINGS_DB_MAX_OVERFLOW).
     pool = await asyncpg.create_pool(run.stack.dsn(), min_size=min(in_flight, 20), max_size=20)
@@ -151,4 +176,16 @@ async def run(run: Run) -> ScenarioResult:
     result.figure(
         "server CPU per message", tidings["server_cpu_ms_per_message"], "ms",
     )  # fmt: skip
+    if "workers" in figures:
+        several = figures["workers"]
+        several.pop("latencies")
+        result.details["workers"] = {**several, "processes": workers}
+        result.figure(
+            f"sendMessage sustained, --workers {workers}", several["per_second"], "msg/s",
+            baseline=baseline["per_second"],
+        )  # fmt: skip
+        result.figure(
+            f"server CPU per message, --workers {workers}",
+            several["server_cpu_ms_per_message"], "ms",
+        )  # fmt: skip
     return result

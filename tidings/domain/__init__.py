@@ -1,1 +1,1 @@
-"""Domain operations, one module per concern. They know models, never GraphQL."""
+"""Pure rules: the input rules of SPEC §2 and receipt counting. No I/O, never GraphQL."""

@@ -1,4 +1,5 @@
-"""Input rules from SPEC §2. Each returns the cleaned value or raises naming the field."""
+"""Input rules from SPEC §2. Each returns the cleaned value or raises naming the field, as
+Python names it (``display_name``): the GraphQL layer renames it to the argument."""
 
 from __future__ import annotations
 
@@ -47,14 +48,14 @@ def clean_password(value: str, field: str = "password") -> str:
     return value
 
 
-def clean_display_name(value: str, field: str = "displayName") -> str:
+def clean_display_name(value: str, field: str = "display_name") -> str:
     name = value.strip()
     if not 1 <= len(name) <= 100:
         raise ValidationFailed(field, "Display name must be 1–100 characters")
     return name
 
 
-def clean_avatar_url(value: str, field: str = "avatarUrl") -> str | None:
+def clean_avatar_url(value: str, field: str = "avatar_url") -> str | None:
     """An http(s) URL up to 2048 characters; the empty string clears the avatar."""
     url = value.strip()
     if not url:
@@ -88,7 +89,7 @@ def clean_content(value: str, field: str = "content") -> str:
     return content
 
 
-def clean_client_message_id(value: str | None, field: str = "clientMessageId") -> str | None:
+def clean_client_message_id(value: str | None, field: str = "client_message_id") -> str | None:
     if value is None:
         return None
     if not 1 <= len(value) <= 64:

@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from tidings import queries
+from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.errors import Unauthenticated
 from tidings.graphql.loaders import Loaders
 from tidings.models import User
@@ -35,14 +36,6 @@ if TYPE_CHECKING:
     from tidings.realtime.rooms import LiveMessages
 
 __all__ = ["Context", "Info", "OperationScope", "Viewer", "current_scope"]
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The authenticated user of a request or socket."""
-
-    user_id: uuid.UUID
-    session_id: uuid.UUID
 
 
 class OperationScope:
@@ -189,6 +182,16 @@ class Context:
         if user is None:
             raise Unauthenticated("This session has ended; log in again")
         return user, claims.session_id
+
+    def caller(self) -> Caller:
+        """Who calls a signed-out action (register, log in, refresh), through this operation's
+        database session."""
+        return Caller(services=self.services, db=self.db, client_ip=self.client_ip)
+
+    async def actor(self) -> Actor:
+        """The signed-in viewer, as actions take them; ``UNAUTHENTICATED`` if none."""
+        viewer = await self.viewer()
+        return Actor(services=self.services, db=self.db, client_ip=self.client_ip, viewer=viewer)
 
     async def loaders(self) -> Loaders:
         viewer = await self.viewer()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types.graphql import OperationType
 
 from tidings.errors import ErrorCode, TidingsError, Unauthenticated, Unavailable, ValidationFailed
@@ -138,7 +139,7 @@ def coded_error(error: GraphQLError, scope: OperationScope, operation: str | Non
     if _is_outage(original):
         original = Unavailable()
     if isinstance(original, TidingsError):
-        return _copy(error, original.message, original.extensions)
+        return _copy(error, original.message, _arguments_named(original.extensions))
     log.error(
         "unhandled error",
         request_id=scope.request_id,
@@ -151,6 +152,19 @@ def coded_error(error: GraphQLError, scope: OperationScope, operation: str | Non
         f"Internal server error (request id {scope.request_id})",
         {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": scope.request_id},
     )
+
+
+# The schema's own naming: ``reply_to_id`` is the argument ``replyToId``.
+_NAMING = NameConverter()
+
+
+def _arguments_named(extensions: dict[str, Any]) -> dict[str, Any]:
+    """Actions and rules name the input they reject as Python does (``participant_ids``);
+    clients know it by its GraphQL argument name (``participantIds``). Renamed here only."""
+    field = extensions.get("field")
+    if not isinstance(field, str):
+        return extensions
+    return {**extensions, "field": _NAMING.apply_naming_config(field)}
 
 
 def _subscription_over_http(context: Context) -> GraphQLExecutionResult:

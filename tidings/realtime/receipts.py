@@ -15,6 +15,7 @@ import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,9 +25,20 @@ from tidings.domain.receipts import count_many
 from tidings.realtime.events import PublicUser, ReceiptCount, ReceiptMark, Receipts
 from tidings.realtime.publish import Events
 
-__all__ = ["ReceiptDesk", "receipt_updates"]
+__all__ = ["ReceiptDesk", "ShownMessage", "receipt_updates"]
 
 log = structlog.get_logger("tidings.realtime.receipts")
+
+
+class ShownMessage(Protocol):
+    """What showing a message needs of it (a stored message, or one an event carried)."""
+
+    @property
+    def conversation_id(self) -> uuid.UUID: ...
+    @property
+    def sender_id(self) -> uuid.UUID: ...
+    @property
+    def seq(self) -> int: ...
 
 
 class ReceiptDesk:
@@ -47,7 +59,20 @@ class ReceiptDesk:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
-    def delivered(self, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> None:
+    def shown(self, viewer_id: uuid.UUID, *messages: ShownMessage) -> None:
+        """Showing a message delivers it: ``viewer_id`` was shown ``messages`` of one
+        conversation (a live frame, one message, a page of history, a conversation's last
+        message), so their delivered mark moves up to the newest one shown. Their own messages
+        alone move nothing: there was nothing to deliver to them."""
+        newest = max(
+            (message for message in messages if message.sender_id != viewer_id),
+            key=lambda message: message.seq,
+            default=None,
+        )
+        if newest is not None:
+            self._deliver(newest.conversation_id, viewer_id, newest.seq)
+
+    def _deliver(self, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> None:
         """Note that ``user_id`` was shown ``conversation_id`` up to ``seq``."""
         key = (conversation_id, user_id)
         if self._delivered.get(key, 0) < seq:
@@ -94,7 +119,7 @@ class ReceiptDesk:
             await self._announce(reads, deliveries)
         except Exception:
             for key, seq in delivered.items():
-                self.delivered(*key, seq)
+                self._deliver(*key, seq)
             for pending, kept in ((reads, self._reads), (deliveries, self._deliveries)):
                 for conversation_id, users in pending.items():
                     kept[conversation_id] |= users

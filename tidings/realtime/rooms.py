@@ -298,7 +298,7 @@ class LiveMessages:
                     *(execute_event(self.services, group[0], root) for group in groups.values())
                 )
             )
-        seq, sender = item.message.seq, item.message.sender_id
+        seq = item.message.seq
         latency = max(0.0, (utcnow() - item.message.created_at).total_seconds())
         metrics, receipts = self.services.metrics, self.services.receipts
         for group, (payload, shareable) in zip(groups.values(), payloads, strict=True):
@@ -309,6 +309,5 @@ class LiveMessages:
                     payload, _ = await execute_event(self.services, subscription, root)
                 subscription.marks[conversation_id] = seq
                 subscription.writer.put(subscription, subscription.frame(payload))
-                if sender != subscription.viewer_id:
-                    receipts.delivered(conversation_id, subscription.viewer_id, seq)
+                receipts.shown(subscription.viewer_id, item.message)
         metrics.delivery_latency.observe(latency)

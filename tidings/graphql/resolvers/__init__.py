@@ -1,1 +1,1 @@
-"""Thin resolvers: parse arguments, authorise, call a domain operation, convert the result."""
+"""Thin resolvers: parse arguments, authorise, call one action or query, convert the result."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from tidings import queries
-from tidings.domain import accounts
-from tidings.errors import InvalidCredentials, ValidationFailed
+from tidings.actions import accounts
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import (
     LoginInput,
@@ -67,94 +66,52 @@ class AccountQueries:
 class AccountMutations:
     @strawberry.mutation
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        services = info.context.services
-        await services.limits.hit("register", f"ip:{info.context.client_ip}")
-        async with info.context.db() as session:
-            issued = await accounts.register(
-                session=session,
-                passwords=services.passwords,
-                tokens=services.tokens,
-                username=input.username,
-                email=input.email,
-                password=input.password,
-                display_name=input.display_name,
-            )
+        issued = await accounts.register(
+            info.context.caller(),
+            username=input.username,
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+        )
         return _payload(issued)
 
     @strawberry.mutation(description="Failures never say whether the account exists.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        services = info.context.services
-        identifier = input.username_or_email.strip().lower()
-        if not identifier:
-            raise ValidationFailed("usernameOrEmail", "Enter a username or email")
-        keys = (f"ip:{info.context.client_ip}", f"account:{identifier}")
-        # Only failures count, so a user who types their password right is never locked out
-        # by their own successful logins.
-        await services.limits.check("login", *keys)
-        try:
-            async with info.context.db() as session:
-                issued = await accounts.login(
-                    session=session,
-                    passwords=services.passwords,
-                    tokens=services.tokens,
-                    username_or_email=identifier,
-                    password=input.password,
-                )
-        except InvalidCredentials:
-            await services.limits.hit("login", *keys)
-            raise
+        issued = await accounts.login(
+            info.context.caller(),
+            username_or_email=input.username_or_email,
+            password=input.password,
+        )
         return _payload(issued)
 
     @strawberry.mutation(
         description="Rotates the refresh token; reusing an old one ends the session."
     )
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        try:
-            async with info.context.db() as session:
-                issued = await accounts.refresh(
-                    session=session,
-                    tokens=info.context.services.tokens,
-                    refresh_token=refresh_token,
-                )
-        except accounts.RefreshTokenReused as reused:
-            await info.context.services.events.session_revoked(reused.session_id)
-            raise
+        issued = await accounts.refresh(info.context.caller(), refresh_token=refresh_token)
         return _payload(issued)
 
     @strawberry.mutation(description="Ends this login session everywhere it is used.")
     async def logout(self, info: Info) -> bool:
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            await accounts.logout(session=session, session_id=viewer.session_id)
-        await info.context.services.events.session_revoked(viewer.session_id)
+        await accounts.logout(await info.context.actor())
         return True
 
     @strawberry.mutation
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
-        user = await _viewer_row(info)
-        async with info.context.db() as session:
-            user = await accounts.update_profile(
-                session=session,
-                user=user,
-                display_name=input.display_name,
-                avatar_url=input.avatar_url,
-            )
+        user = await accounts.update_profile(
+            await info.context.actor(),
+            display_name=input.display_name,
+            avatar_url=input.avatar_url,
+        )
         return User.of(user)
 
     @strawberry.mutation
     async def update_settings(self, info: Info, input: UpdateSettingsInput) -> Settings:
-        user = await _viewer_row(info)
-        shared_presence = user.share_presence
-        async with info.context.db() as session:
-            user = await accounts.update_settings(
-                session=session,
-                user=user,
-                share_read_receipts=input.share_read_receipts,
-                share_presence=input.share_presence,
-            )
-        if user.share_presence != shared_presence:
-            # Watchers now see the real status, or OFFLINE: tell them.
-            await info.context.services.presence.announce(user)
+        user = await accounts.update_settings(
+            await info.context.actor(),
+            share_read_receipts=input.share_read_receipts,
+            share_presence=input.share_presence,
+        )
         return Settings(
             share_read_receipts=user.share_read_receipts, share_presence=user.share_presence
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from tidings import queries
-from tidings.domain import conversations
+from tidings.actions import conversations as actions
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_inbox_cursor
 from tidings.graphql.inputs import CreateConversationInput
@@ -53,21 +53,12 @@ class ConversationMutations:
     @strawberry.mutation(description="A DIRECT conversation that already exists is returned.")
     async def create_conversation(self, info: Info, input: CreateConversationInput) -> Conversation:
         participant_ids = [parse_id(pid, field="participantIds") for pid in input.participant_ids]
-        viewer = await info.context.viewer()
-        services = info.context.services
-        await services.limits.hit("createConversation", f"user:{viewer.user_id}")
-        async with info.context.db() as session:
-            conversation, created = await conversations.create_conversation(
-                session=session,
-                creator_id=viewer.user_id,
-                kind=input.kind,
-                participant_ids=participant_ids,
-                title=input.title,
-                max_participants=services.settings.group_max_participants,
-            )
-            members = await conversations.member_ids(session, conversation.id) if created else []
-        if created:
-            await services.events.conversation_changed(conversation, added=members)
+        conversation = await actions.create_conversation(
+            await info.context.actor(),
+            kind=input.kind,
+            participant_ids=participant_ids,
+            title=input.title,
+        )
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Group admins only.")
@@ -76,17 +67,9 @@ class ConversationMutations:
     ) -> Conversation:
         cid = parse_id(conversation_id, field="conversationId")
         uids = [parse_id(uid, field="userIds") for uid in user_ids]
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            conversation, added = await conversations.add_participants(
-                session=session,
-                actor_id=viewer.user_id,
-                conversation_id=cid,
-                user_ids=uids,
-                max_participants=info.context.services.settings.group_max_participants,
-            )
-        if added:
-            await info.context.services.events.conversation_changed(conversation, added=added)
+        conversation = await actions.add_participants(
+            await info.context.actor(), conversation_id=cid, user_ids=uids
+        )
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Group admins only; removing yourself leaves the group.")
@@ -95,25 +78,15 @@ class ConversationMutations:
     ) -> Conversation:
         cid = parse_id(conversation_id, field="conversationId")
         uid = parse_id(user_id, field="userId")
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            conversation = await conversations.remove_participant(
-                session=session, actor_id=viewer.user_id, conversation_id=cid, user_id=uid
-            )
-        await info.context.services.events.conversation_changed(conversation, removed=[uid])
+        conversation = await actions.remove_participant(
+            await info.context.actor(), conversation_id=cid, user_id=uid
+        )
         return Conversation.of(conversation)
 
     @strawberry.mutation(description="Leave a group; direct conversations cannot be left.")
     async def leave_conversation(self, info: Info, conversation_id: strawberry.ID) -> bool:
         cid = parse_id(conversation_id, field="conversationId")
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            conversation = await conversations.leave_conversation(
-                session=session, user_id=viewer.user_id, conversation_id=cid
-            )
-        await info.context.services.events.conversation_changed(
-            conversation, removed=[viewer.user_id]
-        )
+        await actions.leave_conversation(await info.context.actor(), conversation_id=cid)
         return True
 
     @strawberry.mutation(description="Set a group's title, or clear it with null (admins only).")
@@ -121,10 +94,7 @@ class ConversationMutations:
         self, info: Info, conversation_id: strawberry.ID, title: str | None
     ) -> Conversation:
         cid = parse_id(conversation_id, field="conversationId")
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            conversation = await conversations.rename_conversation(
-                session=session, actor_id=viewer.user_id, conversation_id=cid, title=title
-            )
-        await info.context.services.events.conversation_changed(conversation)
+        conversation = await actions.rename_conversation(
+            await info.context.actor(), conversation_id=cid, title=title
+        )
         return Conversation.of(conversation)

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings import queries
-from tidings.domain import messages, read_marks
-from tidings.domain.conversations import get_membership
+from tidings.actions import messages
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_message_cursor
 from tidings.graphql.inputs import SendMessageInput
 from tidings.graphql.types import Message, MessageConnection, Participant, load_message_page
 from tidings.ids import parse_id
-from tidings.models import Message as MessageRow
-from tidings.models import User as UserRow
 
 __all__ = ["MessageMutations", "MessageQueries"]
-
-
-async def _publish_update(info: Info, session: AsyncSession, message: MessageRow) -> None:
-    sender = await session.get(UserRow, message.sender_id)
-    assert sender is not None
-    await info.context.services.events.message(message, sender, added=False)
 
 
 @strawberry.type
@@ -64,10 +53,7 @@ class MessageQueries:
             message, _ = await queries.get_visible_message(
                 session, message_id=message_id, viewer_id=viewer.user_id
             )
-        if message.sender_id != viewer.user_id:
-            info.context.services.receipts.delivered(
-                message.conversation_id, viewer.user_id, message.seq
-            )
+        info.context.services.receipts.shown(viewer.user_id, message)
         return Message.of(message)
 
 
@@ -79,57 +65,35 @@ class MessageMutations:
     async def send_message(self, info: Info, input: SendMessageInput) -> Message:
         cid = parse_id(input.conversation_id, field="conversationId")
         reply_to = parse_id(input.reply_to_id, field="replyToId") if input.reply_to_id else None
-        started = time.perf_counter()
-        viewer = await info.context.viewer()
-        await info.context.services.limits.hit("sendMessage", f"user:{viewer.user_id}")
-        async with info.context.db() as session:
-            sent = await messages.send_message(
-                session=session,
-                sender_id=viewer.user_id,
-                conversation_id=cid,
-                content=input.content,
-                client_message_id=input.client_message_id,
-                reply_to_id=reply_to,
-            )
-            sender = await session.get(UserRow, viewer.user_id)
-        assert sender is not None
-        if sent.created:
-            info.context.services.metrics.send_latency.observe(time.perf_counter() - started)
-            await info.context.services.events.message(sent.message, sender, added=True)
-        return Message.of(sent.message)
+        message = await messages.send_message(
+            await info.context.actor(),
+            conversation_id=cid,
+            content=input.content,
+            client_message_id=input.client_message_id,
+            reply_to_id=reply_to,
+        )
+        return Message.of(message)
 
     @strawberry.mutation(description="Your own messages only.")
     async def edit_message(self, info: Info, message_id: strawberry.ID, content: str) -> Message:
         mid = parse_id(message_id, field="messageId")
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            message = await messages.edit_message(
-                session=session, editor_id=viewer.user_id, message_id=mid, content=content
-            )
-            await _publish_update(info, session, message)
+        message = await messages.edit_message(
+            await info.context.actor(), message_id=mid, content=content
+        )
         return Message.of(message)
 
     @strawberry.mutation(description="Leaves a tombstone; senders and group admins may delete.")
     async def delete_message(self, info: Info, message_id: strawberry.ID) -> Message:
         mid = parse_id(message_id, field="messageId")
-        viewer = await info.context.viewer()
-        async with info.context.db() as session:
-            message = await messages.delete_message(
-                session=session, actor_id=viewer.user_id, message_id=mid
-            )
-            await _publish_update(info, session, message)
+        message = await messages.delete_message(await info.context.actor(), message_id=mid)
         return Message.of(message)
 
     @strawberry.mutation(description="Typing indicator; never stored, expires after 6 s.")
     async def set_typing(self, info: Info, conversation_id: strawberry.ID, is_typing: bool) -> bool:
         cid = parse_id(conversation_id, field="conversationId")
-        viewer = await info.context.viewer()
-        await info.context.services.limits.hit("setTyping", f"user:{viewer.user_id}")
-        async with info.context.db() as session:
-            await get_membership(session, conversation_id=cid, user_id=viewer.user_id)
-            user = await session.get(UserRow, viewer.user_id)
-        assert user is not None
-        await info.context.services.events.typing(cid, user, is_typing=is_typing)
+        await messages.set_typing(
+            await info.context.actor(), conversation_id=cid, is_typing=is_typing
+        )
         return True
 
     @strawberry.mutation(description="Moves the read mark up to this message; never back.")
@@ -138,12 +102,7 @@ class MessageMutations:
     ) -> Participant:
         cid = parse_id(conversation_id, field="conversationId")
         mid = parse_id(message_id, field="messageId")
-        viewer = await info.context.viewer()
-        await info.context.services.limits.hit("markRead", f"user:{viewer.user_id}")
-        async with info.context.db() as session:
-            participant, moved = await read_marks.mark_read(
-                session=session, reader_id=viewer.user_id, conversation_id=cid, message_id=mid
-            )
-        if moved:
-            info.context.services.receipts.read_moved(cid, viewer.user_id)
+        participant = await messages.mark_read(
+            await info.context.actor(), conversation_id=cid, message_id=mid
+        )
         return Participant.of(participant)

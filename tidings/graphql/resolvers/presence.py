@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from starlette.websockets import WebSocket
 
-from tidings.errors import ValidationFailed
+from tidings.actions import presence
 from tidings.graphql.context import Info
 from tidings.graphql.types import Presence, PresenceStatus
 from tidings.realtime.sockets import OpenSocket
@@ -21,17 +21,11 @@ class PresenceMutations:
         "else ONLINE if any is, else AWAY. OFFLINE follows from disconnecting."
     )
     async def set_presence(self, info: Info, status: PresenceStatus) -> Presence:
-        if status is PresenceStatus.OFFLINE:
-            raise ValidationFailed("status", "Set ONLINE, AWAY or BUSY; OFFLINE means disconnected")
-        viewer = await info.context.viewer()
-        services = info.context.services
         request = info.context.request
         socket: OpenSocket | None = (
             request.scope.get("tidings.socket") if isinstance(request, WebSocket) else None
         )
-        if socket is not None:
-            await services.sockets.set_status(socket, status.value)
-            current = (await services.presence.statuses([viewer.user_id]))[viewer.user_id]
-            return Presence(status=PresenceStatus(current), last_seen_at=None)
-        await services.events.session_presence(viewer.session_id, status.value)
-        return Presence(status=status, last_seen_at=None)
+        shown = await presence.set_presence(
+            await info.context.actor(), status=status.value, socket=socket
+        )
+        return Presence(status=PresenceStatus(shown), last_seen_at=None)

@@ -180,7 +180,7 @@ class Conversation:
         if message is None:
             return None
         # Showing the last message delivers it to the viewer.
-        info.context.services.receipts.delivered(self.model.id, loaded.viewer_id, message.seq)
+        info.context.services.receipts.shown(loaded.viewer_id, message)
         return Message.of(message, loaded=loaded)
 
     @strawberry.field(metadata=VIEWER_DEPENDENT, graphql_type=list[Participant])

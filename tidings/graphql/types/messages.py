@@ -258,8 +258,5 @@ async def load_message_page(
             last=last,
             before=before_seq,
         )
-    if page.messages:
-        info.context.services.receipts.delivered(
-            conversation_id, viewer.user_id, page.messages[-1].seq
-        )
+    info.context.services.receipts.shown(viewer.user_id, *page.messages)
     return MessageConnection.of(page)

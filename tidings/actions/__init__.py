@@ -1,0 +1,13 @@
+"""Actions: one function per user intent, and the only place a write happens.
+
+Each action validates its input, writes and commits, and then publishes the typed events of
+what changed (``tidings.realtime.events``), in that order, as Zulip's ``do_*`` actions do. A
+resolver parses its arguments, gets the actor (``Context.actor``), calls one action and
+converts what it returns to a GraphQL type; it never publishes, and no action returns a flag
+that tells its caller what to publish. ``docs/architecture.md`` shows where each lives.
+
+- ``accounts``: register, log in, refresh, log out, update profile and settings
+- ``conversations``: create, add, remove, leave, rename
+- ``messages``: send, edit, delete, typing, mark read
+- ``presence``: set presence
+"""

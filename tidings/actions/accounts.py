@@ -1,0 +1,233 @@
+"""Accounts and login sessions: register, log in, refresh (with rotation), log out, profile
+and settings."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from tidings.actions.actor import Actor, Caller
+from tidings.domain import rules
+from tidings.errors import Conflict, InvalidCredentials, Unauthenticated, ValidationFailed
+from tidings.models import AuthSession, RefreshToken, User, utcnow
+from tidings.tokens import TokenIssuer, hash_refresh_token
+
+__all__ = [
+    "IssuedTokens",
+    "login",
+    "logout",
+    "refresh",
+    "register",
+    "update_profile",
+    "update_settings",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """A fresh token pair for ``user``."""
+
+    user: User
+    session_id: uuid.UUID
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+
+
+async def register(
+    caller: Caller, *, username: str, email: str, password: str, display_name: str | None
+) -> IssuedTokens:
+    """Create an account and log it in. ``CONFLICT`` for a taken username or email."""
+    services = caller.services
+    await services.limits.hit("register", f"ip:{caller.client_ip}")
+    username = rules.clean_username(username)
+    email = rules.clean_email(email)
+    rules.clean_password(password)
+    name = rules.clean_display_name(display_name) if display_name is not None else username
+    async with caller.db() as session:
+        taken = (
+            await session.execute(
+                sa.select(col(User.username), col(User.email)).where(
+                    sa.or_(col(User.username) == username, col(User.email) == email)
+                )
+            )
+        ).first()
+        if taken is not None:
+            _raise_taken(username_taken=taken.username == username)
+        user = User(
+            username=username,
+            email=email,
+            display_name=name,
+            password_hash=await services.passwords.hash(password),
+        )
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:
+            # A concurrent registration won the race for the same name or email.
+            await session.rollback()
+            clash = await session.scalar(
+                sa.select(col(User.username)).where(col(User.username) == username)
+            )
+            _raise_taken(username_taken=clash is not None)
+        return await _start_session(session, services.tokens, user)
+
+
+def _raise_taken(*, username_taken: bool) -> NoReturn:
+    if username_taken:
+        raise Conflict("That username is taken", field="username")
+    raise Conflict("An account with that email already exists", field="email")
+
+
+async def login(caller: Caller, *, username_or_email: str, password: str) -> IssuedTokens:
+    """Check the password; any failure is the same ``INVALID_CREDENTIALS``.
+
+    Only failures count against the limit (per address and per account), so a user who types
+    their password right is never locked out by their own successful logins.
+    """
+    services = caller.services
+    identifier = username_or_email.strip().lower()
+    if not identifier:
+        raise ValidationFailed("username_or_email", "Enter a username or email")
+    keys = (f"ip:{caller.client_ip}", f"account:{identifier}")
+    await services.limits.check("login", *keys)
+    column = col(User.email) if "@" in identifier else col(User.username)
+    async with caller.db() as session:
+        user = await session.scalar(sa.select(User).where(column == identifier))
+        if not await services.passwords.verify(user.password_hash if user else None, password):
+            await services.limits.hit("login", *keys)
+            raise InvalidCredentials
+        assert user is not None
+        return await _start_session(session, services.tokens, user)
+
+
+async def _start_session(session: AsyncSession, tokens: TokenIssuer, user: User) -> IssuedTokens:
+    auth_session = AuthSession(user_id=user.id)
+    session.add(auth_session)
+    await session.flush()
+    issued = _issue(session, tokens, user, auth_session.id)
+    await session.commit()
+    return issued
+
+
+def _issue(
+    session: AsyncSession, tokens: TokenIssuer, user: User, session_id: uuid.UUID
+) -> IssuedTokens:
+    now = utcnow()
+    access, access_expires = tokens.access_token(user_id=user.id, session_id=session_id, now=now)
+    refresh_token = tokens.refresh_token()
+    refresh_expires = now + tokens.refresh_ttl
+    session.add(
+        RefreshToken(
+            token_hash=hash_refresh_token(refresh_token),
+            session_id=session_id,
+            created_at=now,
+            expires_at=refresh_expires,
+        )
+    )
+    return IssuedTokens(user, session_id, access, access_expires, refresh_token, refresh_expires)
+
+
+async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
+    """Rotate ``refresh_token``.
+
+    A rotated token presented again means someone holds a copy: the whole session is revoked
+    (its sockets everywhere close) and the call fails with ``UNAUTHENTICATED``.
+    """
+    token_hash = hash_refresh_token(refresh_token)
+    async with caller.db() as session:
+        row = (
+            await session.execute(
+                sa.select(RefreshToken, AuthSession, User)
+                .join(AuthSession, col(AuthSession.id) == col(RefreshToken.session_id))
+                .join(User, col(User.id) == col(AuthSession.user_id))
+                .where(col(RefreshToken.token_hash) == token_hash)
+            )
+        ).first()
+        if row is None:
+            raise Unauthenticated("The refresh token is not valid")
+        stored, auth_session, user = row
+        now = utcnow()
+        if auth_session.revoked_at is not None:
+            raise Unauthenticated("This session has ended; log in again")
+        if stored.expires_at <= now:
+            raise Unauthenticated("The refresh token has expired; log in again")
+        claimed = await session.scalar(
+            sa.update(RefreshToken)
+            .where(
+                col(RefreshToken.token_hash) == token_hash, col(RefreshToken.rotated_at).is_(None)
+            )
+            .values(rotated_at=now)
+            .returning(col(RefreshToken.token_hash))
+        )
+        if claimed is not None:
+            issued = _issue(session, caller.services.tokens, user, auth_session.id)
+            await session.commit()
+            return issued
+        await _revoke(session, auth_session.id)
+        await session.commit()
+    await caller.services.events.session_revoked(auth_session.id)
+    raise Unauthenticated("The refresh token was already used; the session has been revoked")
+
+
+async def logout(actor: Actor) -> None:
+    """End the actor's login session: its tokens stop working and its sockets close."""
+    async with actor.db() as session:
+        await _revoke(session, actor.viewer.session_id)
+        await session.commit()
+    await actor.services.events.session_revoked(actor.viewer.session_id)
+
+
+async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(
+        sa.update(AuthSession)
+        .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def update_profile(actor: Actor, *, display_name: str | None, avatar_url: str | None) -> User:
+    """Change the actor's display name or avatar (the empty string clears the avatar)."""
+    async with actor.db() as session:
+        user = await _own_row(actor, session)
+        if display_name is not None:
+            user.display_name = rules.clean_display_name(display_name)
+        if avatar_url is not None:
+            user.avatar_url = rules.clean_avatar_url(avatar_url)
+        user.updated_at = utcnow()
+        await session.commit()
+    return user
+
+
+async def update_settings(
+    actor: Actor, *, share_read_receipts: bool | None, share_presence: bool | None
+) -> User:
+    """Change what the actor shares. Sharing presence again, or no longer, is announced to
+    those who watch it: they now see the real status, or OFFLINE."""
+    async with actor.db() as session:
+        user = await _own_row(actor, session)
+        shared_presence = user.share_presence
+        if share_read_receipts is not None:
+            user.share_read_receipts = share_read_receipts
+        if share_presence is not None:
+            user.share_presence = share_presence
+        user.updated_at = utcnow()
+        await session.commit()
+    if user.share_presence != shared_presence:
+        await actor.services.presence.announce(user)
+    return user
+
+
+async def _own_row(actor: Actor, session: AsyncSession) -> User:
+    # The request's session has it from authenticating: no statement.
+    user = await session.get(User, actor.user_id)
+    assert user is not None, "authenticated a moment ago"
+    return user
