@@ -1,6 +1,7 @@
 """A field off a page (one conversation, one message) loads what it and its selection below
 need the way a page does: each relation in one batch, whatever the number of members or
-readers, and reads as it does on a page."""
+readers (``tests/test_inbox_lookahead.py`` and ``test_history_lookahead.py`` check that it
+reads as it does on a page)."""
 
 from __future__ import annotations
 
