@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from tidings import queries
 from tidings.actions.actor import Actor, Caller
 from tidings.domain import rules
 from tidings.errors import Conflict, InvalidCredentials, Unauthenticated, ValidationFailed
@@ -53,15 +54,9 @@ async def register(
     rules.clean_password(password)
     name = rules.clean_display_name(display_name) if display_name is not None else username
     async with caller.db() as session:
-        taken = (
-            await session.execute(
-                sa.select(col(User.username), col(User.email)).where(
-                    sa.or_(col(User.username) == username, col(User.email) == email)
-                )
-            )
-        ).first()
+        taken = await queries.name_or_email_taken(session, username=username, email=email)
         if taken is not None:
-            _raise_taken(username_taken=taken.username == username)
+            _raise_taken(username_taken=taken[0] == username)
         user = User(
             username=username,
             email=email,
@@ -74,10 +69,7 @@ async def register(
         except IntegrityError:
             # A concurrent registration won the race for the same name or email.
             await session.rollback()
-            clash = await session.scalar(
-                sa.select(col(User.username)).where(col(User.username) == username)
-            )
-            _raise_taken(username_taken=clash is not None)
+            _raise_taken(username_taken=await queries.username_taken(session, username=username))
         return await _start_session(session, services.tokens, user)
 
 
@@ -99,9 +91,8 @@ async def login(caller: Caller, *, username_or_email: str, password: str) -> Iss
         raise ValidationFailed("username_or_email", "Enter a username or email")
     keys = (f"ip:{caller.client_ip}", f"account:{identifier}")
     await services.limits.check("login", *keys)
-    column = col(User.email) if "@" in identifier else col(User.username)
     async with caller.db() as session:
-        user = await session.scalar(sa.select(User).where(column == identifier))
+        user = await queries.user_by_login(session, identifier=identifier)
         if not await services.passwords.verify(user.password_hash if user else None, password):
             await services.limits.hit("login", *keys)
             raise InvalidCredentials
@@ -144,14 +135,7 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
     """
     token_hash = hash_refresh_token(refresh_token)
     async with caller.db() as session:
-        row = (
-            await session.execute(
-                sa.select(RefreshToken, AuthSession, User)
-                .join(AuthSession, col(AuthSession.id) == col(RefreshToken.session_id))
-                .join(User, col(User.id) == col(AuthSession.user_id))
-                .where(col(RefreshToken.token_hash) == token_hash)
-            )
-        ).first()
+        row = await queries.refresh_token_holder(session, token_hash=token_hash)
         if row is None:
             raise Unauthenticated("The refresh token is not valid")
         stored, auth_session, user = row

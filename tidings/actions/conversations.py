@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from tidings import queries
 from tidings.actions.actor import Actor
 from tidings.domain import rules
 from tidings.errors import Forbidden, ValidationFailed
-from tidings.models import Conversation, ConversationKind, Participant, ParticipantRole, User
+from tidings.models import Conversation, ConversationKind, Participant, ParticipantRole
 from tidings.queries import get_membership
 
 __all__ = [
@@ -54,7 +55,7 @@ async def create_conversation(
                 )
             low, high = sorted((creator_id, others[0]))
             direct_key = f"{low}:{high}"
-            existing = await _direct(session, direct_key)
+            existing = await queries.direct_conversation(session, direct_key=direct_key)
             if existing is not None:
                 return existing
             conversation = Conversation(
@@ -71,7 +72,7 @@ async def create_conversation(
                     )
             except IntegrityError:
                 # The other person opened the same conversation at the same moment: theirs.
-                winner = await _direct(session, direct_key)
+                winner = await queries.direct_conversation(session, direct_key=direct_key)
                 assert winner is not None
                 return winner
         else:
@@ -101,18 +102,12 @@ async def create_conversation(
     return conversation
 
 
-async def _direct(session: AsyncSession, direct_key: str) -> Conversation | None:
-    return await session.scalar(
-        sa.select(Conversation).where(col(Conversation.direct_key) == direct_key)
-    )
-
-
 async def _require_users_exist(
     session: AsyncSession, user_ids: Sequence[uuid.UUID], *, argument: str
 ) -> None:
     if not user_ids:
         return
-    found = set(await session.scalars(sa.select(col(User.id)).where(col(User.id).in_(user_ids))))
+    found = await queries.existing_user_ids(session, ids=user_ids)
     missing = [str(uid) for uid in user_ids if uid not in found]
     if missing:
         raise ValidationFailed(argument, f"No such user: {', '.join(missing)}")
@@ -145,13 +140,7 @@ async def add_participants(
         if not wanted:
             raise ValidationFailed("user_ids", "Name at least one user to add")
         await _require_users_exist(session, wanted, argument="user_ids")
-        members = set(
-            await session.scalars(
-                sa.select(col(Participant.user_id)).where(
-                    col(Participant.conversation_id) == conversation.id
-                )
-            )
-        )
+        members = set(await queries.member_ids(session, conversation.id))
         new = [uid for uid in wanted if uid not in members]
         if len(members) + len(new) > max_participants:
             raise ValidationFailed(
@@ -214,22 +203,9 @@ async def leave_conversation(actor: Actor, *, conversation_id: uuid.UUID) -> Con
 
 
 async def _hand_on_admin(session: AsyncSession, conversation_id: uuid.UUID) -> None:
-    admins = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Participant)
-        .where(
-            col(Participant.conversation_id) == conversation_id,
-            col(Participant.role) == ParticipantRole.ADMIN.value,
-        )
-    )
-    if admins:
+    if await queries.admin_count(session, conversation_id=conversation_id):
         return
-    successor = await session.scalar(
-        sa.select(Participant)
-        .where(col(Participant.conversation_id) == conversation_id)
-        .order_by(col(Participant.joined_at), col(Participant.user_id))
-        .limit(1)
-    )
+    successor = await queries.longest_standing_member(session, conversation_id=conversation_id)
     if successor is not None:
         successor.role = ParticipantRole.ADMIN.value
 

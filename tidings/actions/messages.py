@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from tidings import queries
 from tidings.actions.actor import Actor
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound, NotInConversation, ValidationFailed
@@ -79,8 +80,11 @@ async def send_message(
     client_message_id = rules.clean_client_message_id(client_message_id)
     async with actor.db() as session:
         if client_message_id is not None:
-            original = await _by_client_id(
-                session, conversation_id, actor.user_id, client_message_id
+            original = await queries.message_by_client_id(
+                session,
+                conversation_id=conversation_id,
+                sender_id=actor.user_id,
+                client_message_id=client_message_id,
             )
             if original is not None:
                 return original
@@ -96,8 +100,11 @@ async def send_message(
 
         if client_message_id is not None:
             # A concurrent retry may have committed while we waited for the lock.
-            original = await _by_client_id(
-                session, conversation_id, actor.user_id, client_message_id
+            original = await queries.message_by_client_id(
+                session,
+                conversation_id=conversation_id,
+                sender_id=actor.user_id,
+                client_message_id=client_message_id,
             )
             if original is not None:
                 await session.rollback()
@@ -123,8 +130,11 @@ async def send_message(
             await session.rollback()
             if client_message_id is None:
                 raise
-            original = await _by_client_id(
-                session, conversation_id, actor.user_id, client_message_id
+            original = await queries.message_by_client_id(
+                session,
+                conversation_id=conversation_id,
+                sender_id=actor.user_id,
+                client_message_id=client_message_id,
             )
             if original is None:
                 raise
@@ -137,25 +147,10 @@ async def send_message(
     return message
 
 
-async def _by_client_id(
-    session: AsyncSession, conversation_id: uuid.UUID, sender_id: uuid.UUID, client_id: str
-) -> Message | None:
-    return await session.scalar(
-        sa.select(Message).where(
-            col(Message.conversation_id) == conversation_id,
-            col(Message.sender_id) == sender_id,
-            col(Message.client_message_id) == client_id,
-        )
-    )
-
-
 async def _require_reply_target(
     session: AsyncSession, conversation_id: uuid.UUID, reply_to_id: uuid.UUID
 ) -> None:
-    target = await session.scalar(
-        sa.select(col(Message.conversation_id)).where(col(Message.id) == reply_to_id)
-    )
-    if target != conversation_id:
+    if await queries.conversation_of_message(session, message_id=reply_to_id) != conversation_id:
         await session.rollback()
         raise ValidationFailed(
             "reply_to_id", "You can only reply to a message in this conversation"
@@ -232,10 +227,8 @@ async def mark_read(
         _, membership = await get_membership(
             session, conversation_id=conversation_id, user_id=reader_id
         )
-        seq = await session.scalar(
-            sa.select(col(Message.seq)).where(
-                col(Message.id) == message_id, col(Message.conversation_id) == conversation_id
-            )
+        seq = await queries.seq_in_conversation(
+            session, message_id=message_id, conversation_id=conversation_id
         )
         if seq is None:
             raise NotFound("No such message in this conversation")

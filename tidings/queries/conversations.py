@@ -17,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.errors import NotInConversation
-from tidings.models import Conversation, Participant
+from tidings.models import Conversation, Participant, ParticipantRole
 
 __all__ = [
     "InboxPage",
+    "admin_count",
+    "direct_conversation",
     "find_conversation",
     "get_membership",
     "inbox_page",
     "last_seqs",
+    "longest_standing_member",
     "member_ids",
     "memberships",
     "participants_of",
@@ -154,3 +157,34 @@ async def inbox_page(
         )
     rows = list(await session.scalars(query))
     return InboxPage(rows[:first], has_next_page=len(rows) > first)
+
+
+async def direct_conversation(session: AsyncSession, *, direct_key: str) -> Conversation | None:
+    """The direct conversation of a pair (``direct_key``: their ids, sorted, joined by ``:``)."""
+    return await session.scalar(
+        sa.select(Conversation).where(col(Conversation.direct_key) == direct_key)
+    )
+
+
+async def admin_count(session: AsyncSession, *, conversation_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Participant)
+        .where(
+            col(Participant.conversation_id) == conversation_id,
+            col(Participant.role) == ParticipantRole.ADMIN.value,
+        )
+    )
+    return count or 0
+
+
+async def longest_standing_member(
+    session: AsyncSession, *, conversation_id: uuid.UUID
+) -> Participant | None:
+    """The member who joined first (ties broken by user id)."""
+    return await session.scalar(
+        sa.select(Participant)
+        .where(col(Participant.conversation_id) == conversation_id)
+        .order_by(col(Participant.joined_at), col(Participant.user_id))
+        .limit(1)
+    )

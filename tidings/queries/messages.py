@@ -23,12 +23,15 @@ from tidings.queries.conversations import get_membership
 __all__ = [
     "HistoryPage",
     "changed_since",
+    "conversation_of_message",
     "get_visible_message",
     "history_page",
     "last_messages_of",
+    "message_by_client_id",
     "messages_between",
     "messages_by_id",
     "newest_messages",
+    "seq_in_conversation",
 ]
 
 
@@ -196,3 +199,40 @@ async def newest_messages(
         .limit(limit)
     )
     return [(message_id, seq, sender, at) for message_id, seq, sender, at in rows]
+
+
+async def message_by_client_id(
+    session: AsyncSession,
+    *,
+    conversation_id: uuid.UUID,
+    sender_id: uuid.UUID,
+    client_message_id: str,
+) -> Message | None:
+    """The sender's message with this ``clientMessageId`` in the conversation (a retry's
+    original)."""
+    return await session.scalar(
+        sa.select(Message).where(
+            col(Message.conversation_id) == conversation_id,
+            col(Message.sender_id) == sender_id,
+            col(Message.client_message_id) == client_message_id,
+        )
+    )
+
+
+async def conversation_of_message(
+    session: AsyncSession, *, message_id: uuid.UUID
+) -> uuid.UUID | None:
+    return await session.scalar(
+        sa.select(col(Message.conversation_id)).where(col(Message.id) == message_id)
+    )
+
+
+async def seq_in_conversation(
+    session: AsyncSession, *, message_id: uuid.UUID, conversation_id: uuid.UUID
+) -> int | None:
+    """The message's ``seq``, if it is in this conversation."""
+    return await session.scalar(
+        sa.select(col(Message.seq)).where(
+            col(Message.id) == message_id, col(Message.conversation_id) == conversation_id
+        )
+    )

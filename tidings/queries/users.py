@@ -1,4 +1,5 @@
-"""Users: by id, behind a live login session, and by search.
+"""Users and login sessions: by id, behind a live login session or a refresh token, by login
+name, and by search.
 
 The reads every request makes (who is this token's user) and every page makes (the users its
 messages and members name), in one place beside the other statements of ``tidings.queries``.
@@ -14,9 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.errors import ValidationFailed
-from tidings.models import AuthSession, User
+from tidings.models import AuthSession, RefreshToken, User
 
-__all__ = ["search_users", "session_user", "user_by_id", "users_by_id"]
+__all__ = [
+    "existing_user_ids",
+    "name_or_email_taken",
+    "refresh_token_holder",
+    "search_users",
+    "session_user",
+    "user_by_id",
+    "user_by_login",
+    "username_taken",
+    "users_by_id",
+]
 
 
 async def users_by_id(
@@ -72,3 +83,53 @@ async def search_users(session: AsyncSession, *, query: str, limit: int) -> list
         .limit(limit)
     )
     return list(rows)
+
+
+async def existing_user_ids(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are users."""
+    if not ids:
+        return set()
+    return set(await session.scalars(sa.select(col(User.id)).where(col(User.id).in_(ids))))
+
+
+async def name_or_email_taken(
+    session: AsyncSession, *, username: str, email: str
+) -> tuple[str, str] | None:
+    """The (username, email) of an account that has this username or this email, if any."""
+    row = (
+        await session.execute(
+            sa.select(col(User.username), col(User.email)).where(
+                sa.or_(col(User.username) == username, col(User.email) == email)
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def username_taken(session: AsyncSession, *, username: str) -> bool:
+    found = await session.scalar(
+        sa.select(col(User.username)).where(col(User.username) == username)
+    )
+    return found is not None
+
+
+async def user_by_login(session: AsyncSession, *, identifier: str) -> User | None:
+    """The user who logs in as ``identifier``: an email if it has an ``@``, else a username
+    (both stored lower-cased)."""
+    column = col(User.email) if "@" in identifier else col(User.username)
+    return await session.scalar(sa.select(User).where(column == identifier))
+
+
+async def refresh_token_holder(
+    session: AsyncSession, *, token_hash: str
+) -> tuple[RefreshToken, AuthSession, User] | None:
+    """The stored refresh token of this hash, its login session and that session's user."""
+    row = (
+        await session.execute(
+            sa.select(RefreshToken, AuthSession, User)
+            .join(AuthSession, col(AuthSession.id) == col(RefreshToken.session_id))
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .where(col(RefreshToken.token_hash) == token_hash)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
