@@ -22,10 +22,10 @@ from redis import Redis as SyncRedis
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from tests.api import Api
-from tests.cluster import PrivateRedis, private_redis
-from tests.server import RunningServer, run_server
-from tests.services import (
+from tests.support.api import Api
+from tests.support.cluster import PrivateRedis, private_redis
+from tests.support.server import RunningServer, run_server
+from tests.support.services import (
     POSTGRES_ADMIN_URL,
     POSTGRES_TEST_DB,
     REDIS_URL,

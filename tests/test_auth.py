@@ -11,9 +11,9 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.api import Api
 from tests.conftest import TEST_SECRET
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.server import run_server
 from tidings.settings import Settings
 
 MakeSettings = Callable[..., Settings]

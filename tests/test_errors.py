@@ -16,8 +16,8 @@ import pytest
 import structlog
 from sqlalchemy.engine import make_url
 
-from tests.api import Api
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.server import run_server
 from tidings.logs import configure_logging
 from tidings.settings import Settings
 

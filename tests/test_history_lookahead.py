@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import ADD_PARTICIPANTS, create, history, mark_read, send
-from tests.receipts import UPDATE_SETTINGS, read_by, users
-from tests.server import RunningServer
+from tests.support.api import Account, Api
+from tests.support.chat import ADD_PARTICIPANTS, create, history, mark_read, send
+from tests.support.receipts import UPDATE_SETTINGS, read_by, users
+from tests.support.server import RunningServer
 
 FIELDS = """
 fragment Ticks on Message {

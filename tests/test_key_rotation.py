@@ -12,9 +12,9 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from tests.api import Api
-from tests.chat import code_of
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.chat import code_of
+from tests.support.server import run_server
 from tidings.settings import Settings
 
 OLD = "old-secret-" + "a" * 40

@@ -4,7 +4,7 @@ socket lives, AWAY/BUSY aggregated across devices, OFFLINE after a grace period 
 and announcing presence costs in Redis.
 
 Timings are shortened through settings. Absence of an event is shown with a mark (see
-``tests.presence``), never by waiting and finding nothing.
+``tests.support.presence``), never by waiting and finding nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from tests.api import Account, Api
-from tests.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
-from tests.presence import (
+from tests.support.api import Account, Api
+from tests.support.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
+from tests.support.presence import (
     SET_PRESENCE,
     TIMINGS,
     CommandLog,
@@ -33,9 +33,9 @@ from tests.presence import (
     timestamp,
     watching,
 )
-from tests.server import RunningServer, run_server
-from tests.statements import count_statements
-from tests.ws import graphql_socket
+from tests.support.server import RunningServer, run_server
+from tests.support.statements import count_statements
+from tests.support.ws import graphql_socket
 from tidings.settings import Settings
 
 PARTICIPANTS = """

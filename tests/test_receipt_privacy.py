@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import create, history, mark_read, send, unread_count
-from tests.receipts import (
+from tests.support.api import Account, Api
+from tests.support.chat import create, history, mark_read, send, unread_count
+from tests.support.receipts import (
     UPDATE_SETTINGS,
     Frame,
     count_of,
@@ -23,8 +23,8 @@ from tests.receipts import (
     updates_until,
     users,
 )
-from tests.server import RunningServer
-from tests.ws import graphql_socket
+from tests.support.server import RunningServer
+from tests.support.ws import graphql_socket
 
 MARKS = """
 query Marks($id: ID!) {

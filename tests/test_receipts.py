@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api import Api
-from tests.chat import ADD_PARTICIPANTS, create, history, mark_read, send
-from tests.receipts import (
+from tests.support.api import Api
+from tests.support.chat import ADD_PARTICIPANTS, create, history, mark_read, send
+from tests.support.receipts import (
     count_of,
     delivered_up_to,
     live_receipts,
@@ -24,9 +24,9 @@ from tests.receipts import (
     updates_until,
     users,
 )
-from tests.server import RunningServer
-from tests.statements import count_statements
-from tests.ws import MESSAGE_ADDED, graphql_socket
+from tests.support.server import RunningServer
+from tests.support.statements import count_statements
+from tests.support.ws import MESSAGE_ADDED, graphql_socket
 
 # Readers in the coalescing test: 50 marking read at once, as the issue asks (about 5 s).
 READERS = 50

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import create, send
-from tests.server import RunningServer
-from tests.statements import count_statements
+from tests.support.api import Account, Api
+from tests.support.chat import create, send
+from tests.support.server import RunningServer
+from tests.support.statements import count_statements
 
 INBOX = """
 query Inbox($first: Int) {

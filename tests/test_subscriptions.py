@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     ADD_PARTICIPANTS,
     DELETE_MESSAGE,
     EDIT_MESSAGE,
@@ -23,9 +23,9 @@ from tests.chat import (
     create,
     send,
 )
-from tests.server import RunningServer, run_server
-from tests.statements import count_statements
-from tests.ws import (
+from tests.support.server import RunningServer, run_server
+from tests.support.statements import count_statements
+from tests.support.ws import (
     CONVERSATION_UPDATED,
     MESSAGE_ADDED,
     MESSAGE_UPDATED,

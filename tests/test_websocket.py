@@ -17,10 +17,18 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import InvalidStatus
 
-from tests.api import Account, Api
-from tests.chat import CREATE_CONVERSATION, MESSAGES, SEND_MESSAGE, code_of, create, history, send
-from tests.server import RunningServer, run_server
-from tests.ws import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
+    CREATE_CONVERSATION,
+    MESSAGES,
+    SEND_MESSAGE,
+    code_of,
+    create,
+    history,
+    send,
+)
+from tests.support.server import RunningServer, run_server
+from tests.support.ws import (
     LEGACY_WS,
     MESSAGE_ADDED,
     PROTOCOLS,
@@ -321,7 +329,7 @@ async def test_logout_closes_the_sockets_of_that_session_only(
 
 @asynccontextmanager
 async def _server_with_small_send_buffers(settings: Settings) -> AsyncIterator[RunningServer]:
-    """Like ``tests.server.run_server``, but connections get a small kernel send buffer.
+    """Like ``tests.support.server.run_server``, but connections get a small kernel send buffer.
 
     Over loopback the kernel would otherwise buffer megabytes for a client that does not read,
     and only thousands of messages would back up into the server. Accepted sockets inherit

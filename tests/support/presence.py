@@ -22,8 +22,8 @@ from typing import Any
 import redis.asyncio as redis
 from redis.asyncio.client import Monitor
 
-from tests.api import Account, Api
-from tests.ws import WAIT, GraphQLSocket, Operation, graphql_socket
+from tests.support.api import Account, Api
+from tests.support.ws import WAIT, GraphQLSocket, Operation, graphql_socket
 
 __all__ = [
     "LOGIN",

@@ -35,8 +35,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.api import Account, Api
-from tests.chat import SEND_MESSAGE, code_of
+from tests.support.api import Account, Api
+from tests.support.chat import SEND_MESSAGE, code_of
 from tidings.realtime.publish import Channels
 from tidings.settings import Settings
 
