@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import TEST_SECRET
 from tests.support.api import Api
-from tests.support.server import run_server
+from tests.support.clock import FakeClock
+from tests.support.server import run_app
 from tidings.settings import Settings
 
 MakeSettings = Callable[..., Settings]
@@ -96,8 +97,8 @@ async def _usernames_found(api: Api, token: str, query: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _serving(settings: Settings) -> AsyncIterator[Api]:
-    async with run_server(settings) as server, Api.connect(server.http_url) as client:
+async def _serving(settings: Settings, clock: FakeClock | None = None) -> AsyncIterator[Api]:
+    async with run_app(settings, clock=clock) as app, Api.to_app(app) as client:
         yield client
 
 
@@ -505,13 +506,32 @@ async def test_an_access_token_is_not_a_refresh_token(api: Api) -> None:
     assert await _me_error_code(api, alice.refresh_token) == "UNAUTHENTICATED"
 
 
-async def test_tokens_expire(make_settings: MakeSettings) -> None:
-    settings = make_settings(access_token_ttl_seconds=1, refresh_token_ttl_seconds=1)
+async def test_an_access_token_expires_when_its_lifetime_is_over(
+    make_settings: MakeSettings, clock: FakeClock
+) -> None:
+    settings = make_settings(access_token_ttl_seconds=60)
+    async with _serving(settings, clock) as api:
+        alice = await api.register("alice")
+        # JWT "exp" has whole-second precision: two seconds short of it, valid for certain.
+        clock.advance(58)
+        assert (await api.data(ME, token=alice.access_token))["me"]["user"]["id"] == alice.id
+        clock.advance(2)
+        assert await _me_error_code(api, alice.access_token) == "TOKEN_EXPIRED"
+        # The refresh token (a lifetime of days) is the way back. (Not its new access token
+        # here: it is signed with the real time, which this clock is now a minute ahead of.)
+        fresh = (await api.data(REFRESH, {"token": alice.refresh_token}))["refreshToken"]
+        assert fresh["user"]["id"] == alice.id
+
+
+async def test_a_refresh_token_expires_when_its_lifetime_is_over(
+    make_settings: MakeSettings,
+) -> None:
+    # The expiry of refresh tokens is checked on the real clock (tidings.domain.accounts), so
+    # this test waits: past the one second, which is stored to the microsecond.
+    settings = make_settings(refresh_token_ttl_seconds=1)
     async with _serving(settings) as api:
         alice = await api.register("alice")
-        # JWT "exp" has whole-second precision; two seconds are past it for certain.
-        await asyncio.sleep(2.1)
-        assert await _me_error_code(api, alice.access_token) == "TOKEN_EXPIRED"
+        await asyncio.sleep(1.2)
         error = await api.error(REFRESH, {"token": alice.refresh_token})
         assert error["extensions"] == {"code": "UNAUTHENTICATED"}
         # Logging in again is the way back.

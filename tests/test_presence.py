@@ -9,7 +9,6 @@ Timings are shortened through settings. Absence of an event is shown with a mark
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import redis.asyncio as redis
 
 from tests.support.api import Account, Api
 from tests.support.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
+from tests.support.clock import FakeClock
 from tests.support.presence import (
     SET_PRESENCE,
     TIMINGS,
@@ -158,23 +158,22 @@ async def test_offline_cannot_be_set(api: Api, server: RunningServer) -> None:
 
 
 async def test_a_reconnect_within_the_grace_period_announces_nothing(
-    make_settings: Callable[..., Settings],
+    api: Api, server: RunningServer, clock: FakeClock
 ) -> None:
-    grace = 3.0
-    settings = make_settings(**{**TIMINGS, "presence_grace_seconds": grace})
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
-        alice, bob = await pair(api)
-        async with watching(server.ws_url, bob, [alice.id]) as watcher:
-            async with graphql_socket(server.ws_url, alice.access_token):
-                assert status_of(await watcher.next()) == (alice.id, "ONLINE")
-            async with graphql_socket(server.ws_url, alice.access_token) as again:
-                # Past the grace period: an OFFLINE would have been announced by now, so it
-                # would come before the next change.
-                await asyncio.sleep(grace + 1)
-                await again.data(SET_PRESENCE, {"status": "BUSY"})
-                event = await watcher.next()
-                assert status_of(event) == (alice.id, "BUSY")
-                assert await presence_of(api, bob, alice) == {"status": "BUSY", "lastSeenAt": None}
+    grace = server.services.settings.presence_grace_seconds
+    alice, bob = await pair(api)
+    async with watching(server.ws_url, bob, [alice.id]) as watcher:
+        async with graphql_socket(server.ws_url, alice.access_token):
+            assert status_of(await watcher.next()) == (alice.id, "ONLINE")
+        await clock.until_sleeping(grace)  # the server has seen the socket go
+        async with graphql_socket(server.ws_url, alice.access_token) as again:
+            # Past the grace period: an OFFLINE would have been announced by now, so it
+            # would come before the next change.
+            clock.advance(grace + 1)
+            await again.data(SET_PRESENCE, {"status": "BUSY"})
+            event = await watcher.next()
+            assert status_of(event) == (alice.id, "BUSY")
+            assert await presence_of(api, bob, alice) == {"status": "BUSY", "lastSeenAt": None}
 
 
 async def test_a_disconnect_announces_offline_and_stores_last_seen(

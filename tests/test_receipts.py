@@ -24,7 +24,7 @@ from tests.support.receipts import (
     updates_until,
     users,
 )
-from tests.support.server import RunningServer
+from tests.support.server import LocalApp, RunningServer
 from tests.support.statements import count_statements
 from tests.support.ws import MESSAGE_ADDED, graphql_socket
 
@@ -249,9 +249,7 @@ query Page($conversationId: ID!, $last: Int) {
 """
 
 
-async def test_a_page_of_ticks_costs_as_many_statements_as_five(
-    api: Api, server: RunningServer
-) -> None:
+async def test_a_page_of_ticks_costs_as_many_statements_as_five(api: Api, app: LocalApp) -> None:
     alice, bob, carol, dave = await users(api, "alice", "bob", "carol", "dave")
     cid = (await create(api, alice, "GROUP", bob, carol, dave))["id"]
     people, previous = [alice, bob, carol], None
@@ -263,12 +261,12 @@ async def test_a_page_of_ticks_costs_as_many_statements_as_five(
     await history(api, bob, cid, last=50)  # delivered to bob, read up to 30
     # The desk writes delivered marks on its own schedule, on the same engine: stopped (after
     # writing what is pending), it cannot add its statements to the ones counted.
-    await server.services.receipts.stop()
+    await app.services.receipts.stop()
 
     async def counted(last: int) -> tuple[list[dict[str, Any]], list[str]]:
         variables = {"conversationId": cid, "last": last}
         await api.data(PAGE, variables, token=alice.access_token)  # warm-up
-        with count_statements(server.services.engine) as statements:
+        with count_statements(app.services.engine) as statements:
             data = await api.data(PAGE, variables, token=alice.access_token)
         return [edge["node"] for edge in data["messages"]["edges"]], list(statements)
 

@@ -23,6 +23,7 @@ from tests.support.chat import (
     create,
     send,
 )
+from tests.support.clock import FakeClock
 from tests.support.server import RunningServer, run_server
 from tests.support.statements import count_statements
 from tests.support.ws import (
@@ -476,13 +477,13 @@ async def test_conversation_updated_follows_creation_renames_members_and_leaving
 # --- typing -----------------------------------------------------------------------------------
 
 
-async def test_typing_is_seen_by_others_and_expires(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(typing_ttl_seconds=0.5)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
-        await _typing_scenario(api, server)
+async def test_typing_is_seen_by_others_and_expires(
+    api: Api, server: RunningServer, clock: FakeClock
+) -> None:
+    await _typing_scenario(api, server, clock)
 
 
-async def _typing_scenario(api: Api, server: RunningServer) -> None:
+async def _typing_scenario(api: Api, server: RunningServer, clock: FakeClock) -> None:
     alice, bob, carol = await _users(api, "alice", "bob", "carol")
     direct = await create(api, alice, "DIRECT", bob)
 
@@ -523,6 +524,7 @@ async def _typing_scenario(api: Api, server: RunningServer) -> None:
             probe=lambda _: set_typing(alice, True),
             heard=typing_by(alice, is_typing=True),
         )
+        clock.advance(server.services.settings.typing_ttl_seconds)
         expired = await typing_event(bob_sees)
 
         # Alice's own typing never reached her: the next thing she hears is bob again.

@@ -23,7 +23,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import Monitor
 
 from tests.support.api import Account, Api
-from tests.support.ws import WAIT, GraphQLSocket, Operation, graphql_socket
+from tests.support.ws import WAIT, GraphQLSocket, Operation, graphql_socket, probe_waits
 
 __all__ = [
     "LOGIN",
@@ -171,11 +171,11 @@ class Watcher:
     async def live(self) -> None:
         """Wait until the feed has started: neither protocol acknowledges a subscription, so
         mark until a mark comes through. The feed then listens to every channel it watches."""
-        for _ in range(10):
+        for within in probe_waits():
             name = await self._rename()
             await self._set("BUSY")
             try:
-                await self._until_own(name, "BUSY", 2)
+                await self._until_own(name, "BUSY", within)
             except TimeoutError:
                 await self._set("ONLINE")
                 continue
