@@ -132,15 +132,38 @@ async def run_server(
         lifespan="on",
         ws_max_size=ws_max_size or settings.max_body_bytes,
     )
+    config.load()
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises the startup error
-        await asyncio.sleep(0.01)
+    # Server.serve() without its main loop, which notices should_exit only every 0.1 s.
+    server.lifespan = config.lifespan_class(config)
+    try:
+        await server.startup()
+    except SystemExit as exit_:  # how uvicorn reports a failed lifespan start (logged)
+        raise RuntimeError("the app failed to start; its error is logged above") from exit_
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield RunningServer(app=app, port=port)
     finally:
-        server.should_exit = True
-        await task
+        await _shut_down(server)
+
+
+async def _shut_down(server: uvicorn.Server) -> None:
+    """``Server.shutdown()``, less its fixed 0.1 s pause: stop listening, ask every connection
+    to close (a WebSocket gets 1012), wait until they and their tasks are done, then run the
+    lifespan's shutdown."""
+    for listener in server.servers:
+        listener.close()
+    state = server.server_state
+    for connection in list(state.connections):
+        connection.shutdown()
+    try:
+        async with asyncio.timeout(10):
+            # uvicorn has no event for its last connection or task ending: poll.
+            while state.connections or state.tasks:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+    except TimeoutError:  # as uvicorn does once its graceful shutdown times out
+        for task in state.tasks:
+            task.cancel()
+    for listener in server.servers:
+        await listener.wait_closed()
+    await server.lifespan.shutdown()
