@@ -59,14 +59,19 @@ class FakeClock:
             finally:
                 self._timeouts.remove(entry)
 
-    async def until_sleeping(self, seconds: float, within: float = 10.0) -> None:
-        """Wait (in real time, up to ``within``) until something sleeps ``seconds`` from now:
-        a timer the app starts on its own, which the test is about to run out."""
+    def sleeping(self, seconds: float) -> int:
+        """How many sleeps end ``seconds`` from now."""
+        due = self._elapsed + seconds
+        return sum(
+            1 for deadline, _, future in self._sleepers if deadline == due and not future.done()
+        )
+
+    async def until_sleeping(self, seconds: float, *, count: int = 1, within: float = 10.0) -> None:
+        """Wait (in real time, up to ``within``) until ``count`` sleeps end ``seconds`` from
+        now: a timer the app starts on its own, which the test is about to run out. (Count
+        the ones running before, ``sleeping(seconds)``, when another timer has that length.)"""
         async with asyncio.timeout(within):
-            while not any(
-                deadline == self._elapsed + seconds and not future.done()
-                for deadline, _, future in self._sleepers
-            ):
+            while self.sleeping(seconds) < count:
                 self._slept.clear()
                 await self._slept.wait()
 
