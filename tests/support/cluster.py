@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 _USER_PASSWORD = "cluster-test-password"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Generous bound on every wait: a slow CI machine must never turn into a failure.
 WAIT = 20.0
 _POLL = 0.05
