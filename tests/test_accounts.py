@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
+from tests.support.api import Account, Api
 
 ME = """
 { me { email user { id username displayName avatarUrl }

@@ -11,9 +11,10 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.api import Api
 from tests.conftest import TEST_SECRET
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.clock import FakeClock
+from tests.support.server import run_app
 from tidings.settings import Settings
 
 MakeSettings = Callable[..., Settings]
@@ -96,8 +97,8 @@ async def _usernames_found(api: Api, token: str, query: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _serving(settings: Settings) -> AsyncIterator[Api]:
-    async with run_server(settings) as server, Api.connect(server.http_url) as client:
+async def _serving(settings: Settings, clock: FakeClock | None = None) -> AsyncIterator[Api]:
+    async with run_app(settings, clock=clock) as app, Api.to_app(app) as client:
         yield client
 
 
@@ -505,15 +506,38 @@ async def test_an_access_token_is_not_a_refresh_token(api: Api) -> None:
     assert await _me_error_code(api, alice.refresh_token) == "UNAUTHENTICATED"
 
 
-async def test_tokens_expire(make_settings: MakeSettings) -> None:
-    settings = make_settings(access_token_ttl_seconds=1, refresh_token_ttl_seconds=1)
-    async with _serving(settings) as api:
+async def test_an_access_token_expires_when_its_lifetime_is_over(
+    make_settings: MakeSettings, clock: FakeClock
+) -> None:
+    settings = make_settings(access_token_ttl_seconds=60)
+    async with _serving(settings, clock) as api:
         alice = await api.register("alice")
-        # JWT "exp" has whole-second precision; two seconds are past it for certain.
-        await asyncio.sleep(2.1)
+        # JWT "exp" has whole-second precision: two seconds short of it, valid for certain.
+        clock.advance(58)
+        assert (await api.data(ME, token=alice.access_token))["me"]["user"]["id"] == alice.id
+        clock.advance(2)
         assert await _me_error_code(api, alice.access_token) == "TOKEN_EXPIRED"
+        # The refresh token (a lifetime of days) is the way back, with a fresh access token.
+        fresh = (await api.data(REFRESH, {"token": alice.refresh_token}))["refreshToken"]
+        assert fresh["user"]["id"] == alice.id
+        me = await api.data(ME, token=fresh["accessToken"])
+        assert me["me"]["user"]["id"] == alice.id
+
+
+async def test_a_refresh_token_expires_when_its_lifetime_is_over(
+    make_settings: MakeSettings, clock: FakeClock
+) -> None:
+    settings = make_settings(refresh_token_ttl_seconds=60)
+    async with _serving(settings, clock) as api:
+        alice = await api.register("alice")
+        bob = await api.register("bob")
+        clock.advance(59)
+        # Within its lifetime it rotates; past it, it is refused.
+        assert (await api.data(REFRESH, {"token": bob.refresh_token}))["refreshToken"]
+        clock.advance(1)
         error = await api.error(REFRESH, {"token": alice.refresh_token})
         assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+        assert "expired" in error["message"]
         # Logging in again is the way back.
         assert (await _login(api, "alice")).get("errors") is None
 

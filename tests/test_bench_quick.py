@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import in_ci
+from tests.support.services import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ["a", "b", "c", "d", "e", "f", "g"]

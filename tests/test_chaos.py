@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import create, history
-from tests.cluster import (
+from tests.support.api import Account, Api
+from tests.support.chat import create, history
+from tests.support.cluster import (
     Cluster,
     Instance,
     PrivateRedis,
@@ -37,7 +37,7 @@ from tests.cluster import (
     run_cluster,
     send_retrying,
 )
-from tests.presence import presence_of, watching
+from tests.support.presence import presence_of, watching
 from tidings.settings import Settings
 
 pytestmark = [

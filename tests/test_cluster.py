@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     ADD_PARTICIPANTS,
     REMOVE_PARTICIPANT,
     RENAME_CONVERSATION,
     create,
     send,
 )
-from tests.cluster import (
+from tests.support.cluster import (
     Cluster,
     PrivateRedis,
     Socket,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     ADD_PARTICIPANTS,
     CONVERSATION,
     CREATE_CONVERSATION,
@@ -31,7 +31,7 @@ from tests.chat import (
     seqs,
     unread_count,
 )
-from tests.server import run_server
+from tests.support.server import run_server
 from tidings.settings import Settings
 
 

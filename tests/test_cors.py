@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.api import Api
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.server import run_server
 from tidings.settings import Settings
 
 DEV_SERVER = "http://localhost:5173"

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.api import Account, Api
-from tests.chat import SEND_MESSAGE, code_of, create, history
-from tests.server import run_server
+from tests.support.api import Account, Api
+from tests.support.chat import SEND_MESSAGE, code_of, create, history
+from tests.support.server import run_server
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)

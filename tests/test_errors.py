@@ -16,8 +16,8 @@ import pytest
 import structlog
 from sqlalchemy.engine import make_url
 
-from tests.api import Api
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.server import run_app
 from tidings.logs import configure_logging
 from tidings.settings import Settings
 
@@ -261,7 +261,7 @@ async def test_introspection_is_on_by_default(api: Api) -> None:
 
 async def test_introspection_can_be_switched_off(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(introspection=False)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+    async with run_app(settings) as app, Api.to_app(app) as api:
         body = await api.execute(INTROSPECTION)
         assert body.get("data") is None
         assert body["errors"]
@@ -368,8 +368,8 @@ def _closed_port() -> int:
 async def test_unreachable_database_is_unavailable(make_settings: Callable[..., Settings]) -> None:
     closed = f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/tidings"
     async with (
-        run_server(make_settings(database_url=closed)) as server,
-        Api.connect(server.http_url) as api,
+        run_app(make_settings(database_url=closed)) as app,
+        Api.to_app(app) as api,
     ):
         response = await api.http.post("/graphql", json=_register_body("dave", 0))
         body = response.json()

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from tests.api import Account, Api
-from tests.chat import create, send
-from tests.cluster import scrape
-from tests.receipts import users
-from tests.server import RunningServer
-from tests.ws import MESSAGE_ADDED, TYPING, graphql_socket, until_live
+from tests.support.api import Account, Api
+from tests.support.chat import create, send
+from tests.support.cluster import scrape
+from tests.support.receipts import users
+from tests.support.server import RunningServer
+from tests.support.ws import MESSAGE_ADDED, TYPING, graphql_socket, until_live
 from tidings.models import Conversation, Message, utcnow
 from tidings.realtime.events import (
     ConversationChanged,

@@ -23,8 +23,8 @@ from graphql import (
 from graphql import build_schema as build_sdl
 from graphql.execution.values import get_variable_values
 
-from tests.api import Api
-from tests.server import RunningServer
+from tests.support.api import Api
+from tests.support.server import RunningServer
 from tidings.graphql.schema import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent

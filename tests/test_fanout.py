@@ -7,13 +7,13 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import create, send
-from tests.presence import hide_presence
-from tests.receipts import live_receipts, ticks, update_when, users
-from tests.server import RunningServer
-from tests.statements import count_statements
-from tests.ws import WAIT, GraphQLSocket, Operation, graphql_socket
+from tests.support.api import Account, Api
+from tests.support.chat import create, send
+from tests.support.presence import hide_presence
+from tests.support.receipts import live_receipts, ticks, update_when, users
+from tests.support.server import RunningServer
+from tests.support.statements import count_statements
+from tests.support.ws import WAIT, GraphQLSocket, Operation, graphql_socket
 
 WITH_COUNTS = """
 subscription WithCounts($conversationId: ID!, $afterSeq: Int) {

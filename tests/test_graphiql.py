@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.server import run_server
-from tests.web_bundle import GRAPHIQL, linked_urls, make_bundle, require_built_client
+from tests.support.server import run_server
+from tests.support.web_bundle import GRAPHIQL, linked_urls, make_bundle, require_built_client
 from tidings.settings import Settings
 
 HTML = {"Accept": "text/html"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     MESSAGE_FIELDS,
     MESSAGES,
     code_of,

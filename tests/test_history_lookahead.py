@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import ADD_PARTICIPANTS, create, history, mark_read, send
-from tests.receipts import UPDATE_SETTINGS, read_by, users
-from tests.server import RunningServer
+from tests.support.api import Account, Api
+from tests.support.chat import ADD_PARTICIPANTS, create, history, mark_read, send
+from tests.support.receipts import UPDATE_SETTINGS, read_by, users
+from tests.support.server import LocalApp
 
 FIELDS = """
 fragment Ticks on Message {
@@ -58,7 +58,7 @@ query One($id: ID!, $withCounts: Boolean!, $withoutReaders: Boolean!, $withReply
 )
 
 
-async def _chat(api: Api, server: RunningServer) -> tuple[Account, str, list[dict[str, Any]]]:
+async def _chat(api: Api, app: LocalApp) -> tuple[Account, str, list[dict[str, Any]]]:
     """A group where bob hides read receipts, erin joins late, and replies reach back past
     the newest six messages; some are read, some only delivered."""
     alice, bob, carol, dave, erin = await users(api, "alice", "bob", "carol", "dave", "erin")
@@ -78,7 +78,7 @@ async def _chat(api: Api, server: RunningServer) -> tuple[Account, str, list[dic
     await mark_read(api, carol, cid, sent[4]["id"])
     await history(api, dave, cid)  # shown everything, read nothing
     await history(api, alice, cid)  # so that alice's own page moves no mark from here on
-    await server.services.receipts.flush()
+    await app.services.receipts.flush()
     return alice, cid, sent
 
 
@@ -92,9 +92,9 @@ async def _chat(api: Api, server: RunningServer) -> tuple[Account, str, list[dic
     ],
 )
 async def test_each_history_message_reads_as_the_message_alone(
-    api: Api, server: RunningServer, flags: dict[str, bool]
+    api: Api, app: LocalApp, flags: dict[str, bool]
 ) -> None:
-    alice, cid, sent = await _chat(api, server)
+    alice, cid, sent = await _chat(api, app)
 
     page = await api.data(PAGE, {"conversationId": cid, **flags}, token=alice.access_token)
     alone: dict[str, Any] = {}

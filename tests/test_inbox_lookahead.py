@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import create, mark_read, send
-from tests.receipts import UPDATE_SETTINGS
+from tests.support.api import Account, Api
+from tests.support.chat import create, mark_read, send
+from tests.support.receipts import UPDATE_SETTINGS
 
 FIELDS = """
 fragment Member on Participant {

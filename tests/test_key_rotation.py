@@ -12,9 +12,9 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from tests.api import Api
-from tests.chat import code_of
-from tests.server import run_server
+from tests.support.api import Api
+from tests.support.chat import code_of
+from tests.support.server import run_app
 from tidings.settings import Settings
 
 OLD = "old-secret-" + "a" * 40
@@ -34,22 +34,22 @@ async def test_rotating_the_secret_keeps_everyone_signed_in(
     make_settings: Callable[..., Settings],
 ) -> None:
     async with (
-        run_server(make_settings(jwt_secret=OLD)) as before,
-        Api.connect(before.http_url) as api,
+        run_app(make_settings(jwt_secret=OLD)) as before,
+        Api.to_app(before) as api,
     ):
         alice = await api.register("alice")
     old_kid = _kid(alice.access_token)
 
     rotating = make_settings(jwt_secret=NEW, jwt_previous_secrets=f"{OLD}")
-    async with run_server(rotating) as during, Api.connect(during.http_url) as api:
+    async with run_app(rotating) as during, Api.to_app(during) as api:
         still = await api.data(ME, token=alice.access_token)
         refreshed = (await api.data(REFRESH, {"token": alice.refresh_token}))["refreshToken"]
         fresh = await api.data(ME, token=refreshed["accessToken"])
     new_kid = _kid(refreshed["accessToken"])
 
     async with (
-        run_server(make_settings(jwt_secret=NEW)) as after,
-        Api.connect(after.http_url) as api,
+        run_app(make_settings(jwt_secret=NEW)) as after,
+        Api.to_app(after) as api,
     ):
         retired = await api.error(ME, token=alice.access_token)
         current = await api.data(ME, token=refreshed["accessToken"])
@@ -73,7 +73,7 @@ async def test_a_token_naming_a_key_that_is_not_ours_is_refused(
 ) -> None:
     """Even when its signature matches one of our secrets: the kid must name that key."""
     settings = make_settings(jwt_secret=NEW, jwt_previous_secrets=OLD)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+    async with run_app(settings) as app, Api.to_app(app) as api:
         alice = await api.register("alice")
         claims = jwt.decode(alice.access_token, options={"verify_signature": False})
         unknown = jwt.encode(claims, NEW, algorithm="HS256", headers={"kid": "0" * 16})

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import EDIT_MESSAGE, REMOVE_PARTICIPANT, code_of, create, send
-from tests.receipts import users
-from tests.server import RunningServer
-from tests.statements import count_statements
-from tests.ws import (
+from tests.support.api import Account, Api
+from tests.support.chat import EDIT_MESSAGE, REMOVE_PARTICIPANT, code_of, create, send
+from tests.support.receipts import users
+from tests.support.server import RunningServer
+from tests.support.statements import count_statements
+from tests.support.ws import (
     MESSAGE_ADDED,
     MESSAGE_UPDATED,
     PROTOCOLS,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     DELETE_MESSAGE,
     EDIT_MESSAGE,
     MARK_READ,

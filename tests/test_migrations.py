@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from tests.services import POSTGRES_ADMIN_URL
+from tests.support.services import POSTGRES_ADMIN_URL
 from tidings import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from tidings.migrate import alembic_config, upgrade
 

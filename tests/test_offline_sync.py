@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import DELETE_MESSAGE, create, history, mark_read, send
-from tests.receipts import (
+from tests.support.api import Account, Api
+from tests.support.chat import DELETE_MESSAGE, create, history, mark_read, send
+from tests.support.receipts import (
     count_of,
     live_receipts,
     read_up_to,
@@ -19,8 +19,8 @@ from tests.receipts import (
     update_when,
     users,
 )
-from tests.server import RunningServer
-from tests.ws import graphql_socket
+from tests.support.server import RunningServer
+from tests.support.ws import graphql_socket
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "offline-sync.md"
 

@@ -1,8 +1,9 @@
 """Operating an instance (SPEC §5 "Operations", issue 6), read from a running server: health
 and readiness, Prometheus metrics, JSON logs, and what SIGTERM does to clients and pending work.
 
-Logs and signals need a real ``tidings serve`` process (``tests.cluster.run_instance``); HTTP
-checks use the in-process server. Both backends, except where a test says why not.
+Logs and signals need a real ``tidings serve`` process
+(``tests.support.cluster.run_instance``); HTTP checks use the in-process server. Both
+backends, except where a test says why not.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from tests.api import Account, Api
-from tests.chat import MARK_READ, SEND_MESSAGE, code_of, create, history, send
-from tests.cluster import Instance, Scrape, eventually, run_instance, scrape
-from tests.receipts import TICKS
-from tests.server import RunningServer, run_server
-from tests.ws import (
+from tests.support.api import Account, Api
+from tests.support.chat import MARK_READ, SEND_MESSAGE, code_of, create, history, send
+from tests.support.cluster import Instance, Scrape, eventually, run_instance, scrape
+from tests.support.receipts import TICKS
+from tests.support.server import RunningServer, run_server
+from tests.support.ws import (
     LEGACY_WS,
     MESSAGE_ADDED,
     TRANSPORT_WS,
@@ -42,7 +43,7 @@ from tests.ws import (
     SocketClosed,
     graphql_socket,
 )
-from tests.ws import until_live as _until_live
+from tests.support.ws import until_live as _until_live
 from tidings.migrate import alembic_config, upgrade
 from tidings.settings import Settings
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import ADD_PARTICIPANTS, create, mark_read, send
-from tests.server import RunningServer
+from tests.support.api import Account, Api
+from tests.support.chat import ADD_PARTICIPANTS, create, mark_read, send
+from tests.support.server import LocalApp
 from tests.test_statements import _counted
 
 ONE_CONVERSATION = """
@@ -54,20 +54,20 @@ async def _group(api: Api, name: str, size: int) -> tuple[Account, str, str]:
 
 
 async def _read(
-    server: RunningServer, api: Api, name: str, size: int
+    app: LocalApp, api: Api, name: str, size: int
 ) -> tuple[dict[str, Any], dict[str, Any], int]:
     """The conversation and its reply read alone, and the statements both took."""
     owner, cid, reply = await _group(api, name, size)
-    conversation, one = await _counted(server, api, ONE_CONVERSATION, {"id": cid}, owner)
-    message, other = await _counted(server, api, ONE_MESSAGE, {"id": reply}, owner)
+    conversation, one = await _counted(app, api, ONE_CONVERSATION, {"id": cid}, owner)
+    message, other = await _counted(app, api, ONE_MESSAGE, {"id": reply}, owner)
     return conversation["conversation"], message["message"], len(one) + len(other)
 
 
 async def test_one_conversation_and_one_message_load_each_relation_once(
-    server: RunningServer, api: Api
+    app: LocalApp, api: Api
 ) -> None:
-    small, small_reply, small_statements = await _read(server, api, "alice", 2)
-    large, large_reply, large_statements = await _read(server, api, "bob", 8)
+    small, small_reply, small_statements = await _read(app, api, "alice", 2)
+    large, large_reply, large_statements = await _read(app, api, "bob", 8)
 
     assert (small["participantCount"], large["participantCount"]) == (3, 9)
     assert small["displayTitle"] == "Alice 0, Alice 1"

@@ -4,12 +4,11 @@ socket lives, AWAY/BUSY aggregated across devices, OFFLINE after a grace period 
 and announcing presence costs in Redis.
 
 Timings are shortened through settings. Absence of an event is shown with a mark (see
-``tests.presence``), never by waiting and finding nothing.
+``tests.support.presence``), never by waiting and finding nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -18,24 +17,26 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from tests.api import Account, Api
-from tests.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
-from tests.presence import (
+from tests.support.api import Account, Api
+from tests.support.chat import ADD_PARTICIPANTS, LEAVE_CONVERSATION, code_of, create
+from tests.support.clock import FakeClock
+from tests.support.presence import (
     SET_PRESENCE,
     TIMINGS,
     CommandLog,
     hide_presence,
     log_in,
     my_presence,
+    past_grace,
     presence_of,
     set_presence,
     status_of,
     timestamp,
     watching,
 )
-from tests.server import RunningServer, run_server
-from tests.statements import count_statements
-from tests.ws import graphql_socket
+from tests.support.server import RunningServer, run_server
+from tests.support.statements import count_statements
+from tests.support.ws import graphql_socket
 from tidings.settings import Settings
 
 PARTICIPANTS = """
@@ -158,33 +159,36 @@ async def test_offline_cannot_be_set(api: Api, server: RunningServer) -> None:
 
 
 async def test_a_reconnect_within_the_grace_period_announces_nothing(
-    make_settings: Callable[..., Settings],
+    api: Api, server: RunningServer, clock: FakeClock
 ) -> None:
-    grace = 3.0
-    settings = make_settings(**{**TIMINGS, "presence_grace_seconds": grace})
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
-        alice, bob = await pair(api)
-        async with watching(server.ws_url, bob, [alice.id]) as watcher:
-            async with graphql_socket(server.ws_url, alice.access_token):
-                assert status_of(await watcher.next()) == (alice.id, "ONLINE")
-            async with graphql_socket(server.ws_url, alice.access_token) as again:
-                # Past the grace period: an OFFLINE would have been announced by now, so it
-                # would come before the next change.
-                await asyncio.sleep(grace + 1)
-                await again.data(SET_PRESENCE, {"status": "BUSY"})
-                event = await watcher.next()
-                assert status_of(event) == (alice.id, "BUSY")
-                assert await presence_of(api, bob, alice) == {"status": "BUSY", "lastSeenAt": None}
+    grace = server.services.settings.presence_grace_seconds
+    alice, bob = await pair(api)
+    async with watching(server.ws_url, bob, [alice.id]) as watcher:
+        timers = clock.sleeping(grace)  # the sweep's, when it has the grace's length
+        async with graphql_socket(server.ws_url, alice.access_token):
+            assert status_of(await watcher.next()) == (alice.id, "ONLINE")
+        await clock.until_sleeping(grace, count=timers + 1)  # the server saw the socket go
+        async with graphql_socket(server.ws_url, alice.access_token) as again:
+            # Past the grace period: an OFFLINE would have been announced by now, so it
+            # would come before the next change.
+            clock.advance(grace + 1)
+            await again.data(SET_PRESENCE, {"status": "BUSY"})
+            event = await watcher.next()
+            assert status_of(event) == (alice.id, "BUSY")
+            assert await presence_of(api, bob, alice) == {"status": "BUSY", "lastSeenAt": None}
 
 
 async def test_a_disconnect_announces_offline_and_stores_last_seen(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], clock: FakeClock
 ) -> None:
     settings = make_settings(**TIMINGS)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+    async with run_server(settings, clock=clock) as server, Api.connect(server.http_url) as api:
         alice, bob = await pair(api)
         async with watching(server.ws_url, bob) as watcher:
-            async with graphql_socket(server.ws_url, alice.access_token):
+            async with (
+                past_grace(clock, server.services),
+                graphql_socket(server.ws_url, alice.access_token),
+            ):
                 assert status_of(await watcher.next()) == (alice.id, "ONLINE")
                 before = datetime.now(UTC)
             event = await watcher.next()
@@ -210,12 +214,15 @@ async def test_a_disconnect_announces_offline_and_stores_last_seen(
 
 
 async def test_hidden_presence_looks_offline_to_others_and_is_announced_when_toggled(
-    api: Api, server: RunningServer
+    api: Api, server: RunningServer, clock: FakeClock
 ) -> None:
     alice, bob = await pair(api)
     hidden = {"status": "OFFLINE", "lastSeenAt": None}
     async with watching(server.ws_url, bob) as watcher:
-        async with graphql_socket(server.ws_url, alice.access_token) as socket:
+        async with (
+            past_grace(clock, server.services),
+            graphql_socket(server.ws_url, alice.access_token) as socket,
+        ):
             assert status_of(await watcher.next()) == (alice.id, "ONLINE")
 
             await hide_presence(api, alice, hidden=True)
@@ -255,7 +262,7 @@ async def test_hidden_presence_looks_offline_to_others_and_is_announced_when_tog
         assert await presence_of(api, bob, alice) == own
 
 
-async def test_a_stranger_sees_nothing(api: Api, server: RunningServer) -> None:
+async def test_a_stranger_sees_nothing(api: Api, server: RunningServer, clock: FakeClock) -> None:
     """Presence is for people who share a conversation. The stranger shares one with carol,
     who shares one with alice; carol sees everything alice does, the stranger nothing."""
     alice = await api.register("alice")
@@ -269,7 +276,10 @@ async def test_a_stranger_sees_nothing(api: Api, server: RunningServer) -> None:
         watching(server.ws_url, stranger, [alice.id]) as named,
         watching(server.ws_url, stranger) as everyone,
     ):
-        async with graphql_socket(server.ws_url, alice.access_token) as socket:
+        async with (
+            past_grace(clock, server.services),
+            graphql_socket(server.ws_url, alice.access_token) as socket,
+        ):
             await socket.data(SET_PRESENCE, {"status": "BUSY"})
             assert status_of(await contact.next()) == (alice.id, "ONLINE")
             assert status_of(await contact.next()) == (alice.id, "BUSY")

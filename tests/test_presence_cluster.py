@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import create
-from tests.cluster import Cluster, run_cluster
-from tests.presence import (
+from tests.support.api import Account, Api
+from tests.support.chat import create
+from tests.support.cluster import Cluster, run_cluster
+from tests.support.presence import (
     SET_PRESENCE,
     TIMINGS,
     CommandLog,
@@ -30,7 +30,7 @@ from tests.presence import (
     status_of,
     watching,
 )
-from tests.ws import graphql_socket
+from tests.support.ws import graphql_socket
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)

@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import create
-from tests.cluster import (
+from tests.support.api import Account, Api
+from tests.support.chat import create
+from tests.support.cluster import (
     PrivateRedis,
     eventually,
     kill_database_connections,
     run_cluster,
     run_instance,
 )
-from tests.presence import (
+from tests.support.presence import (
     SET_PRESENCE,
     TIMINGS,
     log_in,
@@ -32,7 +32,7 @@ from tests.presence import (
     status_of,
     watching,
 )
-from tests.ws import graphql_socket
+from tests.support.ws import graphql_socket
 from tidings.settings import Settings
 
 production_only = pytest.mark.parametrize("backend", ["production"], indirect=True)

@@ -8,9 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from tests.api import Api
-from tests.chat import create, send
-from tests.server import RunningServer
+from tests.support.api import Api
+from tests.support.chat import create, send
+from tests.support.server import RunningServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.api import Account, Api
-from tests.chat import create, history, mark_read, send
-from tests.receipts import RECEIPT_UPDATED, count_of, read_up_to, updates_until, users
-from tests.server import RunningServer
+from tests.support.api import Account, Api
+from tests.support.chat import create, history, mark_read, send
+from tests.support.receipts import RECEIPT_UPDATED, count_of, read_up_to, updates_until, users
+from tests.support.server import RunningServer
+from tests.support.ws import graphql_socket, until_live
 from tests.test_database_connections import _kill_connections
-from tests.ws import graphql_socket, until_live
 from tidings.settings import Settings
 
 

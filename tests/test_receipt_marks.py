@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api import Api
-from tests.chat import (
+from tests.support.api import Api
+from tests.support.chat import (
     DELETE_MESSAGE,
     LEAVE_CONVERSATION,
     REMOVE_PARTICIPANT,
@@ -16,7 +16,7 @@ from tests.chat import (
     send,
     unread_count,
 )
-from tests.receipts import (
+from tests.support.receipts import (
     live_receipts,
     read_by,
     read_up_to,
@@ -26,8 +26,8 @@ from tests.receipts import (
     updates_until,
     users,
 )
-from tests.server import RunningServer
-from tests.ws import graphql_socket
+from tests.support.server import RunningServer
+from tests.support.ws import graphql_socket
 
 
 async def test_unread_count_ignores_deleted_messages(api: Api) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import create, history, mark_read, send, unread_count
-from tests.receipts import (
+from tests.support.api import Account, Api
+from tests.support.chat import create, history, mark_read, send, unread_count
+from tests.support.receipts import (
     UPDATE_SETTINGS,
     Frame,
     count_of,
@@ -23,8 +23,8 @@ from tests.receipts import (
     updates_until,
     users,
 )
-from tests.server import RunningServer
-from tests.ws import graphql_socket
+from tests.support.server import LocalApp, RunningServer
+from tests.support.ws import graphql_socket
 
 MARKS = """
 query Marks($id: ID!) {
@@ -107,7 +107,7 @@ async def test_private_reads_are_hidden_from_others_but_not_from_the_reader(
 
 
 async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(
-    api: Api, server: RunningServer
+    api: Api, app: LocalApp
 ) -> None:
     alice, bob = await users(api, "alice", "bob")
     cid = (await create(api, alice, "DIRECT", bob))["id"]
@@ -116,7 +116,7 @@ async def test_a_private_reader_in_a_direct_conversation_leaves_it_delivered(
 
     await history(api, bob, cid)  # delivered to bob
     await mark_read(api, bob, cid, hello["id"])
-    await server.services.receipts.flush()  # the delivered mark is written
+    await app.services.receipts.flush()  # the delivered mark is written
     seen = await ticks(api, alice, hello["id"])
     own = await ticks(api, bob, hello["id"])
 

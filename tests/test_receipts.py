@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api import Api
-from tests.chat import ADD_PARTICIPANTS, create, history, mark_read, send
-from tests.receipts import (
+from tests.support.api import Api
+from tests.support.chat import ADD_PARTICIPANTS, create, history, mark_read, send
+from tests.support.receipts import (
     count_of,
     delivered_up_to,
     live_receipts,
@@ -24,9 +24,9 @@ from tests.receipts import (
     updates_until,
     users,
 )
-from tests.server import RunningServer
-from tests.statements import count_statements
-from tests.ws import MESSAGE_ADDED, graphql_socket
+from tests.support.server import LocalApp, RunningServer
+from tests.support.statements import count_statements
+from tests.support.ws import MESSAGE_ADDED, graphql_socket
 
 # Readers in the coalescing test: 50 marking read at once, as the issue asks (about 5 s).
 READERS = 50
@@ -249,9 +249,7 @@ query Page($conversationId: ID!, $last: Int) {
 """
 
 
-async def test_a_page_of_ticks_costs_as_many_statements_as_five(
-    api: Api, server: RunningServer
-) -> None:
+async def test_a_page_of_ticks_costs_as_many_statements_as_five(api: Api, app: LocalApp) -> None:
     alice, bob, carol, dave = await users(api, "alice", "bob", "carol", "dave")
     cid = (await create(api, alice, "GROUP", bob, carol, dave))["id"]
     people, previous = [alice, bob, carol], None
@@ -263,12 +261,12 @@ async def test_a_page_of_ticks_costs_as_many_statements_as_five(
     await history(api, bob, cid, last=50)  # delivered to bob, read up to 30
     # The desk writes delivered marks on its own schedule, on the same engine: stopped (after
     # writing what is pending), it cannot add its statements to the ones counted.
-    await server.services.receipts.stop()
+    await app.services.receipts.stop()
 
     async def counted(last: int) -> tuple[list[dict[str, Any]], list[str]]:
         variables = {"conversationId": cid, "last": last}
         await api.data(PAGE, variables, token=alice.access_token)  # warm-up
-        with count_statements(server.services.engine) as statements:
+        with count_statements(app.services.engine) as statements:
             data = await api.data(PAGE, variables, token=alice.access_token)
         return [edge["node"] for edge in data["messages"]["edges"]], list(statements)
 

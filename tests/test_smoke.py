@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.api import Api
+from tests.support.api import Api
 
 
 async def test_registered_user_sees_themselves(api: Api) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import create, send
-from tests.server import RunningServer
-from tests.statements import count_statements
+from tests.support.api import Account, Api
+from tests.support.chat import create, send
+from tests.support.server import LocalApp
+from tests.support.statements import count_statements
 
 INBOX = """
 query Inbox($first: Int) {
@@ -37,7 +37,7 @@ query History($conversationId: ID!, $last: Int) {
 
 
 async def _counted(
-    server: RunningServer,
+    app: LocalApp,
     api: Api,
     query: str,
     variables: dict[str, Any],
@@ -47,10 +47,10 @@ async def _counted(
     await api.data(query, variables, token=viewer.access_token)
     # The receipt desk writes delivered marks in the background. Stopping it writes what the
     # warm-up left pending and holds back the next batch, so only the request is counted.
-    desk = server.services.receipts
+    desk = app.services.receipts
     await desk.stop()
     try:
-        with count_statements(server.services.engine) as statements:
+        with count_statements(app.services.engine) as statements:
             data = await api.data(query, variables, token=viewer.access_token)
     finally:
         await desk.start()
@@ -75,16 +75,16 @@ async def _open(api: Api, people: list[Account], number: int) -> None:
     await send(api, sender, cid, f"hello {number}")
 
 
-async def test_inbox_statements_do_not_grow_with_the_list(server: RunningServer, api: Api) -> None:
+async def test_inbox_statements_do_not_grow_with_the_list(app: LocalApp, api: Api) -> None:
     people = await _people(api)
     alice = people[0]
     for number in range(5):
         await _open(api, people, number)
-    small, small_statements = await _counted(server, api, INBOX, {"first": 100}, alice)
+    small, small_statements = await _counted(app, api, INBOX, {"first": 100}, alice)
 
     for number in range(5, 50):
         await _open(api, people, number)
-    large, large_statements = await _counted(server, api, INBOX, {"first": 100}, alice)
+    large, large_statements = await _counted(app, api, INBOX, {"first": 100}, alice)
 
     assert len(small["conversations"]["edges"]) == 5
     assert len(large["conversations"]["edges"]) == 50
@@ -95,9 +95,7 @@ async def test_inbox_statements_do_not_grow_with_the_list(server: RunningServer,
     assert len(large_statements) == len(small_statements), (small_statements, large_statements)
 
 
-async def test_history_page_statements_do_not_grow_with_the_page(
-    server: RunningServer, api: Api
-) -> None:
+async def test_history_page_statements_do_not_grow_with_the_page(app: LocalApp, api: Api) -> None:
     people = await _people(api)
     alice, bob, carol = people[:3]
     cid = (await create(api, alice, "GROUP", bob, carol))["id"]
@@ -107,10 +105,10 @@ async def test_history_page_statements_do_not_grow_with_the_page(
         previous = (await send(api, sender, cid, f"message {n}", reply_to_id=previous))["id"]
 
     small, small_statements = await _counted(
-        server, api, HISTORY, {"conversationId": cid, "last": 5}, bob
+        app, api, HISTORY, {"conversationId": cid, "last": 5}, bob
     )
     large, large_statements = await _counted(
-        server, api, HISTORY, {"conversationId": cid, "last": 50}, bob
+        app, api, HISTORY, {"conversationId": cid, "last": 50}, bob
     )
 
     assert [e["node"]["seq"] for e in small["messages"]["edges"]] == list(range(46, 51))

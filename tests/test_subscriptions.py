@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
     ADD_PARTICIPANTS,
     DELETE_MESSAGE,
     EDIT_MESSAGE,
@@ -23,9 +23,10 @@ from tests.chat import (
     create,
     send,
 )
-from tests.server import RunningServer, run_server
-from tests.statements import count_statements
-from tests.ws import (
+from tests.support.clock import FakeClock
+from tests.support.server import RunningServer, run_server
+from tests.support.statements import count_statements
+from tests.support.ws import (
     CONVERSATION_UPDATED,
     MESSAGE_ADDED,
     MESSAGE_UPDATED,
@@ -476,13 +477,13 @@ async def test_conversation_updated_follows_creation_renames_members_and_leaving
 # --- typing -----------------------------------------------------------------------------------
 
 
-async def test_typing_is_seen_by_others_and_expires(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(typing_ttl_seconds=0.5)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
-        await _typing_scenario(api, server)
+async def test_typing_is_seen_by_others_and_expires(
+    api: Api, server: RunningServer, clock: FakeClock
+) -> None:
+    await _typing_scenario(api, server, clock)
 
 
-async def _typing_scenario(api: Api, server: RunningServer) -> None:
+async def _typing_scenario(api: Api, server: RunningServer, clock: FakeClock) -> None:
     alice, bob, carol = await _users(api, "alice", "bob", "carol")
     direct = await create(api, alice, "DIRECT", bob)
 
@@ -523,6 +524,7 @@ async def _typing_scenario(api: Api, server: RunningServer) -> None:
             probe=lambda _: set_typing(alice, True),
             heard=typing_by(alice, is_typing=True),
         )
+        clock.advance(server.services.settings.typing_ttl_seconds)
         expired = await typing_event(bob_sees)
 
         # Alice's own typing never reached her: the next thing she hears is bob again.

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server import run_server
-from tests.web_bundle import ICON, SCRIPT, STYLE, Bundle, make_bundle
+from tests.support.server import run_server
+from tests.support.web_bundle import ICON, SCRIPT, STYLE, Bundle, make_bundle
 from tidings.settings import Settings
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -17,10 +17,19 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import InvalidStatus
 
-from tests.api import Account, Api
-from tests.chat import CREATE_CONVERSATION, MESSAGES, SEND_MESSAGE, code_of, create, history, send
-from tests.server import RunningServer, run_server
-from tests.ws import (
+from tests.support.api import Account, Api
+from tests.support.chat import (
+    CREATE_CONVERSATION,
+    MESSAGES,
+    SEND_MESSAGE,
+    code_of,
+    create,
+    history,
+    send,
+)
+from tests.support.clock import FakeClock
+from tests.support.server import RunningServer, run_server
+from tests.support.ws import (
     LEGACY_WS,
     MESSAGE_ADDED,
     PROTOCOLS,
@@ -109,16 +118,18 @@ async def test_a_bad_or_missing_token_closes_with_4403(
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_connection_init_must_arrive_before_the_deadline(
-    make_settings: Callable[..., Settings], protocol: str
+    api: Api, server: RunningServer, clock: FakeClock, protocol: str
 ) -> None:
-    settings = make_settings(ws_init_timeout_seconds=0.5)
-    async with run_server(settings) as server, Api.connect(server.http_url) as api:
-        alice = await api.register("alice")
-        async with GraphQLSocket.connect(server.ws_url, protocol=protocol) as silent:
-            code = await silent.closed()
-        async with graphql_socket(server.ws_url, alice.access_token, protocol=protocol) as socket:
-            await asyncio.sleep(1)  # well past the deadline: an authenticated socket stays
-            me = await socket.data(ME)
+    deadline = server.services.settings.ws_init_timeout_seconds
+    alice = await api.register("alice")
+    async with GraphQLSocket.connect(server.ws_url, protocol=protocol) as silent:
+        await clock.until_sleeping(deadline)  # the socket's deadline is set
+        clock.advance(deadline)
+        code = await silent.closed()
+    async with graphql_socket(server.ws_url, alice.access_token, protocol=protocol) as socket:
+        await clock.until_sleeping(deadline)
+        clock.advance(deadline + 1)  # well past the deadline: an authenticated socket stays
+        me = await socket.data(ME)
 
     assert code == 4408
     assert me == _me(alice)
@@ -321,7 +332,7 @@ async def test_logout_closes_the_sockets_of_that_session_only(
 
 @asynccontextmanager
 async def _server_with_small_send_buffers(settings: Settings) -> AsyncIterator[RunningServer]:
-    """Like ``tests.server.run_server``, but connections get a small kernel send buffer.
+    """Like ``tests.support.server.run_server``, but connections get a small kernel send buffer.
 
     Over loopback the kernel would otherwise buffer megabytes for a client that does not read,
     and only thousands of messages would back up into the server. Accepted sockets inherit

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.api import Account, Api
-from tests.chat import code_of, create
-from tests.presence import presence_of
-from tests.server import RunningServer, run_server
-from tests.ws import (
+from tests.support.api import Account, Api
+from tests.support.chat import code_of, create
+from tests.support.presence import presence_of
+from tests.support.server import RunningServer, run_server
+from tests.support.ws import (
     LEGACY_WS,
     MESSAGE_ADDED,
     PROTOCOLS,

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web_bundle import linked_urls
+from tests.support.web_bundle import linked_urls
 
 pytestmark = pytest.mark.deployment
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.api import Api
-from tests.chat import create, send
-from tests.cluster import run_instance
-from tests.ws import MESSAGE_ADDED, Operation, graphql_socket, until_live
+from tests.support.api import Api
+from tests.support.chat import create, send
+from tests.support.cluster import run_instance
+from tests.support.ws import MESSAGE_ADDED, Operation, graphql_socket, until_live
 from tidings.settings import Settings
 
 pytestmark = [

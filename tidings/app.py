@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tidings.clock import Clock
 from tidings.errors import ErrorCode
 from tidings.graphql.view import TidingsGraphQL
 from tidings.migrate import schema_revision
@@ -149,17 +150,20 @@ def _cors(settings: Settings) -> list[Middleware]:
     ]
 
 
-def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, freeze_gc: bool = False, clock: Clock | None = None
+) -> Starlette:
     """Build the app. Services (engine, Redis, limits) are created in the lifespan.
 
     ``freeze_gc`` is for a server process (not for tests, which build many apps): once
-    started, tune the garbage collector (``_tune_gc``).
+    started, tune the garbage collector (``_tune_gc``). ``clock`` is for tests that move time
+    by hand; the system's clock otherwise.
     """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings) as services:
+        async with open_services(settings, clock=clock) as services:
             app.state.services = services
             app.state.graphql = view = TidingsGraphQL(services)
             if freeze_gc:

@@ -13,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from tidings.clock import Clock, SystemClock
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
 from tidings.metrics import Metrics
@@ -45,6 +46,7 @@ class Services:
     presence: Presence
     receipts: ReceiptDesk
     metrics: Metrics
+    clock: Clock
 
     @property
     def channels(self) -> Channels:
@@ -71,9 +73,14 @@ def connect_pubsub_redis(url: str) -> Redis:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[Services]:
     """Create the engine, Redis clients and components for ``settings``, start them, and stop
-    and dispose of them after, in reverse order; a start that fails closes what had started."""
+    and dispose of them after, in reverse order; a start that fails closes what had started.
+
+    ``clock`` is the time they go by: the system's unless a test hands in one it moves."""
+    clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
         engine = create_engine(settings)
         stack.push_async_callback(engine.dispose)
@@ -107,6 +114,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             sweep_every=settings.presence_sweep_seconds,
             # Each instance restores its records on reconnecting, else with its next refresh.
             restore_within=2 * settings.presence_refresh_seconds,
+            clock=clock,
         )
         sockets = Sockets(
             store=store,
@@ -129,7 +137,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             engine=engine,
             sessions=sessions,
             passwords=Passwords(settings),
-            tokens=TokenIssuer(settings),
+            tokens=TokenIssuer(settings, clock=clock),
             limits=RateLimits(settings, create_rate_limit_storage(settings, redis), metrics),
             redis=redis,
             hub=hub,
@@ -138,6 +146,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             presence=presence,
             receipts=receipts,
             metrics=metrics,
+            clock=clock,
         )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import jwt
 
+from tidings.clock import Clock, SystemClock
 from tidings.errors import TokenExpired, Unauthenticated
 from tidings.settings import Settings
 
@@ -45,7 +46,8 @@ def key_id(secret: str) -> str:
 class TokenIssuer:
     """Signs and checks access tokens, mints refresh tokens."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._secret = settings.signing_secret
         self._kid = key_id(self._secret)
         # Every key that verifies, by kid: the current one first.
@@ -108,9 +110,24 @@ class TokenIssuer:
             token,
             key,
             algorithms=[self._algorithm],
-            options={"require": ["sub", "sid", "exp"]},
+            # Times are checked against the clock below, as PyJWT would check them.
+            options={"require": ["sub", "sid", "exp"], "verify_exp": False, "verify_iat": False},
         )
+        self._check_times(claims)
         return claims
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        """``exp`` passed or ``iat`` to come, on the clock (PyJWT's errors, no leeway)."""
+        now = int(self._clock.now().timestamp())
+        try:
+            expires = int(claims["exp"])
+            issued = int(claims["iat"]) if "iat" in claims else None
+        except (TypeError, ValueError):
+            raise jwt.DecodeError("exp and iat must be integers") from None
+        if expires <= now:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        if issued is not None and issued > now:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
 
     @staticmethod
     def refresh_token() -> str:

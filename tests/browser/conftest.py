@@ -1,6 +1,6 @@
 """Fixtures of the browser tests: Debian's Chromium driven by Playwright against a real
-``tidings serve`` process (tests/cluster.py's ``run_instance``) serving the built web client,
-on both backends (the ``backend`` fixture of tests/conftest.py).
+``tidings serve`` process (tests/support/cluster.py's ``run_instance``) serving the built web
+client, on both backends (the ``backend`` fixture of tests/conftest.py).
 
 Chromium is ``/usr/bin/chromium`` (``.ci/run`` installs it); no browser is ever downloaded.
 Without it, or without the built bundle (``cd web && npm ci && npm run build``), these tests
@@ -22,8 +22,8 @@ from playwright.async_api import Browser, Playwright, async_playwright, expect
 
 from tests.browser.chromium import CHROMIUM, launch
 from tests.browser.site import Site, StartSite
-from tests.cluster import PROJECT_ROOT, run_instance
-from tests.services import in_ci
+from tests.support.cluster import PROJECT_ROOT, run_instance
+from tests.support.services import in_ci
 from tidings.settings import Settings
 
 WEB = PROJECT_ROOT / "web"

@@ -22,9 +22,9 @@ from playwright.async_api import Page, async_playwright, expect
 from tests.browser.chromium import launch
 from tests.browser.screens import Shell
 from tests.browser.site import Person, Site
-from tests.chat import create, mark_read, send
-from tests.cluster import PROJECT_ROOT, run_instance
 from tests.conftest import TEST_SECRET, TEST_SETTINGS
+from tests.support.chat import create, mark_read, send
+from tests.support.cluster import PROJECT_ROOT, run_instance
 from tidings.migrate import upgrade
 from tidings.settings import Settings
 

@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Page
 
-from tests.api import Api
+from tests.support.api import Api
 
 __all__ = ["ME", "stored_access_token", "token_code"]
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.api import Account, Api
-from tests.chat import MESSAGES
-from tests.cluster import Instance
-from tests.presence import log_in
+from tests.support.api import Account, Api
+from tests.support.chat import MESSAGES
+from tests.support.cluster import Instance
+from tests.support.presence import log_in
 
 __all__ = ["Person", "Site", "StartSite", "exactly", "sign_in"]
 

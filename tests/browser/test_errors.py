@@ -12,7 +12,7 @@ from tests.browser.network import Network
 from tests.browser.screens import Shell
 from tests.browser.sessions import stored_access_token
 from tests.browser.site import Site, StartSite
-from tests.chat import REMOVE_PARTICIPANT, create
+from tests.support.chat import REMOVE_PARTICIPANT, create
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from tests.browser.screens import Chat, Shell
 from tests.browser.site import Site
-from tests.chat import create, send
+from tests.support.chat import create, send
 
 pytestmark = pytest.mark.browser
 

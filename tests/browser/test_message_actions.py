@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from tests.browser.screens import Chat, Shell, act_on, tombstones
 from tests.browser.site import Site
-from tests.chat import create, send
+from tests.support.chat import create, send
 
 pytestmark = pytest.mark.browser
 

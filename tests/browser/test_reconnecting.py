@@ -13,7 +13,7 @@ from playwright.async_api import WebSocket, expect
 from tests.browser.network import Network
 from tests.browser.screens import Chat, Shell
 from tests.browser.site import Person, Site
-from tests.chat import create, send
+from tests.support.chat import create, send
 
 pytestmark = pytest.mark.browser
 

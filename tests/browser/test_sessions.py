@@ -13,8 +13,8 @@ from playwright.async_api import Page, expect
 from tests.browser.screens import Chat, Shell
 from tests.browser.sessions import stored_access_token, token_code
 from tests.browser.site import Person, Site, StartSite
-from tests.chat import create, send
-from tests.cluster import eventually
+from tests.support.chat import create, send
+from tests.support.cluster import eventually
 
 pytestmark = pytest.mark.browser
 

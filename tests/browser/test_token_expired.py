@@ -19,8 +19,8 @@ from tests.browser.network import Network
 from tests.browser.screens import Shell
 from tests.browser.sessions import stored_access_token, token_code
 from tests.browser.site import Person, Site, StartSite, sign_in
-from tests.chat import create, send
-from tests.cluster import eventually
+from tests.support.chat import create, send
+from tests.support.cluster import eventually
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,9 @@ what changed (``tidings.realtime.events``), in that order, as Zulip's ``do_*`` a
 resolver parses its arguments, gets the actor (``Context.actor``), calls one action and
 converts what it returns to a GraphQL type; it never publishes, and no action returns a flag
 that tells its caller what to publish. Actions hold the writes (INSERT, UPDATE, DELETE) and
-read through ``tidings.queries`` like everything else; the real-time machinery's own two writes
-(``lastSeenAt``, batched delivered marks) are named statements there. ``docs/architecture.md`` shows where each lives.
+read through ``tidings.queries`` like everything else; the real-time machinery's own two
+writes (``lastSeenAt``, batched delivered marks) are named statements there.
+``docs/architecture.md`` shows where each thing lives.
 
 - ``accounts``: register, log in, refresh, log out, update profile and settings
 - ``conversations``: create, add, remove, leave, rename

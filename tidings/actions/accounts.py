@@ -18,6 +18,7 @@ from tidings.actions.actor import Actor, Caller
 from tidings.domain import rules
 from tidings.errors import Conflict, InvalidCredentials, Unauthenticated, ValidationFailed
 from tidings.models import AuthSession, RefreshToken, User, utcnow
+from tidings.services import Services
 from tidings.tokens import TokenIssuer, hash_refresh_token
 
 __all__ = [
@@ -70,7 +71,7 @@ async def register(
             # A concurrent registration won the race for the same name or email.
             await session.rollback()
             _raise_taken(username_taken=await queries.username_taken(session, username=username))
-        return await _start_session(session, services.tokens, user)
+        return await _start_session(session, services, user)
 
 
 def _raise_taken(*, username_taken: bool) -> NoReturn:
@@ -97,22 +98,21 @@ async def login(caller: Caller, *, username_or_email: str, password: str) -> Iss
             await services.limits.hit("login", *keys)
             raise InvalidCredentials
         assert user is not None
-        return await _start_session(session, services.tokens, user)
+        return await _start_session(session, services, user)
 
 
-async def _start_session(session: AsyncSession, tokens: TokenIssuer, user: User) -> IssuedTokens:
+async def _start_session(session: AsyncSession, services: Services, user: User) -> IssuedTokens:
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)
     await session.flush()
-    issued = _issue(session, tokens, user, auth_session.id)
+    issued = _issue(session, services.tokens, user, auth_session.id, services.clock.now())
     await session.commit()
     return issued
 
 
 def _issue(
-    session: AsyncSession, tokens: TokenIssuer, user: User, session_id: uuid.UUID
+    session: AsyncSession, tokens: TokenIssuer, user: User, session_id: uuid.UUID, now: datetime
 ) -> IssuedTokens:
-    now = utcnow()
     access, access_expires = tokens.access_token(user_id=user.id, session_id=session_id, now=now)
     refresh_token = tokens.refresh_token()
     refresh_expires = now + tokens.refresh_ttl
@@ -139,7 +139,8 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
         if row is None:
             raise Unauthenticated("The refresh token is not valid")
         stored, auth_session, user = row
-        now = utcnow()
+        # Tokens expire by the services' clock, as access tokens are checked by it.
+        now = caller.services.clock.now()
         if auth_session.revoked_at is not None:
             raise Unauthenticated("This session has ended; log in again")
         if stored.expires_at <= now:
@@ -153,7 +154,7 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
             .returning(col(RefreshToken.token_hash))
         )
         if claimed is not None:
-            issued = _issue(session, caller.services.tokens, user, auth_session.id)
+            issued = _issue(session, caller.services.tokens, user, auth_session.id, now)
             await session.commit()
             return issued
         await _revoke(session, auth_session.id)

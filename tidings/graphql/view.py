@@ -132,7 +132,7 @@ class TidingsGraphQL(GraphQL[Context, None]):
     async def _require_init(self, websocket: WebSocket) -> None:
         """Close a socket that has not authenticated in time (the legacy protocol has no
         deadline of its own)."""
-        await asyncio.sleep(self.services.settings.ws_init_timeout_seconds)
+        await self.services.clock.sleep(self.services.settings.ws_init_timeout_seconds)
         if "tidings.socket" not in websocket.scope:
             await close(websocket, CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
 

@@ -21,6 +21,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tidings import queries
+from tidings.clock import Clock
 from tidings.connections import ConnectionStore
 from tidings.models import User, utcnow
 from tidings.realtime.publish import Events
@@ -40,6 +41,7 @@ class Presence:
         grace: float,
         sweep_every: float,
         restore_within: float,
+        clock: Clock,
     ) -> None:
         self.store = store
         self._sessions = sessions
@@ -48,6 +50,7 @@ class Presence:
         self._sweep_every = sweep_every
         # After Redis lost its data, how long instances may take to restore their records.
         self.restore_within = restore_within
+        self._clock = clock
         self._waiting: dict[asyncio.Task[None], uuid.UUID] = {}
         self._unsettled: set[uuid.UUID] = set()
         self._untold: dict[uuid.UUID, str] = {}  # changes claimed but not yet told
@@ -108,12 +111,12 @@ class Presence:
         task.add_done_callback(self._waiting.pop)
 
     async def _settle_later(self, user_id: uuid.UUID) -> None:
-        await asyncio.sleep(self.grace)
+        await self._clock.sleep(self.grace)
         await self.settle_or_retry(user_id)
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(self._sweep_every)
+            await self._clock.sleep(self._sweep_every)
             await self._retry()
             try:
                 due = await self.store.lapsed()

@@ -212,6 +212,6 @@ class Subscription:
         cid = parse_id(conversation_id, field="conversationId") if conversation_id else None
         ttl = info.context.services.settings.typing_ttl_seconds
         viewing = await _viewing(info)
-        feed = typing_feed(viewing, cid, ttl=ttl)
+        feed = typing_feed(viewing, cid, ttl=ttl, clock=info.context.services.clock)
         async for event in live_stream(info, viewing.viewer_id, feed, _typing_event):
             yield event

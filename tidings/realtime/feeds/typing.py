@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
+from tidings.clock import Clock
 from tidings.realtime.events import ConversationChanged, PublicUser, Typing
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Reconnected
@@ -24,7 +23,7 @@ class TypingItem:
 
 
 async def typing_feed(
-    viewing: Viewing, conversation_id: uuid.UUID | None, *, ttl: float
+    viewing: Viewing, conversation_id: uuid.UUID | None, *, ttl: float, clock: Clock
 ) -> AsyncGenerator[TypingItem, None]:
     """Who starts and stops typing in a conversation, or in any of the viewer's (joined ones
     included, left ones dropped without a word), other than the viewer."""
@@ -38,14 +37,15 @@ async def typing_feed(
         # (conversation, user) -> (deadline, user)
         typing: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, PublicUser]] = {}
         while True:
-            now = time.monotonic()
+            now = clock.monotonic()
             for key, (deadline, user) in list(typing.items()):
                 if deadline <= now:
                     del typing[key]
                     yield TypingItem(key[0], user, is_typing=False)
             timeout = min((d for d, _ in typing.values()), default=now + 3600) - now
             try:
-                event = await asyncio.wait_for(listener.next(), timeout=max(timeout, 0))
+                async with clock.timeout(max(timeout, 0)):
+                    event = await listener.next()
             except TimeoutError:
                 continue
             if isinstance(event, Reconnected):
@@ -65,7 +65,7 @@ async def typing_feed(
             key = (conversation, user.id)
             was_typing = typing.pop(key, None) is not None
             if payload.is_typing:
-                typing[key] = (time.monotonic() + ttl, user)
+                typing[key] = (clock.monotonic() + ttl, user)
                 if was_typing:
                     continue  # a refresh, not news
             elif not was_typing:

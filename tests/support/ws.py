@@ -42,6 +42,7 @@ __all__ = [
     "StallingSocket",
     "bearer",
     "graphql_socket",
+    "probe_waits",
     "until_live",
 ]
 
@@ -376,17 +377,29 @@ async def until_live(
     earlier, late probes are skipped. ``heard`` decides for events that cannot carry the mark.
     """
 
-    async def hear(operation: Operation, mark: str) -> dict[str, Any]:
+    async def hear(operation: Operation, mark: str, within: float) -> dict[str, Any]:
         while True:
-            data = await operation.data(within=2)
+            data = await operation.data(within=within)
             if heard(data, mark) if heard else mark in json.dumps(data):
                 return data
 
-    for attempt in range(1, 11):
+    for attempt, within in enumerate(probe_waits(), start=1):
         mark = f"<probe {attempt}>"
         await probe(mark)
         try:
-            return [await hear(operation, mark) for operation in operations]
+            return [await hear(operation, mark, within) for operation in operations]
         except TimeoutError:
             continue
     raise AssertionError("the subscriptions never heard a probe")
+
+
+def probe_waits(*, first: float = 0.1, longest: float = 2.0, total: float = 20.0) -> list[float]:
+    """How long to wait for each probe in turn: a subscription is usually live within a
+    fraction of a second, so the first waits are short, then longer ones (``longest``) until
+    ``total`` seconds were waited, for a slow machine."""
+    waits: list[float] = []
+    wait = first
+    while sum(waits) < total:
+        waits.append(wait)
+        wait = min(2 * wait, longest)
+    return waits

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import in_ci
+from tests.support.services import in_ci
 from tidings.web.serving import PACKAGED_BUNDLE
 
 __all__ = ["Bundle", "linked_urls", "make_bundle", "require_built_client"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api import Account, Api
+from tests.support.api import Account, Api
 
 __all__ = [
     "ADD_PARTICIPANTS",

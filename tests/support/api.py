@@ -1,4 +1,5 @@
-"""A small GraphQL-over-HTTP client for tests (httpx), with sign-up helpers."""
+"""A small GraphQL-over-HTTP client for tests (httpx), with sign-up helpers: to a server's
+URL, or to the app in this process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from tests.support.server import CLIENT, LocalApp
 
 __all__ = ["Account", "Api", "GraphQLFailure"]
 
@@ -43,6 +46,16 @@ class Api:
     @asynccontextmanager
     async def connect(cls, base_url: str) -> AsyncIterator[Api]:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            yield cls(http)
+
+    @classmethod
+    @asynccontextmanager
+    async def to_app(cls, app: LocalApp) -> AsyncIterator[Api]:
+        """Requests handed to ``app`` in this process, from loopback (``server.CLIENT``)."""
+        transport = httpx.ASGITransport(app=app, client=CLIENT)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1", timeout=30
+        ) as http:
             yield cls(http)
 
     async def post(

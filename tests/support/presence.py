@@ -22,8 +22,10 @@ from typing import Any
 import redis.asyncio as redis
 from redis.asyncio.client import Monitor
 
-from tests.api import Account, Api
-from tests.ws import WAIT, GraphQLSocket, Operation, graphql_socket
+from tests.support.api import Account, Api
+from tests.support.clock import FakeClock
+from tests.support.ws import WAIT, GraphQLSocket, Operation, graphql_socket, probe_waits
+from tidings.services import Services
 
 __all__ = [
     "LOGIN",
@@ -38,6 +40,7 @@ __all__ = [
     "hide_presence",
     "log_in",
     "my_presence",
+    "past_grace",
     "presence_of",
     "set_presence",
     "status_of",
@@ -171,11 +174,11 @@ class Watcher:
     async def live(self) -> None:
         """Wait until the feed has started: neither protocol acknowledges a subscription, so
         mark until a mark comes through. The feed then listens to every channel it watches."""
-        for _ in range(10):
+        for within in probe_waits():
             name = await self._rename()
             await self._set("BUSY")
             try:
-                await self._until_own(name, "BUSY", 2)
+                await self._until_own(name, "BUSY", within)
             except TimeoutError:
                 await self._set("ONLINE")
                 continue
@@ -205,6 +208,17 @@ class Watcher:
                 others.append(event)
             elif (user["displayName"], event["status"]) == (name, status):
                 return others
+
+
+@asynccontextmanager
+async def past_grace(clock: FakeClock, services: Services) -> AsyncIterator[None]:
+    """Around a block that closes a user's last socket: once the server has seen it close
+    (its grace timer runs), the clock moves past the grace period, so OFFLINE comes next."""
+    grace = services.settings.presence_grace_seconds
+    timers = clock.sleeping(grace)  # the sweep's, when it has the grace's length
+    yield
+    await clock.until_sleeping(grace, count=timers + 1)
+    clock.advance(grace)
 
 
 @asynccontextmanager

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tests.api import Account, Api
-from tests.chat import mark_read, send
-from tests.ws import GraphQLSocket, Operation, until_live
+from tests.support.api import Account, Api
+from tests.support.chat import mark_read, send
+from tests.support.ws import GraphQLSocket, Operation, until_live
 
 __all__ = [
     "RECEIPT_UPDATED",
@@ -136,7 +136,7 @@ def read_up_to(user: Account, seq: int) -> Callable[[Frame], bool]:
 
 async def updates_until(feed: Operation, done: Callable[[Frame], bool]) -> list[Frame]:
     """``receiptUpdated`` frames as they arrive, up to and including the first that is
-    ``done`` (a frame that never comes fails the test after ``tests.ws.WAIT``)."""
+    ``done`` (a frame that never comes fails the test after ``tests.support.ws.WAIT``)."""
     received: list[Frame] = []
     while not received or not done(received[-1]):
         received.append((await feed.data())["receiptUpdated"])

@@ -35,8 +35,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.api import Account, Api
-from tests.chat import SEND_MESSAGE, code_of
+from tests.support.api import Account, Api
+from tests.support.chat import SEND_MESSAGE, code_of
 from tidings.realtime.publish import Channels
 from tidings.settings import Settings
 
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 _USER_PASSWORD = "cluster-test-password"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Generous bound on every wait: a slow CI machine must never turn into a failure.
 WAIT = 20.0
 _POLL = 0.05
