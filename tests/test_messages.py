@@ -7,6 +7,9 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlmodel import col
 
 from tests.support.api import Account, Api
 from tests.support.chat import (
@@ -24,6 +27,9 @@ from tests.support.chat import (
     seqs,
     unread_count,
 )
+from tests.support.ws import WAIT
+from tidings.models import Conversation, Message, utcnow
+from tidings.settings import Settings
 
 
 async def _pair(api: Api) -> tuple[Account, Account, str]:
@@ -178,6 +184,69 @@ async def test_concurrent_retries_store_one_message(api: Api) -> None:
     assert await _contents(api, bob, cid) == ["only once"]
     assert await unread_count(api, bob, cid) == 1
     assert (await send(api, bob, cid, "got it"))["seq"] == 2
+
+
+@pytest.mark.parametrize("backend", ["production"])  # row locks to queue behind
+async def test_a_retry_that_queued_behind_its_original_returns_it_whole(
+    api: Api, settings: Settings
+) -> None:
+    """The retry takes the conversation's lock only after the original committed, finds it,
+    and undoes its own increment: the answer is the original, its sender and all."""
+    alice, bob, cid = await _pair(api)
+    conversation_id, sender_id = uuid.UUID(cid), uuid.UUID(alice.id)
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.connect() as original:
+            # The original, in flight: it holds the conversation's row lock.
+            seq = await original.scalar(
+                sa.update(Conversation)
+                .where(col(Conversation.id) == conversation_id)
+                .values(last_seq=col(Conversation.last_seq) + 1)
+                .returning(col(Conversation.last_seq))
+            )
+            retry = asyncio.create_task(
+                api.execute(
+                    SEND_MESSAGE,
+                    _send_input(cid, "once", clientMessageId="queued"),
+                    token=alice.access_token,
+                )
+            )
+            await _until_waiting_for_a_lock(original)
+            await original.execute(
+                sa.insert(Message).values(
+                    id=uuid.uuid4(),
+                    conversation_id=conversation_id,
+                    seq=seq,
+                    sender_id=sender_id,
+                    content="once",
+                    content_type="TEXT",
+                    client_message_id="queued",
+                    created_at=utcnow(),
+                )
+            )
+            await original.commit()
+            body = await retry
+    finally:
+        await engine.dispose()
+
+    assert body.get("errors") is None, body["errors"]
+    sent = body["data"]["sendMessage"]
+    assert (sent["seq"], sent["content"], sent["sender"]) == (1, "once", {"id": alice.id})
+    assert await _contents(api, bob, cid) == ["once"]
+    assert (await send(api, bob, cid, "no gap"))["seq"] == 2
+
+
+async def _until_waiting_for_a_lock(connection: AsyncConnection) -> None:
+    """Until another session of this database waits for a lock (the retry, for the row)."""
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    for _ in range(int(WAIT / 0.01)):
+        if await connection.scalar(waiting):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the retry never queued for the conversation's lock")
 
 
 @pytest.mark.parametrize("client_message_id", ["", "x" * 65])

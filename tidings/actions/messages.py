@@ -108,8 +108,8 @@ async def send_message(
             )
             if original is not None:
                 await session.rollback()
-                # The rollback expired every loaded row, the original too: read it back.
                 await session.refresh(original)
+                await _reload_after_rollback(session, actor)
                 return original
         if reply_to_id is not None:
             await _require_reply_target(session, conversation_id, reply_to_id)
@@ -138,6 +138,7 @@ async def send_message(
             )
             if original is None:
                 raise
+            await _reload_after_rollback(session, actor)
             return original
         # The request's session has the viewer already: no statement.
         sender = await session.get(User, actor.user_id)
@@ -145,6 +146,13 @@ async def send_message(
     services.metrics.send_latency.observe(time.perf_counter() - started)
     await services.events.message(message, sender, added=True)
     return message
+
+
+async def _reload_after_rollback(session: AsyncSession, actor: Actor) -> None:
+    """A rollback expires every row the session holds, the request's viewer too, which the
+    response's fields (the message's sender) read without a statement of their own and cannot
+    lazily load: read the viewer back while the action may still await."""
+    await session.get(User, actor.user_id)
 
 
 async def _require_reply_target(
