@@ -31,13 +31,13 @@ from tests.support.cluster import (
     Cluster,
     Instance,
     PrivateRedis,
-    Socket,
     eventually,
     kill_database_connections,
     run_cluster,
     send_retrying,
 )
 from tests.support.presence import presence_of, watching
+from tests.support.ws import graphql_socket
 from tidings.settings import Settings
 
 pytestmark = [
@@ -101,18 +101,19 @@ class Follower:
     async def follow(self, traffic: Traffic, group: str) -> None:
         while True:
             try:
-                async with Socket.open(self.instance.ws_url, self.account) as socket:
+                async with graphql_socket(
+                    self.instance.ws_url, self.account.access_token
+                ) as socket:
                     self.open = True
                     after = self.seqs[-1] if self.seqs else 0
                     variables = {"conversationId": group, "afterSeq": after}
-                    feed = await socket.subscribe(GROUP_FEED, variables, field="messageAdded")
-                    while not isinstance(item := await feed.queue.get(), BaseException):
+                    feed = await socket.start(GROUP_FEED, variables)
+                    while True:  # until the feed ends: an error, or the socket closing
+                        item = await feed.next(within=3600)
                         if item.get("errors"):
                             self.ended.append(str(item["errors"]))
                             break
                         self.seqs.append(item["data"]["messageAdded"]["seq"])
-                    else:
-                        self.ended.append(repr(item))
             except Exception as error:  # the instance is down or going: try another
                 self.ended.append(repr(error))
             finally:

@@ -28,12 +28,11 @@ from tests.support.chat import (
 from tests.support.cluster import (
     Cluster,
     PrivateRedis,
-    Socket,
-    Subscription,
     eventually,
     run_cluster,
     send_retrying,
 )
+from tests.support.ws import Feed, GraphQLSocket, graphql_socket
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)
@@ -74,7 +73,10 @@ async def test_a_message_sent_through_one_instance_reaches_subscribers_on_the_ot
         direct = (await create(api_b, bob, "DIRECT", alice))["id"]
         channel = cluster.channels.conversation(direct)
 
-        async with Socket.open(a.ws_url, alice) as on_a, Socket.open(b.ws_url, bob) as on_b:
+        async with (
+            graphql_socket(a.ws_url, alice.access_token) as on_a,
+            graphql_socket(b.ws_url, bob.access_token) as on_b,
+        ):
             inbox = await on_a.subscribe(MESSAGE_ADDED, field="messageAdded")
             # The inbox feed is A's only listener so far: once A listens, it has started.
             await cluster.wait_listening(channel, 1)
@@ -108,7 +110,7 @@ async def test_conversation_updated_reaches_the_other_instance(cluster: Cluster)
         bob = await api_b.register("bob")
         carol = await api_b.register("carol")
 
-        async with Socket.open(a.ws_url, alice) as on_a:
+        async with graphql_socket(a.ws_url, alice.access_token) as on_a:
             updates = await on_a.subscribe(CONVERSATION_UPDATED, field="conversationUpdated")
             await cluster.wait_listening(cluster.channels.user(alice.id), 1)
 
@@ -144,7 +146,7 @@ async def test_the_inbox_feed_follows_groups_joined_and_left_on_the_other_instan
         direct = (await create(api_b, bob, "DIRECT", alice))["id"]
         group = (await create(api_b, bob, "GROUP", carol, title="Plans"))["id"]
 
-        async with Socket.open(a.ws_url, alice) as on_a:
+        async with graphql_socket(a.ws_url, alice.access_token) as on_a:
             inbox = await on_a.subscribe(MESSAGE_ADDED, field="messageAdded")
             await cluster.wait_listening(cluster.channels.conversation(direct), 1)
 
@@ -174,8 +176,8 @@ class Room:
     group: str
     bob: Account
     apis: list[Api]
-    sockets: list[Socket]
-    subscriptions: dict[str, Subscription]
+    sockets: list[GraphQLSocket]
+    subscriptions: dict[str, Feed]
     sent: list[int] = field(default_factory=list)
 
     async def send(
@@ -215,7 +217,10 @@ async def room_of(cluster: Cluster) -> AsyncIterator[Room]:
         bob = await api_a.register("bob")
         carol = await api_b.register("carol")
         group = (await create(api_b, bob, "GROUP", alice, carol, title="Stream"))["id"]
-        async with Socket.open(a.ws_url, alice) as on_a, Socket.open(b.ws_url, carol) as on_b:
+        async with (
+            graphql_socket(a.ws_url, alice.access_token) as on_a,
+            graphql_socket(b.ws_url, carol.access_token) as on_b,
+        ):
             inbox_a = await on_a.subscribe(MESSAGE_ADDED, field="messageAdded")
             inbox_b = await on_b.subscribe(MESSAGE_ADDED, field="messageAdded")
             # Each inbox feed is its instance's only listener so far: both have started.
@@ -286,8 +291,8 @@ async def test_subscriptions_opened_mid_stream_replay_then_follow_without_gap_or
     """Replay then live with no race in between (SPEC §5), while both instances send:
     subscriptions are opened one after another during a stream, alternately on A and B."""
     async with room_of(cluster) as room:
-        replaying: list[tuple[int, Subscription]] = []  # (afterSeq, its subscription)
-        inboxes: list[Subscription] = []
+        replaying: list[tuple[int, Feed]] = []  # (afterSeq, its subscription)
+        inboxes: list[Feed] = []
 
         async def subscribe_during_the_stream() -> None:
             for turn in range(16):
@@ -370,7 +375,7 @@ async def test_what_is_published_while_an_instance_is_cut_off_from_redis_is_back
                 await room.send(5, 9, through=(1,))
                 await room.expect(5, 9, who="carol")
                 assert all(
-                    subscription.queue.empty()
+                    subscription.operation.queue.empty()
                     for name, subscription in room.subscriptions.items()
                     if name.startswith("alice")
                 ), "instance A was not cut off"

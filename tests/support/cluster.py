@@ -1,7 +1,7 @@
 """Several real ``tidings serve`` processes sharing one PostgreSQL and Redis.
 
 For the cluster tests: start and stop the processes, talk to them with real clients
-(``websockets`` speaking graphql-transport-ws, httpx for mutations), and inject Redis faults
+(``tests.support.ws``, ``tests.support.api``), and inject Redis faults
 (killed client connections, a restarted server) and PostgreSQL faults (killed connections).
 
 Each instance names its Redis connections (``client_name`` in ``TIDINGS_REDIS_URL``), so a test
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import socket
@@ -31,9 +30,6 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import create_async_engine
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from tests.support.api import Account, Api
 from tests.support.chat import SEND_MESSAGE, code_of
@@ -46,8 +42,6 @@ __all__ = [
     "Instance",
     "PrivateRedis",
     "Scrape",
-    "Socket",
-    "Subscription",
     "eventually",
     "kill_database_connections",
     "private_redis",
@@ -373,106 +367,6 @@ async def scrape(http_url: str) -> Scrape:
     assert response.status_code == 200, response.text
     families = text_string_to_metric_families(response.text)
     return Scrape({family.name: family for family in families})
-
-
-class Subscription:
-    """The results of one ``subscribe`` operation, in arrival order."""
-
-    def __init__(self, operation_id: str, field: str) -> None:
-        self.id = operation_id
-        self.field = field
-        self.queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
-        self.received: list[dict[str, Any]] = []
-
-    async def next(self) -> dict[str, Any]:
-        """The next item (``data[field]``); fails on an error, the end, or a timeout."""
-        try:
-            async with asyncio.timeout(WAIT):
-                result = await self.queue.get()
-        except TimeoutError:
-            raise AssertionError(
-                f"subscription {self.field} got nothing within {WAIT} s "
-                f"after {len(self.received)} items"
-            ) from None
-        if isinstance(result, BaseException):
-            raise AssertionError(f"subscription {self.field} ended: {result!r}") from result
-        if result.get("errors"):
-            raise AssertionError(f"subscription {self.field} failed: {result['errors']}")
-        item: dict[str, Any] = result["data"][self.field]
-        self.received.append(item)
-        return item
-
-    async def take(self, count: int) -> list[dict[str, Any]]:
-        return [await self.next() for _ in range(count)]
-
-    async def until(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """Items until one satisfies ``predicate``; returns that one."""
-        while not predicate(item := await self.next()):
-            pass
-        return item
-
-
-@dataclass
-class Socket:
-    """One graphql-transport-ws connection, operations multiplexed by id."""
-
-    connection: ClientConnection
-    subscriptions: dict[str, Subscription] = field(default_factory=dict)
-
-    @classmethod
-    @asynccontextmanager
-    async def open(cls, url: str, account: Account) -> AsyncIterator[Socket]:
-        async with connect(
-            url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=WAIT
-        ) as connection:
-            init = {"authorization": f"Bearer {account.access_token}"}
-            await connection.send(json.dumps({"type": "connection_init", "payload": init}))
-            async with asyncio.timeout(WAIT):
-                ack = json.loads(await connection.recv())
-            assert ack["type"] == "connection_ack", ack
-            socket = cls(connection)
-            reader = asyncio.create_task(socket._read())
-            try:
-                yield socket
-            finally:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
-
-    async def subscribe(
-        self, query: str, variables: dict[str, Any] | None = None, *, field: str
-    ) -> Subscription:
-        subscription = Subscription(str(len(self.subscriptions) + 1), field)
-        self.subscriptions[subscription.id] = subscription
-        payload = {"query": query, "variables": variables or {}}
-        await self.connection.send(
-            json.dumps({"id": subscription.id, "type": "subscribe", "payload": payload})
-        )
-        return subscription
-
-    async def _read(self) -> None:
-        try:
-            async for raw in self.connection:
-                message = json.loads(raw)
-                kind = message["type"]
-                if kind == "ping":
-                    await self.connection.send(json.dumps({"type": "pong"}))
-                    continue
-                subscription = self.subscriptions.get(message.get("id", ""))
-                if subscription is None:
-                    continue
-                if kind == "next":
-                    subscription.queue.put_nowait(message["payload"])
-                elif kind == "error":
-                    subscription.queue.put_nowait({"errors": message["payload"]})
-                elif kind == "complete":
-                    subscription.queue.put_nowait(EOFError("complete"))
-        except ConnectionClosed as closed:
-            for subscription in self.subscriptions.values():
-                subscription.queue.put_nowait(closed)
-            return
-        for subscription in self.subscriptions.values():
-            subscription.queue.put_nowait(EOFError("socket closed"))
 
 
 async def send_retrying(

@@ -35,6 +35,7 @@ __all__ = [
     "TRANSPORT_WS",
     "TYPING",
     "WAIT",
+    "Feed",
     "GraphQLSocket",
     "Operation",
     "OperationCompleted",
@@ -128,6 +129,43 @@ class Operation:
         self.completed = True
 
 
+class Feed:
+    """The items of one subscription (``data[field]`` of each result), in arrival order; every
+    item read is kept in ``received``."""
+
+    def __init__(self, operation: Operation, field: str, within: float) -> None:
+        self.operation = operation
+        self.field = field
+        self.within = within
+        self.received: list[dict[str, Any]] = []
+
+    async def next(self) -> dict[str, Any]:
+        """The next item; fails the test on an error, the end of the feed, or a timeout."""
+        try:
+            result = await self.operation.next(self.within)
+        except TimeoutError:
+            raise AssertionError(
+                f"subscription {self.field} got nothing within {self.within} s "
+                f"after {len(self.received)} items"
+            ) from None
+        except (SocketClosed, OperationCompleted) as ended:
+            raise AssertionError(f"subscription {self.field} ended: {ended!r}") from ended
+        if result.get("errors"):
+            raise AssertionError(f"subscription {self.field} failed: {result['errors']}")
+        item: dict[str, Any] = result["data"][self.field]
+        self.received.append(item)
+        return item
+
+    async def take(self, count: int) -> list[dict[str, Any]]:
+        return [await self.next() for _ in range(count)]
+
+    async def until(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Items until one satisfies ``predicate``; returns that one."""
+        while not predicate(item := await self.next()):
+            pass
+        return item
+
+
 class GraphQLSocket:
     """A WebSocket to ``/graphql`` speaking ``protocol``; see the module docstring."""
 
@@ -198,6 +236,19 @@ class GraphQLSocket:
             }
         )
         return operation
+
+    async def subscribe(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        field: str,
+        within: float = 2 * WAIT,
+    ) -> Feed:
+        """Start a subscription; read its items (``data[field]``) from the returned ``Feed``,
+        which waits ``within`` seconds for each (long: through faults, a feed may take a while
+        to come back)."""
+        return Feed(await self.start(query, variables), field, within)
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run a query or mutation: its single result, after which the server completes it."""
