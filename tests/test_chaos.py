@@ -259,10 +259,17 @@ async def test_nothing_is_lost_and_presence_stays_true_through_every_fault(
 
                     await after_more()
                     traffic.up.remove(c)
+                    leaving = [(f, len(f.ended)) for f in followers if f.leaves_with is c]
                     await c.kill()
                     # Dave comes back elsewhere; erin stays away, and the survivors find her
                     # records lapsed. (Had Redis lost its data before, nobody would know she
                     # had been online: she would read OFFLINE, but keep her old lastSeenAt.)
+                    # Her client must have seen its socket die first: until then the test
+                    # still expects her ONLINE, and the check could pass before any lapse.
+                    await eventually(
+                        _all(lambda: all(len(f.ended) > n and not f.open for f, n in leaving)),
+                        "the killed instance's clients saw their sockets die",
+                    )
                     await presence("after an instance was killed")
 
                     await after_more()
