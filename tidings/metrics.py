@@ -26,7 +26,7 @@ class Metrics:
         )
         self.send_latency = Histogram(
             "tidings_send_message_seconds",
-            "sendMessage: from the request reaching the resolver to the committed message.",
+            "sendMessage: from the action starting (after sign-in) to the committed message.",
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
