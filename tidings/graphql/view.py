@@ -13,6 +13,7 @@ import json
 from datetime import timedelta
 from functools import partial
 
+import orjson
 import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -73,6 +74,12 @@ class TidingsGraphQL(GraphQL[Context, None]):
         )
         self.services = services
         self.live = LiveMessages(services)
+
+    def encode_json(self, data: object) -> str:
+        """Responses and socket frames, by orjson (an inbox page in a fraction of
+        ``json.dumps``'s time). Text, not bytes: Strawberry sends bytes over a WebSocket as a
+        binary frame, which graphql-ws clients do not read."""
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON too deeply nested for the parser is unparsable JSON (HTTP 400, WebSocket

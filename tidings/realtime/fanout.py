@@ -47,8 +47,9 @@ from graphql import (
 )
 from graphql.language import Node
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from tidings.graphql.execution import PlainFieldsExecutor
 
 __all__ = [
     "SAME_FOR_EVERY_VIEWER",
@@ -201,8 +202,9 @@ subscribing_executor: ContextVar[SharingExecutor | None] = ContextVar(
 )
 
 
-class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, executing a shared event once per distinct operation."""
+class SharingExecutor(PlainFieldsExecutor):
+    """The schema's executor (plain leaf fields completed directly), executing a shared
+    event once per distinct operation."""
 
     _plan: _Plan | None = None
 

@@ -1,0 +1,97 @@
+"""Plain leaf fields completed by ``PlainFieldsExecutor`` answer exactly as graphql-core's own
+path does: values, nulls, errors and their paths, aliases, directives."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType
+
+from tidings.graphql.execution import PlainFieldsExecutor, plain_leaf_fields
+from tidings.graphql.schema import build_schema
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Item:
+    name: str
+    count: int
+    note: str | None
+    colour: Colour
+    maybe_colour: Colour | None = None
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return [
+            Item(name="a", count=1, note=None, colour=Colour.RED),
+            # What a bug elsewhere could put in a row: each field must fail alone, as before.
+            Item(name=None, count=2, note="n", colour=Colour.BLUE),  # type: ignore[arg-type]
+            Item(name="c", count=2**40, note="n", colour=Colour.RED),
+            Item(name="d", count=4, note="n", colour="green"),  # type: ignore[arg-type]
+            Item(name="e", count=5, note="n", colour=Colour.RED, maybe_colour="x"),  # type: ignore[arg-type]
+        ]
+
+    @strawberry.field
+    def item(self) -> Item:
+        return Item(name=None, count=1, note=None, colour=Colour.RED)  # type: ignore[arg-type]
+
+
+_DOCUMENTS = [
+    "{ items { name count note colour maybeColour shout } }",
+    "{ items { n: name c: count ...F } } fragment F on Item { colour note }",
+    "query ($s: Boolean!) { items { name @skip(if: $s) count @include(if: $s) } }",
+    "{ items { __typename count } }",
+    # A null in a non-null field of a non-null parent: the error nulls the whole response.
+    "{ item { count name } }",
+]
+
+
+def _run(executor: Any, document: str) -> dict[str, Any]:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    result = schema.execute_sync(document, variable_values={"s": True})
+    errors = [(error.message, error.path) for error in result.errors or []]
+    return {"data": result.data, "errors": sorted(errors, key=str)}
+
+
+@pytest.mark.parametrize("document", _DOCUMENTS)
+def test_plain_fields_answer_as_graphql_core_does(document: str) -> None:
+    general = _run(None, document)
+    assert _run(PlainFieldsExecutor, document) == general
+    assert general["data"] is not None or general["errors"]
+
+
+def test_the_bad_values_are_errors_of_their_own_fields() -> None:
+    answer = _run(PlainFieldsExecutor, _DOCUMENTS[0])
+    paths = [path for _, path in answer["errors"]]
+    assert ["items", 1, "name"] in paths  # null in String!: the item becomes null
+    assert ["items", 2, "count"] in paths  # beyond a 32-bit Int
+    assert ["items", 3, "colour"] in paths  # not a Colour
+    assert ["items", 4, "maybeColour"] in paths
+    assert answer["data"]["items"][0] == {
+        "name": "a", "count": 1, "note": None, "colour": "RED", "maybeColour": None, "shout": "A",
+    }  # fmt: skip
+
+
+def test_the_schema_completes_its_plain_scalars_itself() -> None:
+    schema = build_schema()
+    message = schema._schema.type_map["Message"]  # the graphql-core schema
+    assert isinstance(message, GraphQLObjectType)
+    plain = plain_leaf_fields(message)
+    assert {"id", "seq", "content", "createdAt"} <= plain.keys()
+    # Fields with a resolver (relations, counts) keep graphql-core's path.
+    assert not {"sender", "replyTo", "deliveredCount"} & plain.keys()

@@ -1,0 +1,119 @@
+"""graphql-core's executor, with plain leaf fields completed without the general machinery.
+
+Most of a page's fields are plain attributes holding a scalar or an enum (``id``, ``seq``,
+``content``, ``createdAt``, a participant's ``role``). For each of them graphql-core builds a
+resolve info, looks at the field's arguments, calls Strawberry's attribute resolver and walks
+the value-completion cases: a few microseconds a field, on pages of thousands of fields.
+
+For a field that Strawberry itself resolves as a plain attribute (no resolver, no field
+extensions, no arguments) with a leaf type, ``PlainFieldsExecutor`` reads the attribute and
+coerces it as ``complete_leaf_value`` does, with the same errors: null in a non-null field,
+a value the scalar cannot represent. Every other field, and every field when middleware is
+installed, takes graphql-core's own path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.pyutils import Path, inspect
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+__all__ = ["PlainFieldsExecutor", "plain_leaf_fields"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """A plain attribute of a leaf type: where to read it and how to coerce it."""
+
+    attribute: str
+    type: GraphQLLeafType
+    non_null: bool
+    declared: GraphQLOutputType
+
+
+def _leaf(field: GraphQLField) -> _Leaf | None:
+    declared = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(declared, StrawberryField) or not declared.is_basic_field or field.args:
+        return None
+    # Strawberry marks the resolver it installs for a plain attribute; anything else (a
+    # field with exception handlers, a future wrapper) keeps the general path.
+    if not getattr(field.resolve, "_is_default", False):
+        return None
+    inner = field.type
+    non_null = is_non_null_type(inner)
+    if non_null:
+        inner = inner.of_type  # type: ignore[union-attr]  # a non-null wraps a type
+    if not is_leaf_type(inner):
+        return None
+    return _Leaf(declared.python_name, inner, non_null, field.type)
+
+
+# Per object type of a schema (the types die with their schema).
+_LEAVES: WeakKeyDictionary[GraphQLObjectType, dict[str, _Leaf]] = WeakKeyDictionary()
+
+
+def plain_leaf_fields(parent_type: GraphQLObjectType) -> dict[str, _Leaf]:
+    """The fields of ``parent_type`` this executor completes itself, by name."""
+    found = _LEAVES.get(parent_type)
+    if found is None:
+        found = {}
+        for name, field in parent_type.fields.items():
+            leaf = _leaf(field)
+            if leaf is not None:
+                found[name] = leaf
+        _LEAVES[parent_type] = found
+    return found
+
+
+class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor; plain leaf attributes skip the general field path."""
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        leaf = plain_leaf_fields(parent_type).get(field_details_list[0].node.name.value)
+        if leaf is None or self.middleware_manager is not None:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        try:
+            value = getattr(source, leaf.attribute)
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                if leaf.non_null:
+                    name = field_details_list[0].node.name.value
+                    msg = f"Cannot return null for non-nullable field {parent_type}.{name}."
+                    raise TypeError(msg)
+                return None
+            coerced = leaf.type.coerce_output_value(value)
+            if coerced is Undefined or coerced is None:
+                msg = (
+                    f"Expected `{inspect(leaf.type)}.coerce_output_value("
+                    f"{inspect(value)})` to return non-nullable value, returned:"
+                    f" {inspect(coerced)}"
+                )
+                raise TypeError(msg)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, leaf.declared, field_details_list, path)
+            return None
+        return coerced
