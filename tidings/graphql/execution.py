@@ -91,10 +91,24 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         leaf = plain_leaf_fields(parent_type).get(field_details_list[0].node.name.value)
-        if leaf is None or self.middleware_manager is not None:
+        # Strawberry installs a manager on every execution; it matters only when it holds
+        # middleware (a schema extension that resolves fields).
+        middleware = self.middleware_manager
+        if leaf is None or (middleware is not None and middleware.middlewares):
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
+        return self.complete_plain_field(leaf, parent_type, source, field_details_list, path)
+
+    def complete_plain_field(
+        self,
+        leaf: _Leaf,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+    ) -> Any:
+        """``execute_field`` and ``complete_value`` for a plain leaf attribute."""
         try:
             value = getattr(source, leaf.attribute)
             if isinstance(value, Exception):
