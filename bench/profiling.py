@@ -54,9 +54,47 @@ def _name(frame: str) -> str:
     return f"{function} ({path})"
 
 
+# Where a sample's own time is spent, by the package of the frame at the top of the stack
+# (first match wins). The table in BENCHMARKS.md ("where the time goes") reads these.
+_LAYERS = (
+    ("asyncpg/", "PostgreSQL driver (asyncpg)"),
+    ("aiosqlite/", "SQLite driver (aiosqlite)"),
+    ("sqlalchemy/", "SQLAlchemy (Core, ORM, pool)"),
+    ("sqlmodel/", "SQLAlchemy (Core, ORM, pool)"),
+    ("graphql/", "graphql-core (validation, execution)"),
+    ("strawberry/", "Strawberry (view, schema, resolvers' wrappers)"),
+    ("uvicorn/", "HTTP and WebSocket server (uvicorn, Starlette)"),
+    ("starlette/", "HTTP and WebSocket server (uvicorn, Starlette)"),
+    ("httptools", "HTTP and WebSocket server (uvicorn, Starlette)"),
+    ("websockets/", "HTTP and WebSocket server (uvicorn, Starlette)"),
+    ("redis/", "Redis client (rate limits, publish)"),
+    ("limits/", "Redis client (rate limits, publish)"),
+    ("broadcaster/", "Redis client (rate limits, publish)"),
+    ("jwt/", "JWT"),
+    ("structlog/", "logging and metrics"),
+    ("logging/", "logging and metrics"),
+    ("prometheus_client/", "logging and metrics"),
+    ("json/", "JSON"),
+    ("orjson", "JSON"),
+    ("pydantic", "pydantic (models, settings)"),
+    ("tidings/", "Tidings' own code"),
+    ("asyncio/", "event loop (asyncio, uvloop)"),
+    ("uvloop", "event loop (asyncio, uvloop)"),
+    ("contextlib", "event loop (asyncio, uvloop)"),
+)
+
+
+def _layer(frame: str) -> str:
+    for marker, layer in _LAYERS:
+        if marker in frame:
+            return layer
+    return "other (standard library, builtins)"
+
+
 def summarize(raw: Path, top: int = 40) -> str:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    layers: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -68,9 +106,12 @@ def summarize(raw: Path, top: int = 40) -> str:
         for name in set(frames):
             inclusive[name] += count
         own[frames[-1]] += count
+        layers[_layer(frames[-1])] += count
     if not total:
         return "no samples\n"
-    lines = [f"{total} samples\n", "inclusive (on the stack):"]
+    lines = [f"{total} samples\n", "self time by layer (the package at the top of the stack):"]
+    lines += [f"  {n * 100 / total:5.1f}%  {name}" for name, n in layers.most_common()]
+    lines.append("\ninclusive (on the stack):")
     lines += [f"  {n * 100 / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     lines.append("\nself (at the top of the stack):")
     lines += [f"  {n * 100 / total:5.1f}%  {name}" for name, n in own.most_common(top)]

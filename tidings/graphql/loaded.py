@@ -20,7 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from tidings import models
 from tidings.domain.receipts import MessageCounts
-from tidings.graphql.loaders import Loaders
+from tidings.graphql.loaders import Loaders, load_all
 
 __all__ = [
     "COUNTS",
@@ -159,12 +159,14 @@ class Loaded:
         return self._values[kind][key if kind.store is None else kind.store(key)]
 
     async def load(self, loaders: Loaders, wanted: Mapping[Kind, list[Any]]) -> None:
-        """One DataLoader call per kind, all at once (the DataLoaders batch them)."""
-        kinds = list(wanted.items())
-        results = await asyncio.gather(
-            *(kind.loader(loaders).load_many(keys) for kind, keys in kinds)
-        )
-        for (kind, keys), values in zip(kinds, results, strict=True):
+        """One statement per DataLoader, all at once: kinds that read the same loader
+        (participants, and the viewer's membership) load together."""
+        by_loader: dict[DataLoader[Any, Any], list[Any]] = {}
+        for kind, keys in wanted.items():
+            by_loader.setdefault(kind.loader(loaders), []).extend(keys)
+        await asyncio.gather(*(load_all(loader, keys) for loader, keys in by_loader.items()))
+        for kind, keys in wanted.items():
+            values = await load_all(kind.loader(loaders), keys)  # from its cache now
             kept = self._values[kind]
             for key, value in zip(keys, values, strict=True):
                 stored = key if kind.store is None else kind.store(key)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader, DefaultCache
@@ -17,9 +18,12 @@ from tidings.domain.receipts import MessageCounts, Recipient, count, count_many
 from tidings.models import Message, Participant, User
 from tidings.realtime.presence import Presence
 
-__all__ = ["Loaders"]
+__all__ = ["Loaders", "load_all"]
 
 Db = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+K = TypeVar("K")
+V = TypeVar("V")
+
 # (conversation, seq, sender, sent at) of a message whose readers are wanted.
 ReadersKey = tuple[uuid.UUID, int, uuid.UUID, datetime]
 
@@ -153,3 +157,33 @@ class Loaders:
 
 def _message_id(message: Message) -> uuid.UUID:
     return message.id
+
+
+async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
+    """``loader.load_many(keys)`` for a page's keys, without a future, a callback and a batch
+    entry per key (a tenth of a page's time, for an inbox's hundreds of users): the keys
+    nobody asked for yet go to the loader's batch function in one call, and the cache then
+    holds their values, so a single object's later load of one is answered from it."""
+    cache: Any = loader.cache_map if loader.cache else None
+    if not isinstance(cache, DefaultCache):
+        return await loader.load_many(keys)
+    loop = asyncio.get_running_loop()
+    missing: dict[Hashable, K] = {}
+    for key in keys:
+        future = cache.get(key)
+        if future is None or future.cancelled():
+            missing.setdefault(cache.cache_key_fn(key), key)
+    if missing:
+        wanted = list(missing.values())
+        values = await loader.load_fn(wanted)
+        for key, value in zip(wanted, values, strict=True):
+            future = loop.create_future()
+            future.set_result(value)
+            cache.set(key, future)
+    found: list[V] = []
+    for key in keys:
+        # Done, or (loaded by someone else's batch meanwhile) on its way.
+        future = cache.get(key)
+        found.append(await (future if future is not None else loader.load(key)))
+    return found
+

@@ -33,6 +33,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from tidings.graphql.context import Info
 from tidings.graphql.loaded import USER, Kind, Loaded, Need
+from tidings.graphql.loaders import load_all
 from tidings.graphql.lookahead import fields_of
 
 __all__ = ["needs", "prefetch"]
@@ -202,6 +203,6 @@ async def prefetch(
                 level.append((nested, below, list(selected.selections)))
     missing = [user_id for user_id in users if user_id not in loaded.users]
     if missing:
-        loaded.users.update(zip(missing, await loaders.users.load_many(missing), strict=True))
+        loaded.users.update(zip(missing, await load_all(loaders.users, missing), strict=True))
     for relation, walked_rows in walked:
         loaded.mark(relation, walked_rows)
