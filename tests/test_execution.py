@@ -3,6 +3,7 @@ path does: values, nulls, errors and their paths, aliases, directives."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import strawberry
 from graphql import GraphQLObjectType
 
-from tidings.graphql.execution import PlainFieldsExecutor, plain_leaf_fields
+from tidings.graphql.execution import PlainFieldsExecutor, lighten_resolvers, plain_leaf_fields
 from tidings.graphql.schema import build_schema
 
 
@@ -31,6 +32,22 @@ class Item:
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
+
+    @strawberry.field
+    def path(self, info: strawberry.Info) -> str:
+        return f"{info.path.prev.key if info.path.prev else ''}.{info.field_name}"
+
+    @strawberry.field
+    def fails(self) -> str | None:
+        raise ValueError(f"no value for {self.count}")
+
+    @strawberry.field
+    def times(self, factor: int) -> int:
+        return self.count * factor
+
+    @strawberry.field
+    async def later(self) -> int:
+        return self.count
 
 
 @strawberry.type
@@ -53,6 +70,7 @@ class Query:
 
 _DOCUMENTS = [
     "{ items { name count note colour maybeColour shout } }",
+    "{ items { count path fails times(factor: 3) later shout } }",
     "{ items { n: name c: count ...F } } fragment F on Item { colour note }",
     "query ($s: Boolean!) { items { name @skip(if: $s) count @include(if: $s) } }",
     "{ items { __typename count } }",
@@ -71,9 +89,11 @@ class _Counting(PlainFieldsExecutor):
         return super().complete_plain_field(*args)
 
 
-def _run(executor: Any, document: str) -> dict[str, Any]:
+def _run(executor: Any, document: str, *, light: bool = False) -> dict[str, Any]:
     schema = strawberry.Schema(query=Query, execution_context_class=executor)
-    result = schema.execute_sync(document, variable_values={"s": True})
+    if light:
+        lighten_resolvers(c.implementation for c in schema.schema_converter.type_map.values())
+    result = asyncio.run(schema.execute(document, variable_values={"s": True}))
     errors = [(error.message, error.path) for error in result.errors or []]
     return {"data": result.data, "errors": sorted(errors, key=str)}
 
@@ -83,6 +103,7 @@ def test_plain_fields_answer_as_graphql_core_does(document: str) -> None:
     general = _run(None, document)
     _Counting.completed = 0
     assert _run(_Counting, document) == general
+    assert _run(_Counting, document, light=True) == general
     assert general["data"] is not None or general["errors"]
     assert _Counting.completed > 0  # the plain path answered, not graphql-core's
 
@@ -97,6 +118,18 @@ def test_the_bad_values_are_errors_of_their_own_fields() -> None:
     assert answer["data"]["items"][0] == {
         "name": "a", "count": 1, "note": None, "colour": "RED", "maybeColour": None, "shout": "A",
     }  # fmt: skip
+
+
+def test_only_plain_resolvers_are_called_directly() -> None:
+    schema = strawberry.Schema(query=Query)
+    types = [c.implementation for c in schema.schema_converter.type_map.values()]
+    item = schema.schema_converter.type_map["Item"].implementation
+    assert isinstance(item, GraphQLObjectType)
+    wrapped = {name: field.resolve for name, field in item.fields.items()}
+    assert lighten_resolvers(types) == 5  # shout, path, fails, and Query.items and .item
+    changed = {name for name, field in item.fields.items() if field.resolve is not wrapped[name]}
+    # Arguments, async resolvers and plain attributes keep Strawberry's own resolvers.
+    assert changed == {"shout", "path", "fails"}
 
 
 def test_the_schema_completes_its_plain_scalars_itself() -> None:

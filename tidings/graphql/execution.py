@@ -10,10 +10,17 @@ extensions, no arguments) with a leaf type, ``PlainFieldsExecutor`` reads the at
 coerces it as ``complete_leaf_value`` does, with the same errors: null in a non-null field,
 a value the scalar cannot represent. Every other field, and every field when middleware is
 installed, takes graphql-core's own path.
+
+``lighten_resolvers`` does the same for Strawberry's side of a field with a resolver: a
+synchronous resolver that takes only ``self`` (and ``info``), with no arguments and no field
+extensions, is called directly, without Strawberry's per-call argument conversion and
+extension chain (which have nothing to do for it). graphql-core still builds its resolve
+info, completes the value and reports errors as for any field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -23,6 +30,7 @@ from graphql import (
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     Undefined,
     is_leaf_type,
     is_non_null_type,
@@ -31,8 +39,9 @@ from graphql.pyutils import Path, inspect
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
 
-__all__ = ["PlainFieldsExecutor", "plain_leaf_fields"]
+__all__ = ["PlainFieldsExecutor", "lighten_resolvers", "plain_leaf_fields"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,49 @@ def _leaf(field: GraphQLField) -> _Leaf | None:
     if not is_leaf_type(inner):
         return None
     return _Leaf(declared.python_name, inner, non_null, field.type)
+
+
+def _light(field: GraphQLField) -> Callable[..., Any] | None:
+    """A direct call of ``field``'s resolver, where Strawberry's wrapper has nothing to do."""
+    declared = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(declared, StrawberryField) or declared.extensions or field.args:
+        return None
+    resolver = declared.base_resolver
+    if resolver is None or resolver.is_async or declared.arguments:
+        return None
+    parameters = [p.name for p in resolver.signature.parameters.values()]
+    if resolver.self_parameter is None or parameters[0] != resolver.self_parameter.name:
+        return None
+    wrapped = resolver.wrapped_func
+    if isinstance(wrapped, staticmethod | classmethod) or not callable(wrapped):
+        return None
+    call: Callable[..., Any] = wrapped
+    if parameters == [resolver.self_parameter.name]:
+        return lambda source, _info: call(source)
+    info = resolver.info_parameter
+    if info is None or parameters != [resolver.self_parameter.name, info.name]:
+        return None
+
+    def resolve(source: Any, raw: GraphQLResolveInfo[Any]) -> Any:
+        return call(source, Info(_raw_info=raw, _field=declared))
+
+    return resolve
+
+
+def lighten_resolvers(types: Iterable[object]) -> int:
+    """Give every field of ``types`` that qualifies (module docstring) the direct call of
+    its resolver; how many did. The schema must have no Strawberry exception handlers (they
+    run in the wrapper this skips); Tidings' schema has none."""
+    lightened = 0
+    for named in types:
+        if not isinstance(named, GraphQLObjectType):
+            continue
+        for field in named.fields.values():
+            light = _light(field)
+            if light is not None:
+                field.resolve = light
+                lightened += 1
+    return lightened
 
 
 # Per object type of a schema (the types die with their schema).

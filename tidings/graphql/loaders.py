@@ -186,4 +186,3 @@ async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
         future = cache.get(key)
         found.append(await (future if future is not None else loader.load(key)))
     return found
-

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
+from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
@@ -79,10 +80,14 @@ def build_schema(settings: Settings | None = None) -> TidingsSchema:
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
     ]
-    return TidingsSchema(
+    schema = TidingsSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=SharingExecutor,
     )
+    lighten_resolvers(
+        concrete.implementation for concrete in schema.schema_converter.type_map.values()
+    )
+    return schema
