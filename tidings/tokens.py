@@ -63,7 +63,8 @@ class TokenIssuer:
         self.refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_seconds)
         # Tokens verified before, with their claims: a client sends the same token with every
         # request, so most skip the signature check and parsing (their times are still checked
-        # on the clock). Oldest use first; bounded, as anyone may send tokens.
+        # on the clock; the keys are fixed for the process's life). Only valid tokens enter;
+        # oldest use first, bounded.
         self._verified: collections.OrderedDict[str, tuple[AccessClaims, dict[str, Any]]] = (
             collections.OrderedDict()
         )
