@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tidings.clock import Clock, SystemClock
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
 from tidings.db import create_engine, create_session_factory
+from tidings.live_sessions import LiveSessions
 from tidings.metrics import Metrics
 from tidings.passwords import Passwords
 from tidings.ratelimit import RateLimits, create_rate_limit_storage
@@ -38,6 +39,8 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
     tokens: TokenIssuer
+    # Login sessions recently found live (not to be confused with ``sessions``, the database's).
+    live_sessions: LiveSessions
     limits: RateLimits
     redis: Redis | None
     hub: Hub
@@ -127,8 +130,14 @@ async def open_services(
         receipts = ReceiptDesk(
             sessions=sessions, events=events, flush_every=settings.receipt_flush_seconds
         )
+        live_sessions = LiveSessions(
+            hub=hub,
+            channel=channels.sessions,
+            clock=clock,
+            seconds=settings.session_cache_seconds,
+        )
         _watch_pools(metrics, engine, sockets)
-        for component in (hub, sockets, presence, receipts):
+        for component in (hub, live_sessions, sockets, presence, receipts):
             await component.start()
             stack.push_async_callback(component.stop)
         stack.enter_context(metrics.watching_gc())
@@ -138,6 +147,7 @@ async def open_services(
             sessions=sessions,
             passwords=Passwords(settings),
             tokens=TokenIssuer(settings, clock=clock),
+            live_sessions=live_sessions,
             limits=RateLimits(settings, create_rate_limit_storage(settings, redis), metrics),
             redis=redis,
             hub=hub,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    # How long a login session found live is trusted without asking the database again, unless
+    # its revocation is heard sooner (docs/operations.md, "Signing out"); 0 asks every time.
+    session_cache_seconds: float = Field(default=60.0, ge=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)

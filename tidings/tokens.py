@@ -7,6 +7,7 @@ the secret (never the secret). The current secret signs; it and the previous one
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import secrets
@@ -22,6 +23,9 @@ from tidings.errors import TokenExpired, Unauthenticated
 from tidings.settings import Settings
 
 __all__ = ["AccessClaims", "TokenIssuer", "hash_refresh_token", "key_id"]
+
+# ~1 KiB a token: 10,000 clients active within a token's lifetime cost ~10 MiB.
+MAX_VERIFIED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,13 @@ class TokenIssuer:
         self._algorithm = settings.jwt_algorithm
         self.access_ttl = timedelta(seconds=settings.access_token_ttl_seconds)
         self.refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_seconds)
+        # Tokens verified before, with their claims: a client sends the same token with every
+        # request, so most skip the signature check and parsing (their times are still checked
+        # on the clock; the keys are fixed for the process's life). Only valid tokens enter;
+        # oldest use first, bounded.
+        self._verified: collections.OrderedDict[str, tuple[AccessClaims, dict[str, Any]]] = (
+            collections.OrderedDict()
+        )
 
     def access_token(
         self, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
@@ -76,6 +87,24 @@ class TokenIssuer:
 
     def read_access_token(self, token: str) -> AccessClaims:
         """Check signature and expiry; raise ``TOKEN_EXPIRED`` or ``UNAUTHENTICATED``."""
+        verified = self._verified.get(token)
+        if verified is None:
+            access = self._read(token)
+            self._verified[token] = access
+            if len(self._verified) > MAX_VERIFIED:
+                self._verified.popitem(last=False)
+            return access[0]
+        try:
+            self._check_times(verified[1])
+        except jwt.ExpiredSignatureError:
+            del self._verified[token]
+            raise TokenExpired("The access token has expired; refresh it") from None
+        except jwt.PyJWTError:
+            raise Unauthenticated("The access token is not valid") from None
+        self._verified.move_to_end(token)
+        return verified[0]
+
+    def _read(self, token: str) -> tuple[AccessClaims, dict[str, Any]]:
         try:
             claims = self._decode(token)
         except jwt.ExpiredSignatureError:
@@ -85,7 +114,7 @@ class TokenIssuer:
         try:
             if claims.get("typ") != "access":
                 raise ValueError
-            return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
+            return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"])), claims
         except (ValueError, TypeError):
             raise Unauthenticated("The access token is not valid") from None
 

@@ -159,7 +159,7 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
             return issued
         await _revoke(session, auth_session.id)
         await session.commit()
-    await caller.services.events.session_revoked(auth_session.id)
+    await _ended(caller.services, auth_session.id)
     raise Unauthenticated("The refresh token was already used; the session has been revoked")
 
 
@@ -168,7 +168,7 @@ async def logout(actor: Actor) -> None:
     async with actor.db() as session:
         await _revoke(session, actor.viewer.session_id)
         await session.commit()
-    await actor.services.events.session_revoked(actor.viewer.session_id)
+    await _ended(actor.services, actor.viewer.session_id)
 
 
 async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
@@ -177,6 +177,13 @@ async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
         .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+async def _ended(services: Services, session_id: uuid.UUID) -> None:
+    """After the revocation committed: this instance stops trusting the session at once (no
+    request here signs in with it from now on), the others when they hear the event."""
+    services.live_sessions.forget(session_id)
+    await services.events.session_revoked(session_id)
 
 
 async def update_profile(actor: Actor, *, display_name: str | None, avatar_url: str | None) -> User:
@@ -212,7 +219,7 @@ async def update_settings(
 
 
 async def _own_row(actor: Actor, session: AsyncSession) -> User:
-    # The request's session has it from authenticating: no statement.
+    # No statement when the request's sign-in read it (its session was not remembered).
     user = await session.get(User, actor.user_id)
     assert user is not None, "authenticated a moment ago"
     return user

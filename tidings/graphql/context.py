@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -152,11 +152,11 @@ class Context:
         token = self.bearer_token()
         if token is None:
             raise Unauthenticated("connection_init carries no token")
-        async with self.services.sessions() as session:
-            user, session_id = await self._authenticate(session, token)
-        self._viewer = Viewer(user.id, session_id)
+        # Always asks the database: once per socket, which then lives for hours, so the
+        # round trip is cheap next to it, and a socket never opens on a remembered session.
+        self._viewer, _ = await self._authenticate(self.services.sessions, token, fresh=True)
         # Bound in the socket's task, so every operation task it starts inherits it.
-        structlog.contextvars.bind_contextvars(user_id=str(user.id))
+        structlog.contextvars.bind_contextvars(user_id=str(self._viewer.user_id))
         return self._viewer
 
     async def viewer(self) -> Viewer:
@@ -165,23 +165,37 @@ class Context:
             token = self.bearer_token()
             if token is None:
                 raise Unauthenticated("Sign in: send 'Authorization: Bearer <access token>'")
-            async with self.db() as session:
-                user, session_id = await self._authenticate(session, token)
-            self._viewer = Viewer(user.id, session_id)
-            self.scope.loaders(user.id).users.prime(user.id, user)
+            viewer, user = await self._authenticate(self.db, token, fresh=False)
+            self._viewer = viewer
+            if user is not None:  # read to check the session: saves the loaders a read
+                self.scope.loaders(user.id).users.prime(user.id, user)
             # Once per request, not on every field that asks who the viewer is.
-            structlog.contextvars.bind_contextvars(user_id=str(user.id))
+            structlog.contextvars.bind_contextvars(user_id=str(viewer.user_id))
         return self._viewer
 
-    async def _authenticate(self, session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
-        """The user and session behind a valid access token whose session is still live."""
+    async def _authenticate(
+        self,
+        db: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        token: str,
+        *,
+        fresh: bool,
+    ) -> tuple[Viewer, User | None]:
+        """The viewer behind a valid access token whose session is still live, and their row
+        if the database was asked (not when ``live_sessions`` remembered the session)."""
         claims = self.services.tokens.read_access_token(token)
-        user = await queries.session_user(
-            session, session_id=claims.session_id, user_id=claims.user_id
-        )
+        viewer = Viewer(claims.user_id, claims.session_id)
+        live = self.services.live_sessions
+        if not fresh and live.lookup(claims.session_id, claims.user_id):
+            return viewer, None
+        since = live.checking()
+        async with db() as session:
+            user = await queries.session_user(
+                session, session_id=claims.session_id, user_id=claims.user_id
+            )
         if user is None:
             raise Unauthenticated("This session has ended; log in again")
-        return user, claims.session_id
+        live.remember(claims.session_id, claims.user_id, since=since)
+        return viewer, user
 
     def caller(self) -> Caller:
         """Who calls a signed-out action (register, log in, refresh), through this operation's

@@ -8,7 +8,8 @@ Channels are namespaced (``<namespace>:v1:…``):
 - ``typing:<id>``: typing indicators, kept apart so chatter never delays messages
 - ``receipts:<id>``: coalesced read and delivered mark moves with new message counts
 - ``presence:<user id>``: one event per presence change of that user, whoever watches
-- ``sessions``: revoked login sessions, whose sockets every instance must close
+- ``sessions``: revoked login sessions, whose sockets every instance must close and which
+  it must stop remembering as live (``tidings.live_sessions``)
 """
 
 from __future__ import annotations
