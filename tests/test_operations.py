@@ -582,8 +582,9 @@ async def test_logs_hold_no_password_token_or_message_content(
     # A JWT's last part is its signature: not even that may leak.
     secrets += tokens + [token.rsplit(".", 1)[-1] for token in tokens]
     output = instance.output()
-    for operation in ("Register", "Login", "Refresh", "Create", "Send"):
-        assert f'"operation": "{operation}"' in output, operation
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    logged = {line.get("operation") for line in lines}
+    assert {"Register", "Login", "Refresh", "Create", "Send"} <= logged
     assert [secret for secret in secrets if secret in output] == []
 
 
