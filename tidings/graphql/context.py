@@ -168,7 +168,7 @@ class Context:
             viewer, user = await self._authenticate(self.db, token, fresh=False)
             self._viewer = viewer
             if user is not None:  # read to check the session: saves the loaders a read
-                self.scope.loaders(user.id).users.prime(user.id, user)
+                self.scope.loaders(user.id).users.prime(user.id, queries.UserRow.of(user))
             # Once per request, not on every field that asks who the viewer is.
             structlog.contextvars.bind_contextvars(user_id=str(viewer.user_id))
         return self._viewer

@@ -21,6 +21,7 @@ from strawberry.dataloader import DataLoader
 from tidings import models
 from tidings.domain.receipts import MessageCounts
 from tidings.graphql.loaders import Loaders, load_all
+from tidings.queries import ParticipantRow, UserRow
 
 __all__ = [
     "COUNTS",
@@ -72,7 +73,7 @@ class Need:
     with_users: bool = False
 
 
-def _participant_users(participants: list[models.Participant]) -> Iterable[uuid.UUID]:
+def _participant_users(participants: list[ParticipantRow]) -> Iterable[uuid.UUID]:
     return (p.user_id for p in participants)
 
 
@@ -80,7 +81,7 @@ def _reader_users(reads: list[tuple[uuid.UUID, datetime]]) -> Iterable[uuid.UUID
     return (user_id for user_id, _ in reads)
 
 
-def _is_member(participants: list[models.Participant], viewer_id: uuid.UUID) -> bool:
+def _is_member(participants: list[ParticipantRow], viewer_id: uuid.UUID) -> bool:
     return any(p.user_id == viewer_id for p in participants)
 
 
@@ -111,7 +112,7 @@ class Loaded:
 
     def __init__(self, viewer_id: uuid.UUID) -> None:
         self.viewer_id = viewer_id
-        self.users: dict[uuid.UUID, models.User | None] = {}
+        self.users: dict[uuid.UUID, UserRow | None] = {}
         self._values: dict[Kind, dict[Hashable, Any]] = defaultdict(dict)
         # Per declaration, the rows (by identity: this holds them) a walk loaded it for.
         self._walked: dict[Hashable, set[int]] = defaultdict(set)
@@ -172,13 +173,13 @@ class Loaded:
                 stored = key if kind.store is None else kind.store(key)
                 kept[stored] = value if kind.keep is None else kind.keep(value, self.viewer_id)
 
-    def user(self, user_id: uuid.UUID) -> models.User:
+    def user(self, user_id: uuid.UUID) -> UserRow:
         user = self.users[user_id]
         assert user is not None, "foreign keys keep every referenced user"
         return user
 
-    def participants(self, conversation_id: uuid.UUID) -> list[models.Participant]:
-        participants: list[models.Participant] = self.value(PARTICIPANTS, conversation_id)
+    def participants(self, conversation_id: uuid.UUID) -> list[ParticipantRow]:
+        participants: list[ParticipantRow] = self.value(PARTICIPANTS, conversation_id)
         return participants
 
     def is_member(self, conversation_id: uuid.UUID) -> bool:

@@ -15,7 +15,8 @@ from strawberry.dataloader import DataLoader, DefaultCache
 
 from tidings import queries
 from tidings.domain.receipts import MessageCounts, Recipient, count, count_many
-from tidings.models import Message, Participant, User
+from tidings.models import Message
+from tidings.queries import ParticipantRow, UserRow
 from tidings.realtime.presence import Presence
 
 __all__ = ["Loaders", "load_all"]
@@ -39,13 +40,13 @@ class Loaders:
         # of a list ask all at once, and must share one query rather than each run it.
         self._contacts = DataLoader[uuid.UUID, set[uuid.UUID]](load_fn=self._contacts_of)
         # Kept at hand: its keys are every user this operation has asked for.
-        self._users_cache = DefaultCache[uuid.UUID, User | None]()
-        self.users = DataLoader[uuid.UUID, User | None](
+        self._users_cache = DefaultCache[uuid.UUID, UserRow | None]()
+        self.users = DataLoader[uuid.UUID, UserRow | None](
             load_fn=self._users, cache_map=self._users_cache
         )
         self.messages = DataLoader[uuid.UUID, Message | None](load_fn=self._messages)
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
-        self.participants = DataLoader[uuid.UUID, list[Participant]](load_fn=self._participants)
+        self.participants = DataLoader[uuid.UUID, list[ParticipantRow]](load_fn=self._participants)
         self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
         self._presence_cache = DefaultCache[uuid.UUID, str]()
         self.presence = DataLoader[uuid.UUID, str](
@@ -60,7 +61,7 @@ class Loaders:
             load_fn=self._counts, cache_key_fn=_message_id
         )
 
-    async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
+    async def _users(self, ids: Sequence[uuid.UUID]) -> list[UserRow | None]:
         async with self._db() as session:
             found = await queries.users_by_id(session, ids=ids)
         return [found.get(uid) for uid in ids]
@@ -75,7 +76,9 @@ class Loaders:
             found = await queries.last_messages_of(session, conversation_ids=conversation_ids)
         return [found.get(cid) for cid in conversation_ids]
 
-    async def _participants(self, conversation_ids: Sequence[uuid.UUID]) -> list[list[Participant]]:
+    async def _participants(
+        self, conversation_ids: Sequence[uuid.UUID]
+    ) -> list[list[ParticipantRow]]:
         async with self._db() as session:
             found = await queries.participants_of(session, conversation_ids=conversation_ids)
         return [found[cid] for cid in conversation_ids]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tidings.queries.conversations import (
     InboxPage,
+    ParticipantRow,
     admin_count,
     direct_conversation,
     find_conversation,
@@ -39,6 +40,7 @@ from tidings.queries.messages import (
 from tidings.queries.presence import contacts_of, record_last_seen
 from tidings.queries.receipts import readers, recipients_of, unread_counts, write_delivered
 from tidings.queries.users import (
+    UserRow,
     existing_user_ids,
     name_or_email_taken,
     refresh_token_holder,
@@ -53,6 +55,8 @@ from tidings.queries.users import (
 __all__ = [
     "HistoryPage",
     "InboxPage",
+    "ParticipantRow",
+    "UserRow",
     "admin_count",
     "changed_since",
     "contacts_of",

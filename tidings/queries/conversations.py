@@ -21,6 +21,7 @@ from tidings.models import Conversation, Participant, ParticipantRole
 
 __all__ = [
     "InboxPage",
+    "ParticipantRow",
     "admin_count",
     "direct_conversation",
     "find_conversation",
@@ -80,18 +81,36 @@ async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[
     return list(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """A membership as reads show it, as a plain row (an inbox shows hundreds)."""
+
+    conversation_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    joined_at: datetime
+    last_read_seq: int
+    last_read_at: datetime | None
+    last_delivered_seq: int
+
+
+_PARTICIPANT_ROWS = sa.select(
+    *(col(getattr(Participant, name)) for name in ParticipantRow.__dataclass_fields__)
+)
+
+
 async def participants_of(
     session: AsyncSession, *, conversation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Participant]]:
+) -> dict[uuid.UUID, list[ParticipantRow]]:
     """Each conversation's participants, longest-standing first (one statement)."""
-    rows = await session.scalars(
-        sa.select(Participant)
-        .where(col(Participant.conversation_id).in_(conversation_ids))
-        .order_by(col(Participant.joined_at), col(Participant.user_id))
+    rows = await session.execute(
+        _PARTICIPANT_ROWS.where(col(Participant.conversation_id).in_(conversation_ids)).order_by(
+            col(Participant.joined_at), col(Participant.user_id)
+        )
     )
-    grouped: dict[uuid.UUID, list[Participant]] = defaultdict(list)
-    for participant in rows:
-        grouped[participant.conversation_id].append(participant)
+    grouped: dict[uuid.UUID, list[ParticipantRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(ParticipantRow(*row))
     return {cid: grouped[cid] for cid in conversation_ids}
 
 

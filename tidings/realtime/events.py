@@ -18,11 +18,14 @@ import json
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tidings import models
+
+if TYPE_CHECKING:
+    from tidings.queries import UserRow
 
 __all__ = [
     "ConversationChanged",
@@ -60,7 +63,7 @@ class PublicUser(_Model):
     created_at: datetime
 
     @classmethod
-    def of(cls, user: models.User) -> PublicUser:
+    def of(cls, user: models.User | UserRow) -> PublicUser:
         return cls.model_validate(user)
 
 

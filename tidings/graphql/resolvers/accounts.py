@@ -15,7 +15,7 @@ from tidings.graphql.inputs import (
 )
 from tidings.graphql.types import AuthPayload, Settings, User, Viewer
 from tidings.ids import parse_id
-from tidings.models import User as UserRow
+from tidings.queries import UserRow
 
 __all__ = ["AccountMutations", "AccountQueries"]
 

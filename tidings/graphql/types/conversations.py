@@ -28,6 +28,7 @@ from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, shown_user
+from tidings.queries import ParticipantRow, UserRow
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
@@ -45,19 +46,21 @@ strawberry.enum(ConversationKind)
 strawberry.enum(ParticipantRole)
 
 
-def _user_id(participant: models.Participant) -> uuid.UUID:
+def _user_id(participant: models.Participant | ParticipantRow) -> uuid.UUID:
     return participant.user_id
 
 
 @strawberry.type
 class Participant:
-    model: Private[models.Participant]
+    model: Private[models.Participant | ParticipantRow]
     role: ParticipantRole
     joined_at: datetime
     loaded: Private[Loaded | None] = None
 
     @classmethod
-    def of(cls, participant: models.Participant, *, loaded: Loaded | None = None) -> Participant:
+    def of(
+        cls, participant: models.Participant | ParticipantRow, *, loaded: Loaded | None = None
+    ) -> Participant:
         return cls(
             model=participant,
             role=ParticipantRole(participant.role),
@@ -89,7 +92,7 @@ class Participant:
         return self.model.last_read_at if _shares_reads(self.model, loaded) else None
 
 
-def _shares_reads(participant: models.Participant, loaded: Loaded) -> bool:
+def _shares_reads(participant: models.Participant | ParticipantRow, loaded: Loaded) -> bool:
     """Others see the read mark only if its owner shares read receipts."""
     if participant.user_id == loaded.viewer_id:
         return True
@@ -219,8 +222,8 @@ class Conversation:
 
 
 def _title_of(
-    participants: list[models.Participant],
-    users: Mapping[uuid.UUID, models.User | None],
+    participants: list[ParticipantRow],
+    users: Mapping[uuid.UUID, UserRow | None],
     viewer_id: uuid.UUID,
 ) -> str:
     """The other participants' display names, or else the viewer's own."""

@@ -11,6 +11,7 @@ import strawberry
 from tidings import models
 from tidings.graphql.context import Info
 from tidings.graphql.loaded import Loaded
+from tidings.queries import UserRow
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import VIEWER_DEPENDENT
 from tidings.realtime.presence import visible_presence
@@ -54,7 +55,7 @@ class User:
     created_at: datetime
 
     @classmethod
-    def of(cls, user: models.User | PublicUser) -> User:
+    def of(cls, user: models.User | PublicUser | UserRow) -> User:
         created_at = user.created_at
         return cls(
             id=strawberry.ID(str(user.id)),
@@ -131,7 +132,7 @@ class Viewer:
     settings: Settings
 
     @classmethod
-    def of(cls, user: models.User) -> Viewer:
+    def of(cls, user: models.User | UserRow) -> Viewer:
         return cls(
             user=User.of(user),
             email=user.email,
