@@ -81,5 +81,10 @@ async def autocommit(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
     connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         yield connection
-    finally:
-        await session.commit()
+    except Exception:
+        if connection.invalidated:
+            await session.rollback()  # what a lost connection needs; the request fails anyway
+        else:
+            await session.commit()
+        raise
+    await session.commit()
