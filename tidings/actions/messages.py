@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings import queries
-from tidings.actions._sending import store_in_a_transaction, store_in_one_statement
 from tidings.actions.actor import Actor
+from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound
 from tidings.models import (
