@@ -13,11 +13,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.api import Account, Api
 from tests.support.chat import SEND_MESSAGE, code_of, create, history
 from tests.support.server import run_server
+from tidings.actions.actor import Actor, Viewer
+from tidings.actions.messages import send_message
+from tidings.models import Message
 from tidings.settings import Settings
 
 pytestmark = pytest.mark.parametrize("backend", ["production"], indirect=True)
@@ -101,3 +105,35 @@ async def test_with_pre_ping_a_database_restart_fails_no_request(
     assert killed >= 1
     assert failures == []
     assert contents == ["before", *(f"after {n}" for n in range(10))]
+
+
+async def test_a_send_that_meets_a_dropped_connection_fails_as_an_outage(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The send is the first statement of its session (a socket's operation, or once sign-in
+    needs no read): its autocommitted statement fails as an outage (``UNAVAILABLE``), not as
+    a session left half-open, and the next send gets the next seq."""
+    settings = make_settings()
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice = await api.register("alice")
+        bob = await api.register("bob")
+        cid = uuid.UUID((await create(api, alice, "DIRECT", bob))["id"])
+        actor = Actor.signed_in(server.services, Viewer(uuid.UUID(alice.id), uuid.uuid4()))
+
+        async def send(content: str) -> Message:
+            return await send_message(
+                actor,
+                conversation_id=cid,
+                content=content,
+                client_message_id=None,
+                reply_to_id=None,
+            )
+
+        await send("before")
+        assert await _kill_connections(settings.database_url) >= 1
+        with pytest.raises(DBAPIError) as failed:
+            await send("lost")
+        after = await send("after")
+
+    assert failed.value.connection_invalidated  # what the API answers as UNAVAILABLE
+    assert after.seq == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.api import Account, Api
 from tests.support.chat import create, send
 from tests.support.server import LocalApp
@@ -119,3 +121,37 @@ async def test_history_page_statements_do_not_grow_with_the_page(app: LocalApp, 
     assert {e["node"]["sender"]["id"] for e in edges} == {alice.id, bob.id, carol.id}
     assert len(large_statements) == len(small_statements), (small_statements, large_statements)
     assert len(large_statements) <= 5, large_statements
+
+
+SEND = """
+mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id seq content } }
+"""
+
+
+@pytest.mark.parametrize("backend", ["production"])  # SQLite has no UPDATE in a WITH
+async def test_a_send_is_one_statement_on_postgresql(app: LocalApp, api: Api) -> None:
+    """The whole send, seq and all, is one statement (autocommitted: no BEGIN, no COMMIT);
+    the request may add its sign-in read. A retry adds the read of its original."""
+    alice, bob = (await _people(api))[:2]
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    question = await send(api, bob, cid, "lunch?")
+    plain = {"input": {"conversationId": cid, "content": "yes"}}
+    retried = {"input": {**plain["input"], "clientMessageId": "k", "replyToId": question["id"]}}
+
+    sent, statements = await _counted(app, api, SEND, plain, alice)
+    # Counted after a warm-up of the same: the second of two sends with clientMessageId "k".
+    retry, retry_statements = await _counted(app, api, SEND, retried, alice)
+
+    assert [s[:16] for s in _without_sign_in(statements)] == ["WITH next_seq AS"]
+    assert len(statements) <= 2, statements
+    assert sent["sendMessage"]["seq"] == 3  # after the question and the warm-up
+    assert [s[:16] for s in _without_sign_in(retry_statements)] == [
+        "WITH next_seq AS",
+        "SELECT messages.",
+    ]
+    assert retry["sendMessage"]["seq"] == 4
+
+
+def _without_sign_in(statements: list[str]) -> list[str]:
+    """The statements after the request's sign-in read."""
+    return [s for s in statements if "FROM users JOIN sessions" not in s]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 from tidings.settings import Settings
 
-__all__ = ["create_engine", "create_session_factory"]
+__all__ = ["autocommit", "create_engine", "create_session_factory"]
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -60,3 +63,28 @@ def _lower(value: object) -> object:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def autocommit(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
+    """The session's connection with each statement its own transaction: no BEGIN or COMMIT
+    round trips, for a write that is one statement (atomic by itself).
+
+    A transaction the session has open (a read) ends first. Afterwards the session's
+    transaction ends with a commit, which sends nothing (there is no transaction on the wire)
+    and, unlike a rollback, keeps the rows the session holds (the request's viewer) loaded;
+    the connection goes back to the pool at its usual isolation level, so the next statement
+    of the request starts an ordinary transaction.
+    """
+    if session.in_transaction():
+        await session.commit()
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield connection
+    except Exception:
+        if connection.invalidated:
+            await session.rollback()  # what a lost connection needs; the request fails anyway
+        else:
+            await session.commit()
+        raise
+    await session.commit()

@@ -6,16 +6,15 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
+from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
 from tidings.domain import rules
-from tidings.errors import Forbidden, NotFound, NotInConversation, ValidationFailed
+from tidings.errors import Forbidden, NotFound
 from tidings.models import (
-    Conversation,
     Message,
     Participant,
     ParticipantRole,
@@ -24,37 +23,9 @@ from tidings.models import (
     utcnow,
 )
 from tidings.queries import get_membership, get_visible_message
+from tidings.realtime.events import PublicUser
 
 __all__ = ["delete_message", "edit_message", "mark_read", "send_message", "set_typing"]
-
-
-def _table(model: type[SQLModel]) -> sa.Table:
-    table = model.__table__  # type: ignore[attr-defined]  # set by table=True, untyped
-    assert isinstance(table, sa.Table)
-    return table
-
-
-# The statements of every send, built once, on the tables: the hot path skips the ORM.
-_conversations, _participants = _table(Conversation), _table(Participant)
-_NEXT_SEQ = (
-    sa.update(_conversations)
-    .where(
-        _conversations.c.id == sa.bindparam("conversation_id"),
-        sa.select(_participants.c.user_id)
-        .where(
-            _participants.c.conversation_id == sa.bindparam("conversation_id"),
-            _participants.c.user_id == sa.bindparam("sender_id"),
-        )
-        .exists(),
-    )
-    .values(
-        last_seq=_conversations.c.last_seq + 1,
-        last_message_at=sa.bindparam("now"),
-        activity_at=sa.bindparam("now"),
-    )
-    .returning(_conversations.c.last_seq)
-)
-_INSERT_MESSAGE = sa.insert(_table(Message))
 
 
 async def send_message(
@@ -69,100 +40,34 @@ async def send_message(
 
     The increment of ``conversations.last_seq`` takes the conversation's row lock, so
     concurrent senders queue and every committed message gets the next number: no gap (a
-    failed transaction rolls its increment back) and no duplicate. Under the same lock a retry
-    with a known ``client_message_id`` finds the original, stores nothing and publishes
-    nothing: the original was published when it was sent.
+    failed transaction rolls its increment back) and no duplicate. A retry with a known
+    ``client_message_id`` returns the original, stores nothing and publishes nothing: the
+    original was published when it was sent.
     """
     started = time.perf_counter()
     services = actor.services
     await services.limits.hit("sendMessage", f"user:{actor.user_id}")
     text = rules.clean_content(content)
     client_message_id = rules.clean_client_message_id(client_message_id)
+    message = Message(
+        conversation_id=conversation_id,
+        seq=0,  # numbered as it is stored
+        sender_id=actor.user_id,
+        content=text,
+        client_message_id=client_message_id,
+        reply_to_id=reply_to_id,
+        created_at=utcnow(),
+    )
     async with actor.db() as session:
-        if client_message_id is not None:
-            original = await queries.message_by_client_id(
-                session,
-                conversation_id=conversation_id,
-                sender_id=actor.user_id,
-                client_message_id=client_message_id,
-            )
-            if original is not None:
-                return original
-
-        now = utcnow()
-        seq = await session.scalar(
-            _NEXT_SEQ,
-            {"conversation_id": conversation_id, "sender_id": actor.user_id, "now": now},
-        )
-        if seq is None:
-            await session.rollback()
-            raise NotInConversation
-
-        if client_message_id is not None:
-            # A concurrent retry may have committed while we waited for the lock.
-            original = await queries.message_by_client_id(
-                session,
-                conversation_id=conversation_id,
-                sender_id=actor.user_id,
-                client_message_id=client_message_id,
-            )
-            if original is not None:
-                await session.rollback()
-                await session.refresh(original)
-                await _reload_after_rollback(session, actor)
-                return original
-        if reply_to_id is not None:
-            await _require_reply_target(session, conversation_id, reply_to_id)
-
-        message = Message(
-            conversation_id=conversation_id,
-            seq=seq,
-            sender_id=actor.user_id,
-            content=text,
-            client_message_id=client_message_id,
-            reply_to_id=reply_to_id,
-            created_at=now,
-        )
-        try:
-            await session.execute(_INSERT_MESSAGE, message.model_dump())
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            if client_message_id is None:
-                raise
-            original = await queries.message_by_client_id(
-                session,
-                conversation_id=conversation_id,
-                sender_id=actor.user_id,
-                client_message_id=client_message_id,
-            )
-            if original is None:
-                raise
-            await _reload_after_rollback(session, actor)
-            return original
-        # The request's session has the viewer already: no statement.
-        sender = await session.get(User, actor.user_id)
-    assert sender is not None
+        if services.engine.dialect.name == "postgresql":
+            sent = await store_in_one_statement(session, message)
+        else:
+            sent = await store_in_a_transaction(session, message)
+    if isinstance(sent, Message):
+        return sent  # a retry's original
     services.metrics.send_latency.observe(time.perf_counter() - started)
-    await services.events.message(message, sender, added=True)
+    await services.events.message(message, sent, added=True)
     return message
-
-
-async def _reload_after_rollback(session: AsyncSession, actor: Actor) -> None:
-    """A rollback expires every row the session holds, the request's viewer too, which the
-    response's fields (the message's sender) read without a statement of their own and cannot
-    lazily load: read the viewer back while the action may still await."""
-    await session.get(User, actor.user_id)
-
-
-async def _require_reply_target(
-    session: AsyncSession, conversation_id: uuid.UUID, reply_to_id: uuid.UUID
-) -> None:
-    if await queries.conversation_of_message(session, message_id=reply_to_id) != conversation_id:
-        await session.rollback()
-        raise ValidationFailed(
-            "reply_to_id", "You can only reply to a message in this conversation"
-        )
 
 
 async def edit_message(actor: Actor, *, message_id: uuid.UUID, content: str) -> Message:
@@ -205,7 +110,7 @@ async def delete_message(actor: Actor, *, message_id: uuid.UUID) -> Message:
 async def _publish_update(actor: Actor, session: AsyncSession, message: Message) -> None:
     sender = await session.get(User, message.sender_id)
     assert sender is not None
-    await actor.services.events.message(message, sender, added=False)
+    await actor.services.events.message(message, PublicUser.of(sender), added=False)
 
 
 async def set_typing(actor: Actor, *, conversation_id: uuid.UUID, is_typing: bool) -> None:

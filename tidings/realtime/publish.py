@@ -79,11 +79,11 @@ class Events:
         self.hub = hub
         self.channels = channels
 
-    async def message(self, message: Message, sender: User, *, added: bool) -> None:
+    async def message(self, message: Message, sender: PublicUser, *, added: bool) -> None:
         kind = MessageAdded if added else MessageUpdated
         await self.hub.publish(
             self.channels.conversation(message.conversation_id),
-            kind(message=MessageData.of(message), sender=PublicUser.of(sender)),
+            kind(message=MessageData.of(message), sender=sender),
         )
 
     async def conversation_changed(
