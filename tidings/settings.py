@@ -35,8 +35,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./tidings.db"
     redis_url: str | None = None
     redis_namespace: str = "tidings"
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
+    # Kept open once opened. An overflow connection is closed as soon as it is returned, so
+    # under steady load overflow means connecting again and again (TLS negotiation included):
+    # at 10 + 10 that was half of sendMessage's CPU (BENCHMARKS.md, issue 15). Same maximum.
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
     # Test each pooled connection before use: a round trip per checkout. Off, a connection
     # that died (a database restart) fails the one request that meets it with UNAVAILABLE,
     # and the pool replaces every connection older than that failure.
