@@ -85,11 +85,16 @@ class TokenIssuer:
         )
         return token, expires_at
 
-    def read_access_token(self, token: str) -> AccessClaims:
-        """Check signature and expiry; raise ``TOKEN_EXPIRED`` or ``UNAUTHENTICATED``."""
+    def read_access_token(self, token: str, *, keep: bool = True) -> AccessClaims:
+        """Check signature and expiry; raise ``TOKEN_EXPIRED`` or ``UNAUTHENTICATED``.
+
+        ``keep=False``: a token read once (a socket's) is not kept for next time; 10,000
+        sockets' tokens would hold ~10 MiB for nothing."""
         verified = self._verified.get(token)
         if verified is None:
             access = self._read(token)
+            if not keep:
+                return access[0]
             self._verified[token] = access
             if len(self._verified) > MAX_VERIFIED:
                 self._verified.popitem(last=False)

@@ -182,7 +182,7 @@ class Context:
     ) -> tuple[Viewer, User | None]:
         """The viewer behind a valid access token whose session is still live, and their row
         if the database was asked (not when ``live_sessions`` remembered the session)."""
-        claims = self.services.tokens.read_access_token(token)
+        claims = self.services.tokens.read_access_token(token, keep=not fresh)
         viewer = Viewer(claims.user_id, claims.session_id)
         live = self.services.live_sessions
         if not fresh and live.lookup(claims.session_id, claims.user_id):
