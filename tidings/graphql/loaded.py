@@ -162,16 +162,23 @@ class Loaded:
     async def load(self, loaders: Loaders, wanted: Mapping[Kind, list[Any]]) -> None:
         """One statement per DataLoader, all at once: kinds that read the same loader
         (participants, and the viewer's membership) load together."""
-        by_loader: dict[DataLoader[Any, Any], list[Any]] = {}
+        by_loader: dict[DataLoader[Any, Any], list[tuple[Kind, list[Any]]]] = {}
         for kind, keys in wanted.items():
-            by_loader.setdefault(kind.loader(loaders), []).extend(keys)
-        await asyncio.gather(*(load_all(loader, keys) for loader, keys in by_loader.items()))
-        for kind, keys in wanted.items():
-            values = await load_all(kind.loader(loaders), keys)  # from its cache now
-            kept = self._values[kind]
-            for key, value in zip(keys, values, strict=True):
-                stored = key if kind.store is None else kind.store(key)
-                kept[stored] = value if kind.keep is None else kind.keep(value, self.viewer_id)
+            by_loader.setdefault(kind.loader(loaders), []).append((kind, keys))
+        results = await asyncio.gather(
+            *(
+                load_all(loader, [key for _, keys in kinds for key in keys])
+                for loader, kinds in by_loader.items()
+            )
+        )
+        for kinds, values in zip(by_loader.values(), results, strict=True):
+            answers = iter(values)  # in the order the kinds' keys were asked
+            for kind, keys in kinds:
+                kept = self._values[kind]
+                for key in keys:
+                    stored = key if kind.store is None else kind.store(key)
+                    value = next(answers)
+                    kept[stored] = value if kind.keep is None else kind.keep(value, self.viewer_id)
 
     def user(self, user_id: uuid.UUID) -> UserRow:
         user = self.users[user_id]
