@@ -7,6 +7,7 @@ SQLite is held locked by another writer until the server's busy timeout gives up
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,8 +18,15 @@ import sqlalchemy as sa
 
 from tests.support.api import Account, Api
 from tests.support.chat import create, history, mark_read, send
-from tests.support.receipts import RECEIPT_UPDATED, count_of, read_up_to, updates_until, users
-from tests.support.server import RunningServer
+from tests.support.receipts import (
+    RECEIPT_UPDATED,
+    count_of,
+    read_up_to,
+    ticks,
+    updates_until,
+    users,
+)
+from tests.support.server import LocalApp, RunningServer
 from tests.support.ws import graphql_socket, until_live
 from tests.test_database_connections import _kill_connections
 from tidings.settings import Settings
@@ -87,3 +95,22 @@ async def test_read_moves_are_announced_after_a_failed_delivered_write(
         "readCount": 1,
         "recipientCount": 2,
     }
+
+
+async def test_a_flush_returns_only_once_a_flush_under_way_has_written(
+    api: Api, app: LocalApp
+) -> None:
+    """The desk's own loop may be writing a batch when another flush is asked for (by a test,
+    by shutdown): that flush waits for the batch, so what was shown before it is written."""
+    await app.services.receipts.stop()
+    alice, bob = await users(api, "alice", "bob")
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    message = await send(api, alice, cid, "lunch?")
+    await history(api, bob, cid)  # delivers it to bob: a mark pending in the desk
+
+    under_way = asyncio.create_task(app.services.receipts.flush())
+    await asyncio.sleep(0)  # it has taken the pending mark and is writing it
+    await app.services.receipts.flush()
+
+    assert under_way.done()  # the batch it had taken is written, not still on its way
+    assert (await ticks(api, alice, message["id"]))["status"] == "DELIVERED"

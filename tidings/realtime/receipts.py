@@ -58,6 +58,9 @@ class ReceiptDesk:
         self._deliveries: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # One flush at a time: a flush returns only once everything shown before it is
+        # written, including what a flush already under way had taken.
+        self._flushing = asyncio.Lock()
 
     def shown(self, viewer_id: uuid.UUID, *messages: ShownMessage) -> None:
         """Showing a message delivers it: ``viewer_id`` was shown ``messages`` of one
@@ -106,6 +109,10 @@ class ReceiptDesk:
         """Write the delivered marks, then announce every move. Whatever fails stays pending
         for the next flush: unwritten marks and unannounced moves alike (announcing a move
         twice is harmless, an event carries marks, not increments)."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         delivered, self._delivered = self._delivered, {}
         reads, self._reads = self._reads, defaultdict(set)
         deliveries, self._deliveries = self._deliveries, defaultdict(set)
