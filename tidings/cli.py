@@ -1,4 +1,4 @@
-"""The ``tidings`` command: serve, migrate, export-schema."""
+"""The ``tidings`` command: serve, migrate, export-schema, admin."""
 
 from __future__ import annotations
 
@@ -189,6 +189,10 @@ def main(argv: list[str] | None = None) -> None:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", "-o", default="-", help="file to write, or - for stdout")
     export.set_defaults(run=_export_schema)
+
+    from tidings.admin_cli import add_admin_commands
+
+    add_admin_commands(commands)
 
     args = parser.parse_args(argv)
     args.run(args)

@@ -16,9 +16,11 @@ from sqlmodel import Field, SQLModel
 from tidings.ids import new_id
 
 __all__ = [
+    "AuditEntry",
     "AuthSession",
     "Conversation",
     "ConversationKind",
+    "Invite",
     "Message",
     "Participant",
     "ParticipantRole",
@@ -79,6 +81,10 @@ class User(SQLModel, table=True):
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A server administrator (not a group's ADMIN): makes invites, deletes any message.
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Set by ``tidings admin deactivate``: no login, no session, until reactivated.
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # One login on one device; access tokens name it, logout revokes it.
@@ -174,3 +180,30 @@ class ReadReceipt(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True)
     read_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A single-use sign-up code for invite-only registration, stored as its SHA-256 like refresh
+# tokens. used_at is set by the registration that claims it, in that registration's transaction.
+class Invite(SQLModel, table=True):
+    __tablename__ = "invites"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+# What a server administrator did, kept for accountability. actor_id is None for the operator
+# at the command line; the ids it names are plain columns, so an entry outlives what it names.
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: uuid.UUID | None = Field(default=None)
+    action: str = Field(max_length=40)
+    target_user_id: uuid.UUID | None = Field(default=None)
+    conversation_id: uuid.UUID | None = Field(default=None)
+    message_id: uuid.UUID | None = Field(default=None)

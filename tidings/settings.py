@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # Who may sign up: anyone (open), holders of an admin's invite code (invite), or nobody
+    # (closed: accounts come from ``tidings admin create-user``). README "Administration".
+    registration: Literal["open", "invite", "closed"] = "open"
 
     # Chat rules.
     group_max_participants: int = Field(default=1000, ge=2)

@@ -15,8 +15,15 @@ from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor, Caller
+from tidings.actions.invites import claim_invite
 from tidings.domain import rules
-from tidings.errors import Conflict, InvalidCredentials, Unauthenticated, ValidationFailed
+from tidings.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    Unauthenticated,
+    ValidationFailed,
+)
 from tidings.models import AuthSession, RefreshToken, User, utcnow
 from tidings.services import Services
 from tidings.tokens import TokenIssuer, hash_refresh_token
@@ -45,11 +52,21 @@ class IssuedTokens:
 
 
 async def register(
-    caller: Caller, *, username: str, email: str, password: str, display_name: str | None
+    caller: Caller,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str | None,
+    invite_code: str | None = None,
 ) -> IssuedTokens:
-    """Create an account and log it in. ``CONFLICT`` for a taken username or email."""
+    """Create an account and log it in. ``CONFLICT`` for a taken username or email; on a
+    closed server ``FORBIDDEN``, on an invite-only one the invite code is claimed with it."""
     services = caller.services
     await services.limits.hit("register", f"ip:{caller.client_ip}")
+    mode = services.settings.registration
+    if mode == "closed":
+        raise Forbidden("Sign-up is closed on this server; ask an administrator for an account")
     username = rules.clean_username(username)
     email = rules.clean_email(email)
     rules.clean_password(password)
@@ -71,6 +88,14 @@ async def register(
             # A concurrent registration won the race for the same name or email.
             await session.rollback()
             _raise_taken(username_taken=await queries.username_taken(session, username=username))
+        if mode == "invite":
+            try:
+                await claim_invite(
+                    session, code=invite_code, user_id=user.id, now=services.clock.now()
+                )
+            except ValidationFailed:
+                await session.rollback()  # no account without the invite
+                raise
         return await _start_session(session, services, user)
 
 
@@ -98,7 +123,14 @@ async def login(caller: Caller, *, username_or_email: str, password: str) -> Iss
             await services.limits.hit("login", *keys)
             raise InvalidCredentials
         assert user is not None
+        # Said only to whoever knows the password, so it reveals nothing to a guesser.
+        _refuse_deactivated(user)
         return await _start_session(session, services, user)
+
+
+def _refuse_deactivated(user: User) -> None:
+    if user.deactivated_at is not None:
+        raise Forbidden("This account has been deactivated; contact an administrator")
 
 
 async def _start_session(session: AsyncSession, services: Services, user: User) -> IssuedTokens:
@@ -139,6 +171,7 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
         if row is None:
             raise Unauthenticated("The refresh token is not valid")
         stored, auth_session, user = row
+        _refuse_deactivated(user)
         # Tokens expire by the services' clock, as access tokens are checked by it.
         now = caller.services.clock.now()
         if auth_session.revoked_at is not None:

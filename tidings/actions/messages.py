@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
+from tidings.actions.admin import moderated_message, record
 from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound
@@ -92,13 +93,28 @@ async def edit_message(actor: Actor, *, message_id: uuid.UUID, content: str) -> 
 
 async def delete_message(actor: Actor, *, message_id: uuid.UUID) -> Message:
     """Erase a message's content, leaving a tombstone, and publish ``messageUpdated``.
-    Senders and group admins may delete; deleting a tombstone again changes nothing."""
+    Senders and group admins may delete; so may server admins, anywhere, leaving an audit
+    entry (``tidings.actions.admin``). Deleting a tombstone again changes nothing."""
     async with actor.db() as session:
-        message, membership = await get_visible_message(
-            session, message_id=message_id, viewer_id=actor.user_id
-        )
-        if message.sender_id != actor.user_id and membership.role != ParticipantRole.ADMIN.value:
-            raise Forbidden("You can only delete your own messages")
+        message = await moderated_message(actor, session, message_id=message_id)
+        if message is None:  # not a server admin: the conversation's rules
+            message, membership = await get_visible_message(
+                session, message_id=message_id, viewer_id=actor.user_id
+            )
+            if (
+                message.sender_id != actor.user_id
+                and membership.role != ParticipantRole.ADMIN.value
+            ):
+                raise Forbidden("You can only delete your own messages")
+        elif message.sender_id != actor.user_id and message.deleted_at is None:
+            record(
+                session,
+                actor_id=actor.user_id,
+                action="delete_message",
+                target_user_id=message.sender_id,
+                conversation_id=message.conversation_id,
+                message_id=message.id,
+            )
         if message.deleted_at is None:
             message.content = ""
             message.deleted_at = utcnow()

@@ -23,6 +23,10 @@ class RegisterInput:
     email: str
     password: str
     display_name: str | None = None
+    invite_code: str | None = strawberry.field(
+        default=None,
+        description="Needed when registrationMode is INVITE: a code from a server admin.",
+    )
 
 
 @strawberry.input

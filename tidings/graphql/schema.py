@@ -23,6 +23,7 @@ from strawberry.types.execution import ExecutionContext
 from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
+from tidings.graphql.resolvers.admin import AdminMutations, AdminQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
@@ -35,9 +36,16 @@ __all__ = ["TidingsSchema", "build_schema"]
 # Frontends send a few dozen distinct documents; 1024 leaves room for many clients' versions.
 _CACHED_DOCUMENTS = 1024
 
-Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
+Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries, AdminQueries))
 Mutation = merge_types(
-    "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        ConversationMutations,
+        MessageMutations,
+        PresenceMutations,
+        AdminMutations,
+    ),
 )
 
 

@@ -50,6 +50,8 @@ class UserRow:
     last_seen_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # A server administrator (Viewer.isAdmin).
+    is_admin: bool
 
     @classmethod
     def of(cls, user: User) -> UserRow:
@@ -83,6 +85,8 @@ _SESSION_USER = (
         col(AuthSession.id) == sa.bindparam("session_id"),
         col(User.id) == sa.bindparam("user_id"),
         col(AuthSession.revoked_at).is_(None),
+        # Deactivating revokes every session; this also refuses one a login racing it made.
+        col(User.deactivated_at).is_(None),
     )
 )
 
@@ -90,7 +94,8 @@ _SESSION_USER = (
 async def session_user(
     session: AsyncSession, *, session_id: uuid.UUID, user_id: uuid.UUID
 ) -> User | None:
-    """The user of a login session that has not been revoked; None if it has (or never was)."""
+    """The user of a login session that has not been revoked, of an account that is not
+    deactivated; None otherwise (or if it never was)."""
     return await session.scalar(_SESSION_USER, {"session_id": session_id, "user_id": user_id})
 
 

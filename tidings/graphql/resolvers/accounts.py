@@ -72,6 +72,7 @@ class AccountMutations:
             email=input.email,
             password=input.password,
             display_name=input.display_name,
+            invite_code=input.invite_code,
         )
         return _payload(issued)
 

@@ -130,6 +130,9 @@ class Viewer:
     user: User
     email: str
     settings: Settings
+    is_admin: bool = strawberry.field(
+        description="A server administrator: may create invites and delete any message."
+    )
 
     @classmethod
     def of(cls, user: models.User | UserRow) -> Viewer:
@@ -139,6 +142,7 @@ class Viewer:
             settings=Settings(
                 share_read_receipts=user.share_read_receipts, share_presence=user.share_presence
             ),
+            is_admin=user.is_admin,
         )
 
 
