@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from tests.support.api import Account, Api
 from tests.support.chat import code_of
@@ -77,7 +78,7 @@ async def _invite(api: Api, by: Account, **variables: Any) -> dict[str, Any]:
 
 async def _usernames(app: LocalApp) -> list[str]:
     async with app.services.sessions() as session:
-        return sorted(await session.scalars(sa.select(User.username)))  # type: ignore[arg-type]
+        return sorted(await session.scalars(sa.select(col(User.username))))
 
 
 # --- open, the default -----------------------------------------------------------------------
