@@ -1,8 +1,9 @@
 /** Sign in and sign up, with errors in words next to what caused them. */
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Client, fetchExchange } from "urql";
 import { LoginMutation, RegisterMutation } from "../api/operations";
 import type { AuthFieldsFragment } from "../gql/graphql";
+import { RegistrationModeQuery, signUpNotice, type RegistrationMode } from "./registration";
 import { dismissEndedNotice, sessionEndedNotice, sessionFromAuth, storeSession } from "./session";
 
 /** Signing in needs no cache and no socket. */
@@ -19,6 +20,7 @@ const FIELD_NAMES: Record<string, string> = {
   password: "password",
   displayName: "displayName",
   usernameOrEmail: "usernameOrEmail",
+  inviteCode: "inviteCode",
 };
 
 function failureOf(error: {
@@ -32,6 +34,8 @@ function failureOf(error: {
     const code = e.extensions?.code;
     const field = typeof e.extensions?.field === "string" ? FIELD_NAMES[e.extensions.field] : undefined;
     if (code === "INVALID_CREDENTIALS") form = "Wrong username or password.";
+    // A deactivated account, or sign-up closed: the server's words say which.
+    else if (code === "FORBIDDEN") form = e.message.endsWith(".") ? e.message : `${e.message}.`;
     else if (code === "RATE_LIMITED")
       form = `Too many attempts. Try again in ${Number(e.extensions?.retryAfter ?? 60)} s.`;
     else if (code === "CONFLICT" && field) {
@@ -83,6 +87,14 @@ export function AuthScreen() {
     fields: {},
   });
   const [busy, setBusy] = useState(false);
+  const [registration, setRegistration] = useState<RegistrationMode>();
+  useEffect(() => {
+    void anonymous
+      .query(RegistrationModeQuery, {})
+      .toPromise()
+      .then((result) => setRegistration(result.data?.registrationMode));
+  }, []);
+  const closed = mode === "signup" && registration === "CLOSED";
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -103,6 +115,7 @@ export function AuthScreen() {
                 email: value("email").trim(),
                 displayName: value("displayName").trim() || null,
                 password: value("password"),
+                inviteCode: registration === "INVITE" ? value("inviteCode").trim() : null,
               },
             })
             .toPromise();
@@ -134,7 +147,12 @@ export function AuthScreen() {
               {failure.form}
             </div>
           )}
-          {mode === "signin" ? (
+          {mode === "signup" && signUpNotice(registration) && (
+            <p className="auth-notice" role="status">
+              {signUpNotice(registration)}
+            </p>
+          )}
+          {closed ? null : mode === "signin" ? (
             <>
               <Field
                 label="Username or email"
@@ -173,11 +191,16 @@ export function AuthScreen() {
                 autoComplete="new-password"
                 error={failure.fields.password}
               />
+              {registration === "INVITE" && (
+                <Field label="Invite code" name="inviteCode" autoComplete="off" error={failure.fields.inviteCode} />
+              )}
             </>
           )}
-          <button type="submit" className="primary" disabled={busy}>
-            {mode === "signin" ? "Sign in" : "Sign up"}
-          </button>
+          {!closed && (
+            <button type="submit" className="primary" disabled={busy}>
+              {mode === "signin" ? "Sign in" : "Sign up"}
+            </button>
+          )}
         </form>
         <p className="auth-switch">
           {mode === "signin" ? (

@@ -46,6 +46,7 @@ type Documents = {
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": typeof types.PresenceDocument,
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": typeof types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": typeof types.HeldNewestPageDocument,
+    "\n  query RegistrationMode {\n    registrationMode\n  }\n": typeof types.RegistrationModeDocument,
 };
 const documents: Documents = {
     "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": types.ConversationHeadFragmentDoc,
@@ -80,6 +81,7 @@ const documents: Documents = {
     "\n  subscription Presence {\n    presenceChanged {\n      status\n      lastSeenAt\n      user {\n        id\n      }\n    }\n  }\n": types.PresenceDocument,
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": types.HeldNewestPageDocument,
+    "\n  query RegistrationMode {\n    registrationMode\n  }\n": types.RegistrationModeDocument,
 };
 
 /**
@@ -224,6 +226,10 @@ export function graphql(source: "\n  query HeldLastMessages($first: Int) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RegistrationMode {\n    registrationMode\n  }\n"): (typeof documents)["\n  query RegistrationMode {\n    registrationMode\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
