@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.support.api import Api
@@ -17,6 +19,7 @@ from tests.support.ws import GraphQLSocket, SocketClosed, bearer, graphql_socket
 from tidings.settings import Settings
 
 PASSWORD = "correct horse battery"
+README = Path(__file__).resolve().parent.parent / "README.md"
 ME = "query { me { isAdmin user { username } } }"
 LOGIN = """
 mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }
@@ -186,3 +189,28 @@ async def test_an_invite_from_the_command_line_signs_someone_up(
     assert made.returncode == 0, made.stderr
     assert registered["data"]["register"]["user"]["username"] == "alice", registered
     assert bad.returncode == 1
+
+
+def test_the_readmes_administration_commands_work_as_written(tmp_path: Path) -> None:
+    section = README.read_text().split("## Administration", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert match, "the Administration section has a sh block"
+    script = match.group(1).replace(".venv/bin/tidings", f"{sys.executable} -m tidings")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TIDINGS_")}
+    env["TIDINGS_ARGON2_MEMORY_KIB"] = "1024"
+
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("created server admin root")
+    assert "deactivated alice; ended 0 session(s)" in lines
+    assert re.fullmatch(r"[\w-]{16}", lines[-1])
