@@ -21,6 +21,14 @@ LOGIN = """
 mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }
 """
 REFRESH = "mutation Refresh($t: String!) { refreshToken(refreshToken: $t) { accessToken } }"
+SEARCH = "query Search($q: String!) { searchUsers(query: $q) { username } }"
+# Every field of the message, for a moderator who is not in its conversation.
+MODERATE = """
+mutation Delete($messageId: ID!) { deleteMessage(messageId: $messageId) {
+  id seq content deletedAt sender { id username } replyTo { id }
+  status deliveredCount readCount recipientCount readBy { user { id } }
+} }
+"""
 
 
 def console_of(services: Services) -> admin.Console:
@@ -101,8 +109,10 @@ async def test_a_deactivated_account_cannot_log_in_refresh_or_use_its_tokens(
         LOGIN, {"input": {"usernameOrEmail": "alice", "password": "not her password"}}
     )
     assert code_of(wrong) == "INVALID_CREDENTIALS"
-    # Others are untouched.
+    # Others are untouched, and no longer find her to start a conversation with.
     assert (await api.data(ME, token=bob.access_token))["me"]["user"]["username"] == "bob"
+    found = await api.data(SEARCH, {"q": "ali"}, token=bob.access_token)
+    assert found["searchUsers"] == []
 
 
 async def test_a_reactivated_account_logs_in_again_but_its_old_sessions_stay_ended(
@@ -140,13 +150,15 @@ async def test_a_server_admin_deletes_anyones_message_and_it_is_audited(
     abuse = await send(api, bob, direct["id"], "something abusive")
 
     # The moderator is not in the conversation: they have the id from a report.
-    deleted = (
-        await api.data(DELETE_MESSAGE, {"messageId": abuse["id"]}, token=moderator.access_token)
-    )["deleteMessage"]
+    deleted = (await api.data(MODERATE, {"messageId": abuse["id"]}, token=moderator.access_token))[
+        "deleteMessage"
+    ]
     again = await api.data(DELETE_MESSAGE, {"messageId": abuse["id"]}, token=moderator.access_token)
 
     assert deleted["content"] == ""
     assert deleted["deletedAt"] is not None
+    assert deleted["sender"] == {"id": bob.id, "username": "bob"}
+    assert deleted["recipientCount"] == 1
     assert again["deleteMessage"]["deletedAt"] == deleted["deletedAt"]
     page = await history(api, alice, direct["id"])
     assert [edge["node"]["content"] for edge in page["edges"]] == ["hello", ""]

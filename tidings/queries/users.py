@@ -100,7 +100,8 @@ async def session_user(
 
 
 async def search_users(session: AsyncSession, *, query: str, limit: int) -> list[User]:
-    """Users whose username starts with, or display name contains, ``query`` (any case)."""
+    """Users whose username starts with, or display name contains, ``query`` (any case),
+    but for deactivated accounts."""
     text = query.strip().lower()
     if not 1 <= len(text) <= 100:
         raise ValidationFailed("query", "Search query must be 1–100 characters")
@@ -113,7 +114,9 @@ async def search_users(session: AsyncSession, *, query: str, limit: int) -> list
             sa.or_(
                 col(User.username).like(f"{escaped}%", escape="\\"),
                 sa.func.lower(col(User.display_name)).like(f"%{escaped}%", escape="\\"),
-            )
+            ),
+            # Nobody to start a conversation with (Slack hides them from its pickers too).
+            col(User.deactivated_at).is_(None),
         )
         .order_by(col(User.username))
         .limit(limit)
