@@ -53,7 +53,7 @@ async def _admin(
         subprocess.run,
         [sys.executable, "-m", "tidings", "admin", *args],
         env=_environment(settings),
-        input=stdin,
+        input=stdin or "",  # a pipe, never the terminal pytest runs in
         capture_output=True,
         text=True,
         timeout=120,
