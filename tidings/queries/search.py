@@ -129,7 +129,7 @@ def _postgres(
         .offset(offset)
         .subquery("ranked")
     )
-    config = sa.literal_column(f"'{_CONFIG}'::regconfig")
+    config: sa.ColumnElement[Any] = sa.literal_column(f"'{_CONFIG}'::regconfig")
     content = col(Message.content)
     headline = sa.case(
         (
@@ -154,7 +154,7 @@ def _sqlite(
     offset: int,
 ) -> sa.Select[Any]:
     rank = (-sa.func.bm25(sa.literal_column("message_search"))).label("rank")
-    index = sa.literal_column("message_search")
+    index: sa.ColumnElement[Any] = sa.literal_column("message_search")
     snippet = sa.case(
         (
             sa.func.length(col(Message.content)) <= _WHOLE_MESSAGE_CHARS,
