@@ -18,7 +18,8 @@ from tests.support.chat import (
     history,
     send,
 )
-from tests.support.server import run_app
+from tests.support.server import LocalApp, run_app
+from tests.support.statements import count_statements
 from tidings.settings import Settings
 
 SEARCH = """
@@ -322,3 +323,38 @@ async def test_a_long_message_gets_an_excerpt_around_the_match(api: Api) -> None
     assert len(snippet) < 300
     highlighted = [part["text"] for part in hit["node"]["snippetParts"] if part["highlighted"]]
     assert highlighted == ["budget"]
+
+
+async def test_a_page_of_results_costs_the_same_statements_however_long(
+    app: LocalApp, api: Api
+) -> None:
+    """Senders and conversations of a page load once for all its hits."""
+    alice, bob, carol, direct = await _trio(api)
+    for number in range(12):
+        cid = (await create(api, alice, "GROUP", bob, carol, title=f"Team {number}"))["id"]
+        await send(api, [alice, bob, carol][number % 3], cid, f"retro notes {number}")
+    await send(api, alice, direct, "retro at four")
+
+    async def counted(first: int) -> tuple[dict[str, Any], list[str]]:
+        await _search(api, bob, "retro", first=first)  # warm-up
+        desk = app.services.receipts  # its background writes are not the request's
+        await desk.stop()
+        try:
+            with count_statements(app.services.engine) as statements:
+                found = await _search(api, bob, "retro", first=first)
+        finally:
+            await desk.start()
+        return found, list(statements)
+
+    small, small_statements = await counted(2)
+
+    large, large_statements = await counted(20)
+
+    assert len(small["edges"]) == 2
+    assert len(large["edges"]) == 13
+    assert {edge["node"]["conversation"]["displayTitle"] for edge in large["edges"]} >= {
+        "Team 0",
+        "Alice",
+    }
+    assert len(large_statements) == len(small_statements), (small_statements, large_statements)
+    assert len(large_statements) <= 3, large_statements

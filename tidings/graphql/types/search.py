@@ -82,8 +82,14 @@ async def _loaded_edges(root: SearchResultConnection, info: Info) -> list[Search
         conversations = list({hit.conversation.id: hit.conversation for hit in hits}.values())
         # Every hit is in a conversation the viewer is in.
         loaded.know(MEMBERSHIP, dict.fromkeys((c.id for c in conversations), True))
-        await prefetch(info, loaded, Message, messages, _selection(info, "message"))
-        await prefetch(info, loaded, Conversation, conversations, _selection(info, "conversation"))
+        await prefetch(
+            info,
+            loaded,
+            Message,
+            messages,
+            _selection(info, "message"),
+            also=[(Conversation, conversations, _selection(info, "conversation"))],
+        )
     return [
         SearchResultEdge(
             cursor=encode_search_cursor(root.offset + index),
