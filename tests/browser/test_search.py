@@ -15,7 +15,8 @@ from tests.support.chat import create, send
 
 pytestmark = pytest.mark.browser
 
-LATER = 120  # more than the newest page (50): the match is on an older page
+EARLIER = 80
+LATER = 300  # several pages back: the match is on a page of its own
 
 
 async def test_a_search_result_opens_the_conversation_at_the_message_highlighted(
@@ -24,8 +25,10 @@ async def test_a_search_result_opens_the_conversation_at_the_message_highlighted
     alice, bob = await site.person("alice"), await site.person("bob")
     direct = await create(site.api, alice.account, "DIRECT", bob.account)
     group = await create(site.api, bob.account, "GROUP", alice.account, title="Zoo trip")
+    for number in range(1, EARLIER + 1):  # seeded through the API: the UI is not under test
+        await send(site.api, alice.account, direct["id"], f"before {number}")
     await send(site.api, alice.account, direct["id"], "the <b>zebra</b> escaped yesterday")
-    for number in range(1, LATER + 1):  # seeded through the API: the UI is not under test
+    for number in range(1, LATER + 1):
         await send(site.api, alice.account, direct["id"], f"filler {number}")
     await send(site.api, bob.account, group["id"], "no zebra at the zoo today")
 
@@ -54,6 +57,13 @@ async def test_a_search_result_opens_the_conversation_at_the_message_highlighted
     await expect(target).to_be_in_viewport()
     await expect(target).to_have_attribute("data-jumped", "true")
     await expect(chat.message(f"filler {LATER}")).not_to_be_in_viewport()
+    # The messages between it and the newest fill in below it, with no gap, and it stays put.
+    await expect(chat.message(f"filler {LATER}")).to_have_count(1)
+    seqs = [message["seq"] for message in await chat.shown()]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert seqs[0] <= EARLIER + 1 - 40  # the messages before it are there too
+    assert seqs[-1] == EARLIER + 1 + LATER
+    await expect(target).to_be_in_viewport()
 
     # Clearing the search brings the list back.
     await page.get_by_role("searchbox", name="Search messages").fill("")

@@ -1,7 +1,7 @@
 /**
  * Opening a conversation at one message (a search result): the target is remembered here,
- * the chat loads older pages until the message is held, scrolls it to the middle of the log
- * and marks it (`data-jumped`) for a moment.
+ * the chat loads the page around it (the messages between it and the newest then fill in
+ * below it), scrolls it to the middle of the log and marks it (`data-jumped`) for a moment.
  */
 import { useEffect, useRef, type RefObject } from "react";
 import type { History } from "../chat/useHistory";
@@ -36,17 +36,18 @@ export function useJumpToMessage(
   const target = useStore(jumpTarget);
   const wanted = target?.conversationId === conversationId ? target.seq : null;
   const held = wanted !== null && history.messages.some((m) => m.seq === wanted);
-  const oldest = history.messages[0]?.seq;
 
-  // Older pages, one at a time, until the message is among those held.
+  // The page around the message, once; the hole between it and the newest page then fills.
+  const asked = useRef<number | null>(null);
   useEffect(() => {
-    if (wanted === null || held || history.loading || history.loadingOlder) return;
-    if (!history.hasOlder || (oldest !== undefined && oldest < wanted)) {
-      jumpTarget.set(null); // not there (deleted since, or out of reach): stay at the newest
-      return;
+    if (wanted === null || held || history.loading) return;
+    if (asked.current !== wanted) {
+      asked.current = wanted;
+      history.loadAround(wanted);
+    } else if (history.settled) {
+      jumpTarget.set(null); // not in the history (out of reach): stay where the chat is
     }
-    history.loadOlder();
-  }, [wanted, held, oldest, history]);
+  }, [wanted, held, history]);
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
