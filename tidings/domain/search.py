@@ -34,7 +34,7 @@ HIGHLIGHT_START = "\ue000"
 HIGHLIGHT_END = "\ue001"
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: FTS5 and PostgreSQL split at "_" too
 
 
 @dataclass(frozen=True, slots=True)
