@@ -14,7 +14,9 @@ from tests.support.chat import (
     history,
     send,
 )
+from tests.support.receipts import ticks
 from tests.support.search import found, search, search_error, trio
+from tests.support.server import LocalApp
 
 # --- finding and ranking ---------------------------------------------------------------------
 
@@ -217,3 +219,16 @@ async def test_a_long_message_gets_an_excerpt_around_the_match(api: Api) -> None
     assert len(snippet) < 300
     highlighted = [part["text"] for part in hit["node"]["snippetParts"] if part["highlighted"]]
     assert highlighted == ["budget"]
+
+
+async def test_a_message_shown_in_results_is_delivered(app: LocalApp, api: Api) -> None:
+    """As a history page does: showing a message delivers it to the one it is shown to."""
+    alice, bob, _, direct = await trio(api)
+    sent = await send(api, alice, direct, "did the parcel arrive?")
+    await app.services.receipts.flush()
+    assert (await ticks(api, alice, sent["id"]))["status"] == "SENT"
+
+    assert await found(api, bob, "parcel") == ["did the parcel arrive?"]
+    await app.services.receipts.flush()
+
+    assert (await ticks(api, alice, sent["id"]))["status"] == "DELIVERED"
