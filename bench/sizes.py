@@ -47,6 +47,8 @@ class Sizes:
     paced_processes: int
     # Seconds to let a server settle before reading its memory.
     settle_seconds: float
+    # (h) search: requests timed per query (over the messages stored for (d)).
+    search_requests: int
 
 
 QUICK = Sizes(
@@ -74,6 +76,7 @@ QUICK = Sizes(
     paced_group_seconds=3.0,
     paced_processes=2,
     settle_seconds=0.5,
+    search_requests=5,
 )
 
 FULL = Sizes(
@@ -101,4 +104,5 @@ FULL = Sizes(
     paced_group_seconds=60.0,
     paced_processes=4,
     settle_seconds=3.0,
+    search_requests=50,
 )

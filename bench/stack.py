@@ -89,6 +89,7 @@ class Stack:
             "MARK_READ",
             "SET_TYPING",
             "WS_CONNECT",
+            "SEARCH_MESSAGES",
         )
         return {
             "TIDINGS_DATABASE_URL": self.database_url,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from tidings import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from tidings import models  # registers the tables on SQLModel.metadata
 from tidings.settings import Settings
 
 target_metadata = SQLModel.metadata
@@ -27,12 +27,18 @@ def _database_url() -> str:
     return str(url or os.environ.get("TIDINGS_DATABASE_URL") or default)
 
 
+def _compared(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves out the search index, which the database keeps by itself."""
+    return not models.kept_by_database(name)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_compared,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tidings.actions import accounts, conversations, messages, presence
+from tidings.actions import accounts, conversations, messages, presence, search
 from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.errors import (
     Forbidden,
@@ -399,3 +399,29 @@ async def test_presence_over_http_goes_to_the_login_sessions_sockets(services: S
         ]
         with pytest.raises(ValidationFailed):
             await heard.during(lambda: presence.set_presence(alice, status="OFFLINE", socket=None))
+
+
+async def test_searching_publishes_nothing(services: Services) -> None:
+    alice, _ = await sign_up(services, "alice")
+    bob, _ = await sign_up(services, "bob")
+    cid = await group_of(services, alice, bob)
+
+    def search_for(query: str) -> Awaitable[Any]:
+        return search.search_messages(
+            bob, query=query, conversation_id=cid, sender_id=None, since=None, until=None,
+            first=20, offset=0,
+        )  # fmt: skip
+
+    async with watching(
+        services, conversation=[str(cid)], user=[str(bob.user_id)], sessions=["all"]
+    ) as heard:
+        sent = await heard.during(
+            lambda: messages.send_message(
+                alice, conversation_id=cid, content="lunch?", client_message_id=None,
+                reply_to_id=None,
+            )
+        )  # fmt: skip
+        assert ("conversation", "message_added") in kinds(sent)
+        assert await heard.during(lambda: search_for("lunch")) == []
+        with pytest.raises(ValidationFailed):
+            await heard.during(lambda: search_for("-lunch"))

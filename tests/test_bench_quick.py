@@ -16,7 +16,7 @@ import pytest
 from tests.support.services import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["a", "b", "c", "d", "e", "f", "g"]
+SCENARIOS = ["a", "b", "c", "d", "e", "f", "g", "h"]
 
 
 def test_quick_benchmark_completes_and_delivers_everything(

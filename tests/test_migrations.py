@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from tests.support.services import POSTGRES_ADMIN_URL
-from tidings import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from tidings import models  # registers the tables on SQLModel.metadata
 from tidings.migrate import alembic_config, upgrade
 
 DIALECTS = ["sqlite", "postgresql"]
@@ -42,7 +42,13 @@ def _run(url: str, work: Any) -> Any:
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, parents: not models.kept_by_database(name),
+        },
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "ReadReceipt",
     "RefreshToken",
     "User",
+    "kept_by_database",
     "utcnow",
 ]
 
@@ -167,6 +168,18 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Message search (migration 0005) is kept by the database, outside these models: on PostgreSQL
+# a generated tsvector column of messages and its GIN index, on SQLite an FTS5 table (and its
+# shadow tables) kept in step by triggers. tidings.queries.search reads them.
+_SEARCH_INDEX = frozenset({"search_vector", "ix_messages_search_vector", "message_search"})
+
+
+def kept_by_database(name: str | None) -> bool:
+    """Whether a table, column or index found in the database is the search index's, which
+    comparisons of the database against these models leave out."""
+    return name is not None and (name in _SEARCH_INDEX or name.startswith("message_search_"))
 
 
 # A log of read-mark moves: a reader's readAt for message seq s is the read_at of their first

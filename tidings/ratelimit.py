@@ -52,6 +52,7 @@ class RateLimits:
             "markRead": parse(settings.rate_limit_mark_read),
             "setTyping": parse(settings.rate_limit_set_typing),
             "wsConnect": parse(settings.rate_limit_ws_connect),
+            "searchMessages": parse(settings.rate_limit_search_messages),
         }
 
     async def hit(self, action: str, *keys: str) -> None:

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     rate_limit_mark_read: str = "120/minute"
     rate_limit_set_typing: str = "120/minute"
     rate_limit_ws_connect: str = "10/minute"
+    rate_limit_search_messages: str = "60/minute"
 
     # WebSockets.
     ws_max_sockets_per_user: int = Field(default=10, ge=1)

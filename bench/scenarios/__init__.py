@@ -12,6 +12,7 @@ from bench.scenarios import (
     one_to_one,
     paced_group,
     reads,
+    search,
     throughput,
 )
 from bench.scenarios._shared import Run
@@ -26,4 +27,5 @@ SCENARIOS: dict[str, tuple[str, Callable[[Run], Awaitable[ScenarioResult]]]] = {
     "e": ("idle sockets", idle_sockets.run),
     "f": ("mixed load", mixed_load.run),
     "g": ("paced group", paced_group.run),
+    "h": ("message search", search.run),
 }

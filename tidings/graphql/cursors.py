@@ -1,4 +1,5 @@
-"""Opaque Relay cursors. Message cursors carry ``seq``; inbox cursors carry the sort key."""
+"""Opaque Relay cursors. Message cursors carry ``seq``; inbox cursors carry the sort key;
+search cursors carry a position in the ranking."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from tidings.errors import ValidationFailed
 __all__ = [
     "decode_inbox_cursor",
     "decode_message_cursor",
+    "decode_search_cursor",
     "encode_inbox_cursor",
     "encode_message_cursor",
+    "encode_search_cursor",
 ]
 
 
@@ -58,3 +61,17 @@ def decode_inbox_cursor(cursor: str | None, field: str) -> tuple[datetime, uuid.
         return datetime.fromisoformat(stamp), uuid.UUID(conversation_id)
     except ValueError:
         raise ValidationFailed(field, f"{field} is not a valid cursor") from None
+
+
+def encode_search_cursor(position: int) -> str:
+    return _encode(f"hit:{position}")
+
+
+def decode_search_cursor(cursor: str | None, field: str) -> int | None:
+    """The position (0 is the best hit) a search cursor stands for."""
+    if cursor is None:
+        return None
+    value = _decode(cursor, field, "hit:")
+    if not (value.isascii() and value.isdigit()):
+        raise ValidationFailed(field, f"{field} is not a valid cursor")
+    return int(value)

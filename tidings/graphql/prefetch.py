@@ -141,9 +141,17 @@ def _object_type(annotation: Any) -> type | None:
 
 
 async def prefetch(
-    info: Info, loaded: Loaded, cls: type, rows: list[Any], selection: Iterable[Selection]
+    info: Info,
+    loaded: Loaded,
+    cls: type,
+    rows: list[Any],
+    selection: Iterable[Selection],
+    *,
+    also: Iterable[tuple[type, list[Any], Iterable[Selection]]] = (),
 ) -> None:
-    """Load into ``loaded`` what ``selection`` of ``cls`` needs for each of ``rows``.
+    """Load into ``loaded`` what ``selection`` of ``cls`` needs for each of ``rows``, and
+    what each of ``also`` (more rows of other types, as a search hit's message and
+    conversation) needs, in the same walk.
 
     Level by level: every need of the level at once, one DataLoader call per kind; then the
     rows those brought (participants, messages) with their own selections. Users last, once:
@@ -151,7 +159,10 @@ async def prefetch(
     """
     loaders = await info.context.loaders()
     users: set[uuid.UUID] = set()
-    level: list[tuple[type, list[Any], list[Selection]]] = [(cls, rows, list(selection))]
+    level: list[tuple[type, list[Any], list[Selection]]] = [
+        (cls, rows, list(selection)),
+        *((other, other_rows, list(chosen)) for other, other_rows, chosen in also),
+    ]
     walked: list[tuple[_Relation, list[Any]]] = []
     while level:
         wanted: dict[Kind, dict[Hashable, Any]] = defaultdict(dict)

@@ -27,6 +27,7 @@ from tidings.graphql.resolvers.admin import AdminMutations, AdminQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
+from tidings.graphql.resolvers.search import SearchQueries
 from tidings.graphql.resolvers.subscriptions import Subscription
 from tidings.realtime.fanout import SharingExecutor
 from tidings.settings import Settings
@@ -36,7 +37,9 @@ __all__ = ["TidingsSchema", "build_schema"]
 # Frontends send a few dozen distinct documents; 1024 leaves room for many clients' versions.
 _CACHED_DOCUMENTS = 1024
 
-Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries, AdminQueries))
+Query = merge_types(
+    "Query", (AccountQueries, ConversationQueries, MessageQueries, AdminQueries, SearchQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (

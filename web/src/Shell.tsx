@@ -17,6 +17,7 @@ import { ChatScreen } from "./chat/ChatScreen";
 import { ConversationList } from "./list/ConversationList";
 import { NewConversationDialog } from "./list/NewConversationDialog";
 import { outbox } from "./outbox/instance";
+import { MessageSearch } from "./search/MessageSearch";
 import { useOpenConversation } from "./ui/route";
 import { toggleTheme } from "./ui/theme";
 import { useStore } from "./util/store";
@@ -124,7 +125,9 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
         <button type="button" className="primary new-conversation" onClick={() => setCreating(true)}>
           New conversation
         </button>
-        <ConversationList viewerId={viewerId} openId={openId} onSettled={settleList} />
+        <MessageSearch>
+          <ConversationList viewerId={viewerId} openId={openId} onSettled={settleList} />
+        </MessageSearch>
       </aside>
       <main className="main">
         {openId ? (

@@ -262,6 +262,10 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       MessageReceiptCount: () => null,
       TypingEvent: () => null,
       PresenceEvent: () => null,
+      SearchResultConnection: () => null,
+      SearchResultEdge: () => null,
+      SearchResult: () => null,
+      SnippetPart: () => null,
     },
     resolvers: {
       Query: {

@@ -15,6 +15,7 @@ import { LogSkeleton } from "./LogSkeleton";
 import { Composer, type ComposerBanner } from "./Composer";
 import { timeline, type TimelineItem } from "./merge";
 import { MessageItem, PendingItem } from "./MessageItem";
+import { useJumpToMessage } from "../search/jump";
 import { useHistory } from "./useHistory";
 import { useMarkRead } from "./useMarkRead";
 import { useTypingSender } from "./useTyping";
@@ -126,6 +127,10 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
     if (!el || history.loading || !history.hasOlder || history.loadingOlder) return;
     if (el.scrollHeight <= el.clientHeight || el.scrollTop < 200) history.loadOlder();
   }, [history]);
+
+  // A search result opened here: scrolled to, not to the newest.
+  const leaveBottom = useCallback(() => setAtBottom(false), []);
+  useJumpToMessage(cid, history, log, leaveBottom);
 
   const jumpToNewest = () => {
     const el = log.current;

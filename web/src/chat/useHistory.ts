@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { CombinedError, useClient, type Operation } from "urql";
 import { reconnects } from "../api/live";
 import { MessagesQuery } from "../api/operations";
-import { fillPage, newestPage, olderPage } from "../api/pages";
+import { FILL_SIZE, fillPage, newestPage, olderPage } from "../api/pages";
 import type { MessageFieldsFragment, MessagesQueryVariables } from "../gql/graphql";
 import { useStore } from "../util/store";
 import { firstGap, mergePages } from "./merge";
@@ -39,6 +39,11 @@ export interface History {
   loadingOlder: boolean;
   hasOlder: boolean;
   loadOlder(): void;
+  /** Load the messages around `seq` (a search result far back); the hole up to the newest
+   * page then fills as any hole does. */
+  loadAround(seq: number): void;
+  /** Every page asked for has been answered (or failed). */
+  settled: boolean;
   olderError: CombinedError | undefined;
   retryOlder(): void;
   retry(): void;
@@ -120,6 +125,14 @@ export function useHistory(conversationId: string, lastSeq: number): History {
     setPages((current) => (current.some((v) => keyOf(v) === keyOf(vars)) ? current : [...current, vars]));
   }, [messages, loadingOlder, hasOlder, conversationId]);
 
+  const loadAround = useCallback(
+    (seq: number) => {
+      const vars = fillPage(conversationId, Math.max(0, seq - FILL_SIZE / 2));
+      setPages((current) => (current.some((v) => keyOf(v) === keyOf(vars)) ? current : [...current, vars]));
+    },
+    [conversationId],
+  );
+
   const retryOlder = useCallback(() => {
     if (oldestOlder) void client.query(MessagesQuery, oldestOlder, { requestPolicy: "network-only" }).toPromise();
   }, [client, oldestOlder]);
@@ -140,6 +153,8 @@ export function useHistory(conversationId: string, lastSeq: number): History {
     loadingOlder,
     hasOlder,
     loadOlder,
+    loadAround,
+    settled: !anyFetching,
     olderError,
     retryOlder,
     retry,

@@ -47,6 +47,7 @@ type Documents = {
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": typeof types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": typeof types.HeldNewestPageDocument,
     "\n  query RegistrationMode {\n    registrationMode\n  }\n": typeof types.RegistrationModeDocument,
+    "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
 };
 const documents: Documents = {
     "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": types.ConversationHeadFragmentDoc,
@@ -82,6 +83,7 @@ const documents: Documents = {
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": types.HeldNewestPageDocument,
     "\n  query RegistrationMode {\n    registrationMode\n  }\n": types.RegistrationModeDocument,
+    "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.SearchMessagesDocument,
 };
 
 /**
@@ -230,6 +232,10 @@ export function graphql(source: "\n  query HeldNewestPage($conversationId: ID!, 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RegistrationMode {\n    registrationMode\n  }\n"): (typeof documents)["\n  query RegistrationMode {\n    registrationMode\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
