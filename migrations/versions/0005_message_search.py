@@ -23,8 +23,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _SQLITE_UP = [
-    # The rowid of messages is the FTS row's id; VACUUM keeps rowids of rows in place, and
-    # "rebuild" (below) re-reads every message should it ever not.
+    # The rowid of messages is the FTS row's id. VACUUM may renumber the rowids of a table
+    # without an INTEGER PRIMARY KEY: Tidings never runs it, and after one run by hand the
+    # "rebuild" command (below) re-reads every message (docs/search.md).
     """CREATE VIRTUAL TABLE message_search USING fts5(
         content, content='messages', content_rowid='rowid',
         tokenize='unicode61 remove_diacritics 0')""",
