@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
+    # Days a deleted account's username stays unregistrable (nobody can pose as them at once).
+    deleted_username_quarantine_days: int = Field(default=30, ge=0)
+
     # Chat rules.
     group_max_participants: int = Field(default=1000, ge=2)
 

@@ -22,6 +22,7 @@ from strawberry.types.execution import ExecutionContext
 
 from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
+from tidings.graphql.resolvers.account_management import AccountManagementMutations
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
@@ -37,7 +38,14 @@ _CACHED_DOCUMENTS = 1024
 
 Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
 Mutation = merge_types(
-    "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        AccountManagementMutations,
+        ConversationMutations,
+        MessageMutations,
+        PresenceMutations,
+    ),
 )
 
 
