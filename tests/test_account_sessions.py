@@ -95,9 +95,9 @@ async def test_changing_the_password_signs_out_every_other_device(
 async def test_a_wrong_current_password_changes_nothing(api: Api) -> None:
     alice = await api.register("alice")
     phone = await _log_in(api, alice)
-    error = (await _change(api, alice.access_token, "not my password", "new password!"))[
-        "errors"
-    ][0]
+    error = (await _change(api, alice.access_token, "not my password", "new password!"))["errors"][
+        0
+    ]
     assert code_of(error) == "INVALID_CREDENTIALS"
     assert (await api.data(ME, token=phone["accessToken"]))["me"]["user"]["id"] == alice.id
     await _log_in(api, alice)  # the old password still works
@@ -117,9 +117,7 @@ async def test_guessing_the_current_password_is_rate_limited_like_login(api: Api
     for _ in range(3):
         error = (await _change(api, alice.access_token, "guess", "new password!"))["errors"][0]
         assert code_of(error) == "INVALID_CREDENTIALS"
-    error = (await _change(api, alice.access_token, alice.password, "new password!"))["errors"][
-        0
-    ]
+    error = (await _change(api, alice.access_token, alice.password, "new password!"))["errors"][0]
     assert code_of(error) == "RATE_LIMITED"
     assert error["extensions"]["retryAfter"] > 0
 

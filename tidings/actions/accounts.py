@@ -22,14 +22,14 @@ from tidings.models import AuthSession, RefreshToken, User, utcnow
 from tidings.services import Services
 from tidings.tokens import TokenIssuer, hash_refresh_token
 
+# Not user intents, but shared with the other session actions (sessions.py, deletion.py):
+# revoke_session, session_ended, username_hash.
 __all__ = [
     "IssuedTokens",
     "login",
     "logout",
     "refresh",
     "register",
-    "revoke_session",
-    "session_ended",
     "update_profile",
     "update_settings",
 ]
