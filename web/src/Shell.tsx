@@ -117,8 +117,14 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
             <button type="button" className="icon" onClick={toggleTheme} aria-label="Toggle theme" title="Toggle theme">
               ◐
             </button>
-            <button type="button" className="ghost" onClick={() => setAccount(true)}>
-              Account
+            <button
+              type="button"
+              className="icon"
+              onClick={() => setAccount(true)}
+              aria-label="Account"
+              title="Account: password, devices, blocked people"
+            >
+              ⚙
             </button>
             <button type="button" className="ghost" onClick={() => void signOut()}>
               Sign out

@@ -112,6 +112,11 @@ function DeleteAccountForm({ viewerId }: { viewerId: string }) {
   );
 }
 
+/** This device on top, as messaging apps list it; the others most recently used first. */
+function thisDeviceFirst<T extends { current: boolean }>(sessions: readonly T[]): T[] {
+  return [...sessions].sort((a, b) => Number(b.current) - Number(a.current));
+}
+
 export function AccountDialog({ viewerId, onClose }: { viewerId: string; onClose: () => void }) {
   const [{ data, error }, refetch] = useQuery({ query: AccountQuery, requestPolicy: "network-only" });
   const [, endSession] = useMutation(EndSessionMutation);
@@ -139,7 +144,7 @@ export function AccountDialog({ viewerId, onClose }: { viewerId: string; onClose
         <section className="account-section" aria-labelledby="devices-title">
           <h3 id="devices-title">Devices</h3>
           <ul aria-label="Devices" className="account-list">
-            {me?.sessions.map((s) => (
+            {thisDeviceFirst(me?.sessions ?? []).map((s) => (
               <li key={s.id} data-testid="device" data-current={s.current}>
                 <span className="person-names">
                   <span>{s.device}</span>
