@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import Account, Api
-from tests.support.chat import CREATE_CONVERSATION, code_of, create
+from tests.support.chat import CREATE_CONVERSATION, SEND_MESSAGE, code_of, create, history, send
 from tests.support.clock import FakeClock
 from tests.support.presence import SET_PRESENCE, TIMINGS, presence_of, status_of, watching
 from tests.support.server import RunningServer
@@ -94,6 +94,37 @@ async def test_no_direct_conversation_either_way_while_blocked(api: Api) -> None
 
     await _unblock(api, alice, bob)
     assert (await create(api, bob, "DIRECT", alice))["kind"] == "DIRECT"
+
+
+async def test_an_existing_direct_conversation_is_closed_while_either_blocks(api: Api) -> None:
+    alice = await api.register("alice")
+    bob = await api.register("bob")
+    carol = await api.register("carol")
+    direct = (await create(api, alice, "DIRECT", bob))["id"]
+    group = (await create(api, alice, "GROUP", bob, carol))["id"]
+    await send(api, bob, direct, "before")
+    await _block(api, alice, bob)
+    await _block(api, bob, alice)
+
+    for sender, client_id in [(alice, None), (bob, "retry-1")]:
+        variables = {
+            "input": {"conversationId": direct, "content": "hi", "clientMessageId": client_id}
+        }
+        error = await api.error(SEND_MESSAGE, variables, token=sender.access_token)
+        assert code_of(error) == "FORBIDDEN"
+    # The history stays readable, and groups go on as before.
+    contents = [edge["node"]["content"] for edge in (await history(api, alice, direct))["edges"]]
+    assert contents == ["before"]
+    assert (await send(api, bob, group, "in the group"))["seq"] == 1
+
+    # One block lifted, the other stands: still closed. Both lifted: open again.
+    await _unblock(api, alice, bob)
+    variables = {"input": {"conversationId": direct, "content": "hi"}}
+    assert code_of(await api.error(SEND_MESSAGE, variables, token=alice.access_token)) == (
+        "FORBIDDEN"
+    )
+    await _unblock(api, bob, alice)
+    assert (await send(api, alice, direct, "after"))["seq"] == 2
 
 
 async def test_a_block_hides_presence_both_ways_and_unblocking_shows_it_again(

@@ -146,6 +146,9 @@ class Conversation(SQLModel, table=True):
     last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # last_message_at, or created_at before the first message: the inbox sort key.
     activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # DIRECT only: set while either person blocks the other, and then nobody sends in it.
+    # On the row every send updates anyway, so the check costs the send nothing.
+    blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # Membership, with the participant's read and delivered marks (highest seq).

@@ -1,5 +1,5 @@
-"""Account management: device labels and last use of sessions, blocks, deleted accounts and
-the quarantine of their usernames.
+"""Account management: device labels and last use of sessions, blocks (and the direct
+conversations they close), deleted accounts and the quarantine of their usernames.
 
 Revision ID: 0007
 Revises: 0003
@@ -26,6 +26,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("user_agent", sa.String(length=512), nullable=True))
         batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE sessions SET last_used_at = created_at")
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "user_blocks",
         sa.Column("blocker_id", sa.Uuid(), nullable=False),
@@ -48,6 +50,8 @@ def downgrade() -> None:
     op.drop_table("username_quarantine")
     op.drop_index("ix_user_blocks_blocked_id", table_name="user_blocks")
     op.drop_table("user_blocks")
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.drop_column("blocked_at")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("user_agent")

@@ -1,6 +1,7 @@
 """Account settings in the browser: a password change signs the other devices out, a device
-is signed out from the list, blocking from a direct conversation's header hides presence
-and unblocking from settings shows it again, deleting the account (issue 16, item 5)."""
+is signed out from the list, blocking from a direct conversation's header hides presence and
+closes the conversation, unblocking from settings shows it again, deleting the account
+(issue 16, item 5)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,12 @@ async def test_blocking_from_the_header_hides_presence_and_unblocking_shows_it(
     await bob_page.get_by_role("button", name="Block", exact=True).click()
     await expect(bob_page.get_by_role("button", name="Unblock", exact=True)).to_be_visible()
     await expect(chat.status).to_have_text("")  # offline, with no last seen
+    # The conversation is closed while blocked: a message is refused, not retried forever.
+    await chat.send("still there?")
+    await expect(chat.message("still there?")).to_have_attribute("data-status", "failed")
+    await expect(
+        bob_page.get_by_role("alert").filter(has_text="one of you has blocked the other")
+    ).to_be_visible()
 
     await open_account(bob_page)
     blocked = bob_page.get_by_role("list", name="Blocked people").get_by_test_id("blocked-user")

@@ -1,5 +1,7 @@
 """Blocking: a user stops someone from opening a direct conversation with them, and the two
-stop seeing each other's presence and typing. Groups they share are left as they are."""
+stop seeing each other's presence and typing. A direct conversation they already have is
+closed (nobody sends in it; its history stays) while either blocks the other. Groups they
+share are left as they are."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from tidings import queries
 from tidings.actions.actor import Actor
 from tidings.errors import NotFound, ValidationFailed
-from tidings.models import User, UserBlock
+from tidings.models import Conversation, User, UserBlock, utcnow
 
 __all__ = ["block_user", "unblock_user"]
 
@@ -32,6 +35,7 @@ async def block_user(actor: Actor, *, user_id: uuid.UUID) -> User:
                 session.add(UserBlock(blocker_id=actor.user_id, blocked_id=user_id))
         except IntegrityError:
             return blocked  # the same block, made at the same moment elsewhere
+        await _close_direct(session, actor.user_id, user_id, closed=True)
         await session.commit()
     await actor.services.events.block_changed(actor.user_id, user_id, blocked=True)
     return blocked
@@ -49,6 +53,10 @@ async def unblock_user(actor: Actor, *, user_id: uuid.UUID) -> User:
             .where(col(UserBlock.blocker_id) == actor.user_id, col(UserBlock.blocked_id) == user_id)
             .returning(col(UserBlock.blocked_id))
         )
+        if removed is not None and not await queries.blocks_between(
+            session, one=actor.user_id, other=user_id
+        ):
+            await _close_direct(session, actor.user_id, user_id, closed=False)
         await session.commit()
     if removed is not None:
         await actor.services.events.block_changed(actor.user_id, user_id, blocked=False)
@@ -62,3 +70,15 @@ async def _blocks(session: AsyncSession, blocker: uuid.UUID, blocked: uuid.UUID)
         )
     )
     return found is not None
+
+
+async def _close_direct(
+    session: AsyncSession, one: uuid.UUID, other: uuid.UUID, *, closed: bool
+) -> None:
+    """Close (or open again) the direct conversation of the two, if they have one."""
+    low, high = sorted((one, other))
+    await session.execute(
+        sa.update(Conversation)
+        .where(col(Conversation.direct_key) == f"{low}:{high}")
+        .values(blocked_at=utcnow() if closed else None)
+    )

@@ -123,4 +123,11 @@ async def _erase(actor: Actor, session: AsyncSession, user: User) -> list[uuid.U
             sa.or_(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == user.id)
         )
     )
+    # With the blocks gone, so is what they closed (a block's time is about the user too).
+    mine = sa.select(col(Participant.conversation_id)).where(col(Participant.user_id) == user.id)
+    await session.execute(
+        sa.update(Conversation)
+        .where(col(Conversation.id).in_(mine), col(Conversation.blocked_at).is_not(None))
+        .values(blocked_at=None)
+    )
     return session_ids
