@@ -8,7 +8,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "architecture.md").read_text()
-ACTION_MODULES = ["accounts", "admin", "conversations", "invites", "messages", "presence", "search"]
+ACTION_MODULES = [
+    "accounts",
+    "admin",
+    "blocks",
+    "conversations",
+    "deletion",
+    "invites",
+    "messages",
+    "presence",
+    "search",
+    "sessions",
+]
 
 
 def test_every_path_it_names_exists() -> None:

@@ -27,6 +27,8 @@ __all__ = [
     "ReadReceipt",
     "RefreshToken",
     "User",
+    "UserBlock",
+    "UsernameQuarantine",
     "kept_by_database",
     "utcnow",
 ]
@@ -86,6 +88,8 @@ class User(SQLModel, table=True):
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # Set by ``tidings admin deactivate``: no login, no session, until reactivated.
     deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the account was deleted: the row stays, anonymised, as its messages' sender.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # One login on one device; access tokens name it, logout revokes it.
@@ -96,6 +100,30 @@ class AuthSession(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The User-Agent of the login (then of the latest refresh): the device list's label.
+    user_agent: str | None = Field(default=None, max_length=512)
+    # Moved on login and on every refresh, never per request (the hot path writes nothing).
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# blocker_id blocked blocked_id: no new direct conversation between them, and neither sees
+# the other's presence or typing.
+class UserBlock(SQLModel, table=True):
+    __tablename__ = "user_blocks"
+
+    blocker_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    blocked_id: uuid.UUID = Field(
+        foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A deleted account's username, as its SHA-256, not registrable again before free_at.
+class UsernameQuarantine(SQLModel, table=True):
+    __tablename__ = "username_quarantine"
+
+    username_hash: str = Field(primary_key=True, max_length=64)
+    free_at: datetime = Field(sa_type=UTCDateTime)
 
 
 # A refresh token, stored as its SHA-256. A rotated one presented again revokes its session.
@@ -125,6 +153,9 @@ class Conversation(SQLModel, table=True):
     last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # last_message_at, or created_at before the first message: the inbox sort key.
     activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # DIRECT only: set while either person blocks the other, and then nobody sends in it.
+    # On the row every send updates anyway, so the check costs the send nothing.
+    blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # Membership, with the participant's read and delivered marks (highest seq).

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # (closed: accounts come from ``tidings admin create-user``). README "Administration".
     registration: Literal["open", "invite", "closed"] = "open"
 
+    # Days a deleted account's username stays unregistrable (nobody can pose as them at once).
+    deleted_username_quarantine_days: int = Field(default=30, ge=0)
+
     # Chat rules.
     group_max_participants: int = Field(default=1000, ge=2)
 

@@ -10,6 +10,9 @@ writes (``lastSeenAt``, batched delivered marks) are named statements there.
 ``docs/architecture.md`` shows where each thing lives.
 
 - ``accounts``: register, log in, refresh, log out, update profile and settings
+- ``sessions``: change password, end a login session
+- ``deletion``: delete an account
+- ``blocks``: block and unblock a user
 - ``conversations``: create, add, remove, leave, rename
 - ``messages``: send, edit, delete, typing, mark read
 - ``presence``: set presence

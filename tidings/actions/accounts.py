@@ -3,6 +3,7 @@ and settings."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from tidings.models import AuthSession, RefreshToken, User, utcnow
 from tidings.services import Services
 from tidings.tokens import TokenIssuer, hash_refresh_token
 
+# Not user intents, but shared with the other session actions (sessions.py, deletion.py):
+# revoke_session, session_ended, username_hash.
 __all__ = [
     "IssuedTokens",
     "login",
@@ -75,6 +78,10 @@ async def register(
         taken = await queries.name_or_email_taken(session, username=username, email=email)
         if taken is not None:
             _raise_taken(username_taken=taken[0] == username)
+        if await queries.username_quarantined(
+            session, username_hash=username_hash(username), now=services.clock.now()
+        ):
+            _raise_taken(username_taken=True)  # a deleted account's, not free again yet
         user = User(
             username=username,
             email=email,
@@ -96,7 +103,12 @@ async def register(
             except ValidationFailed:
                 await session.rollback()  # no account without the invite
                 raise
-        return await _start_session(session, services, user)
+        return await _start_session(session, services, user, caller.user_agent)
+
+
+def username_hash(username: str) -> str:
+    """How a deleted account's username is remembered for its quarantine: not in clear."""
+    return hashlib.sha256(username.encode()).hexdigest()
 
 
 def _raise_taken(*, username_taken: bool) -> NoReturn:
@@ -125,7 +137,7 @@ async def login(caller: Caller, *, username_or_email: str, password: str) -> Iss
         assert user is not None
         # Said only to whoever knows the password, so it reveals nothing to a guesser.
         _refuse_deactivated(user)
-        return await _start_session(session, services, user)
+        return await _start_session(session, services, user, caller.user_agent)
 
 
 def _refuse_deactivated(user: User) -> None:
@@ -133,13 +145,22 @@ def _refuse_deactivated(user: User) -> None:
         raise Forbidden("This account has been deactivated; contact an administrator")
 
 
-async def _start_session(session: AsyncSession, services: Services, user: User) -> IssuedTokens:
-    auth_session = AuthSession(user_id=user.id)
+async def _start_session(
+    session: AsyncSession, services: Services, user: User, user_agent: str | None
+) -> IssuedTokens:
+    now = services.clock.now()
+    auth_session = AuthSession(
+        user_id=user.id, user_agent=_clip(user_agent), created_at=now, last_used_at=now
+    )
     session.add(auth_session)
     await session.flush()
-    issued = _issue(session, services.tokens, user, auth_session.id, services.clock.now())
+    issued = _issue(session, services.tokens, user, auth_session.id, now)
     await session.commit()
     return issued
+
+
+def _clip(user_agent: str | None) -> str | None:
+    return user_agent[:512] if user_agent else None
 
 
 def _issue(
@@ -187,24 +208,29 @@ async def refresh(caller: Caller, *, refresh_token: str) -> IssuedTokens:
             .returning(col(RefreshToken.token_hash))
         )
         if claimed is not None:
+            # The device list's "last used": moved here, never per request.
+            auth_session.last_used_at = now
+            if caller.user_agent:
+                auth_session.user_agent = _clip(caller.user_agent)
             issued = _issue(session, caller.services.tokens, user, auth_session.id, now)
             await session.commit()
             return issued
-        await _revoke(session, auth_session.id)
+        await revoke_session(session, auth_session.id)
         await session.commit()
-    await _ended(caller.services, auth_session.id)
+    await session_ended(caller.services, auth_session.id)
     raise Unauthenticated("The refresh token was already used; the session has been revoked")
 
 
 async def logout(actor: Actor) -> None:
     """End the actor's login session: its tokens stop working and its sockets close."""
     async with actor.db() as session:
-        await _revoke(session, actor.viewer.session_id)
+        await revoke_session(session, actor.viewer.session_id)
         await session.commit()
-    await _ended(actor.services, actor.viewer.session_id)
+    await session_ended(actor.services, actor.viewer.session_id)
 
 
-async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """Mark the login session ended (the caller commits, then calls ``session_ended``)."""
     await session.execute(
         sa.update(AuthSession)
         .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
@@ -212,7 +238,7 @@ async def _revoke(session: AsyncSession, session_id: uuid.UUID) -> None:
     )
 
 
-async def _ended(services: Services, session_id: uuid.UUID) -> None:
+async def session_ended(services: Services, session_id: uuid.UUID) -> None:
     """After the revocation committed: this instance stops trusting the session at once (no
     request here signs in with it from now on), the others when they hear the event."""
     services.live_sessions.forget(session_id)

@@ -33,11 +33,17 @@ class Caller:
     db: Database
     # Rate limits of signed-out actions count per address.
     client_ip: str = "unknown"
+    # The User-Agent header, remembered by the login session as its device.
+    user_agent: str | None = None
 
     @classmethod
-    def of(cls, services: Services, *, client_ip: str = "unknown") -> Caller:
+    def of(
+        cls, services: Services, *, client_ip: str = "unknown", user_agent: str | None = None
+    ) -> Caller:
         """A caller outside any request, with a session of its own per action."""
-        return cls(services=services, db=services.sessions, client_ip=client_ip)
+        return cls(
+            services=services, db=services.sessions, client_ip=client_ip, user_agent=user_agent
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -53,6 +53,8 @@ async def create_conversation(
                     "participant_ids",
                     "A direct conversation is between you and exactly one other user",
                 )
+            if await queries.blocks_between(session, one=creator_id, other=others[0]):
+                raise Forbidden("One of you has blocked the other")
             low, high = sorted((creator_id, others[0]))
             direct_key = f"{low}:{high}"
             existing = await queries.direct_conversation(session, direct_key=direct_key)

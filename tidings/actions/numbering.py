@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from tidings import queries
 from tidings.db import autocommit
-from tidings.errors import NotInConversation, ValidationFailed
+from tidings.errors import Forbidden, NotInConversation, ValidationFailed
 from tidings.models import Conversation, Message, Participant, User
 from tidings.queries import get_membership
 from tidings.realtime.events import PublicUser
@@ -41,6 +41,7 @@ _NEXT_SEQ = (
     sa.update(_conversations)
     .where(
         _conversations.c.id == sa.bindparam("conversation_id"),
+        _conversations.c.blocked_at.is_(None),
         sa.select(_participants.c.user_id)
         .where(
             _participants.c.conversation_id == sa.bindparam("conversation_id"),
@@ -163,13 +164,21 @@ async def _why_not_sent(session: AsyncSession, message: Message) -> Message:
     original = await _original(session, message)
     if original is not None:
         return original
-    await get_membership(
-        session, conversation_id=message.conversation_id, user_id=message.sender_id
-    )
+    await _check_open(session, message)
     if message.reply_to_id is not None:
         await _check_reply_target(session, message.conversation_id, message.reply_to_id)
     # The membership or the target changed since the statement ran: as it then stood.
     raise NotInConversation
+
+
+async def _check_open(session: AsyncSession, message: Message) -> None:
+    """``NOT_IN_CONVERSATION`` for an outsider, ``FORBIDDEN`` in a direct conversation
+    closed by a block (tidings/actions/blocks.py)."""
+    conversation, _ = await get_membership(
+        session, conversation_id=message.conversation_id, user_id=message.sender_id
+    )
+    if conversation.blocked_at is not None:
+        raise Forbidden("You cannot send here: one of you has blocked the other")
 
 
 async def store_in_a_transaction(session: AsyncSession, message: Message) -> PublicUser | Message:
@@ -188,6 +197,7 @@ async def store_in_a_transaction(session: AsyncSession, message: Message) -> Pub
     )
     if seq is None:
         await session.rollback()
+        await _check_open(session, message)
         raise NotInConversation
     if message.reply_to_id is not None:
         try:

@@ -200,7 +200,12 @@ class Context:
     def caller(self) -> Caller:
         """Who calls a signed-out action (register, log in, refresh), through this operation's
         database session."""
-        return Caller(services=self.services, db=self.db, client_ip=self.client_ip)
+        return Caller(
+            services=self.services,
+            db=self.db,
+            client_ip=self.client_ip,
+            user_agent=self.request.headers.get("user-agent"),
+        )
 
     async def actor(self) -> Actor:
         """The signed-in viewer, as actions take them; ``UNAUTHENTICATED`` if none."""

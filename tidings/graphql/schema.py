@@ -22,6 +22,7 @@ from strawberry.types.execution import ExecutionContext
 
 from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
+from tidings.graphql.resolvers.account_management import AccountManagementMutations
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.admin import AdminMutations, AdminQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
@@ -44,6 +45,7 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
+        AccountManagementMutations,
         ConversationMutations,
         MessageMutations,
         PresenceMutations,

@@ -10,6 +10,13 @@ the real-time machinery (``lastSeenAt``, delivered marks) are here, named like t
 
 from __future__ import annotations
 
+from tidings.queries.accounts import (
+    blocked_by,
+    blocked_either_way,
+    blocks_between,
+    live_sessions_of,
+    username_quarantined,
+)
 from tidings.queries.conversations import (
     InboxPage,
     ParticipantRow,
@@ -58,6 +65,9 @@ __all__ = [
     "ParticipantRow",
     "UserRow",
     "admin_count",
+    "blocked_by",
+    "blocked_either_way",
+    "blocks_between",
     "changed_since",
     "contacts_of",
     "conversation_of_message",
@@ -70,6 +80,7 @@ __all__ = [
     "inbox_page",
     "last_messages_of",
     "last_seqs",
+    "live_sessions_of",
     "longest_standing_member",
     "member_ids",
     "memberships",
@@ -89,6 +100,7 @@ __all__ = [
     "unread_counts",
     "user_by_id",
     "user_by_login",
+    "username_quarantined",
     "username_taken",
     "users_by_id",
     "write_delivered",

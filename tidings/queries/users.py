@@ -111,6 +111,7 @@ async def search_users(session: AsyncSession, *, query: str, limit: int) -> list
     rows = await session.scalars(
         sa.select(User)
         .where(
+            col(User.deleted_at).is_(None),
             sa.or_(
                 col(User.username).like(f"{escaped}%", escape="\\"),
                 sa.func.lower(col(User.display_name)).like(f"%{escaped}%", escape="\\"),
@@ -125,10 +126,14 @@ async def search_users(session: AsyncSession, *, query: str, limit: int) -> list
 
 
 async def existing_user_ids(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of ``ids`` are users."""
+    """Which of ``ids`` are users (deleted accounts are not: nobody can add them anywhere)."""
     if not ids:
         return set()
-    return set(await session.scalars(sa.select(col(User.id)).where(col(User.id).in_(ids))))
+    return set(
+        await session.scalars(
+            sa.select(col(User.id)).where(col(User.id).in_(ids), col(User.deleted_at).is_(None))
+        )
+    )
 
 
 async def name_or_email_taken(

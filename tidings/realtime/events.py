@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tidings.queries import UserRow
 
 __all__ = [
+    "BlockChanged",
     "ConversationChanged",
     "ConversationData",
     "Event",
@@ -210,6 +211,17 @@ class SessionRevoked(_Event):
     session_id: uuid.UUID
 
 
+class BlockChanged(_Event):
+    """``blocker_id`` blocked (or unblocked) ``blocked_id``; told to both on their own
+    channels, so their presence and typing feeds hide (or show) each other from now on."""
+
+    ephemeral: ClassVar[bool] = True
+    type: Literal["block_changed"] = "block_changed"
+    blocker_id: uuid.UUID
+    blocked_id: uuid.UUID
+    blocked: bool
+
+
 Event = Annotated[
     MessageAdded
     | MessageUpdated
@@ -218,7 +230,8 @@ Event = Annotated[
     | Receipts
     | PresenceChanged
     | SessionPresence
-    | SessionRevoked,
+    | SessionRevoked
+    | BlockChanged,
     Field(discriminator="type"),
 ]
 
@@ -233,6 +246,7 @@ _TYPES: dict[str, type[_Event]] = {
         PresenceChanged,
         SessionPresence,
         SessionRevoked,
+        BlockChanged,
     )
 }
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)

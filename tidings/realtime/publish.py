@@ -4,7 +4,8 @@ Channels are namespaced (``<namespace>:v1:…``):
 
 - ``conversation:<id>``: messages added and updated
 - ``members:<id>``: membership and title changes
-- ``user:<id>``: conversations a user joined or left (they are not on its channel then)
+- ``user:<id>``: conversations a user joined or left (they are not on its channel then),
+  and blocks the user made or met
 - ``typing:<id>``: typing indicators, kept apart so chatter never delays messages
 - ``receipts:<id>``: coalesced read and delivered mark moves with new message counts
 - ``presence:<user id>``: one event per presence change of that user, whoever watches
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from tidings.models import Conversation, Message, User
 from tidings.realtime.events import (
+    BlockChanged,
     ConversationChanged,
     ConversationData,
     MessageAdded,
@@ -134,3 +136,11 @@ class Events:
 
     async def session_revoked(self, session_id: uuid.UUID) -> None:
         await self.hub.publish(self.channels.sessions, SessionRevoked(session_id=session_id))
+
+    async def block_changed(
+        self, blocker_id: uuid.UUID, blocked_id: uuid.UUID, *, blocked: bool
+    ) -> None:
+        """A block was made or lifted: both users' feeds re-sort whom they may see."""
+        event = BlockChanged(blocker_id=blocker_id, blocked_id=blocked_id, blocked=blocked)
+        for user_id in (blocker_id, blocked_id):
+            await self.hub.publish(self.channels.user(user_id), event)

@@ -13,6 +13,7 @@ import {
   PresenceSubscription,
   TypingSubscription,
 } from "./api/operations";
+import { AccountDialog } from "./account/AccountDialog";
 import { ChatScreen } from "./chat/ChatScreen";
 import { ConversationList } from "./list/ConversationList";
 import { NewConversationDialog } from "./list/NewConversationDialog";
@@ -94,6 +95,7 @@ function LiveFeeds({ listSettled }: { listSettled: boolean }) {
 export function Shell({ viewerId, displayName }: { viewerId: string; displayName: string }) {
   const openId = useOpenConversation();
   const [creating, setCreating] = useState(false);
+  const [account, setAccount] = useState(false);
   const [listSettled, setListSettled] = useState(false);
   const settleList = useCallback(() => setListSettled(true), []);
   const [{ data: me }] = useQuery({ query: MeQuery });
@@ -115,6 +117,15 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
           <div className="sidebar-tools">
             <button type="button" className="icon" onClick={toggleTheme} aria-label="Toggle theme" title="Toggle theme">
               ◐
+            </button>
+            <button
+              type="button"
+              className="icon"
+              onClick={() => setAccount(true)}
+              aria-label="Account"
+              title="Account: password, devices, blocked people"
+            >
+              ⚙
             </button>
             <button type="button" className="ghost" onClick={() => void signOut()}>
               Sign out
@@ -139,6 +150,7 @@ export function Shell({ viewerId, displayName }: { viewerId: string; displayName
         )}
       </main>
       {creating && <NewConversationDialog viewerId={viewerId} onClose={() => setCreating(false)} />}
+      {account && <AccountDialog viewerId={viewerId} onClose={() => setAccount(false)} />}
     </div>
   );
 }

@@ -8,9 +8,10 @@ from enum import Enum
 
 import strawberry
 
-from tidings import models
+from tidings import models, queries
 from tidings.graphql.context import Info
 from tidings.graphql.loaded import Loaded
+from tidings.graphql.types.sessions import LoginSession
 from tidings.queries import UserRow
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import VIEWER_DEPENDENT
@@ -144,6 +145,24 @@ class Viewer:
             ),
             is_admin=user.is_admin,
         )
+
+    @strawberry.field(description="The viewer's signed-in devices, most recently used first.")
+    async def sessions(self, info: Info) -> list[LoginSession]:
+        viewer = await info.context.viewer()
+        services = info.context.services
+        used_since = services.clock.now() - services.tokens.refresh_ttl
+        async with info.context.db() as session:
+            rows = await queries.live_sessions_of(
+                session, user_id=viewer.user_id, used_since=used_since
+            )
+        return [LoginSession.of(row, current=row.id == viewer.session_id) for row in rows]
+
+    @strawberry.field(description="Users the viewer has blocked, most recently blocked first.")
+    async def blocked_users(self, info: Info) -> list[User]:
+        viewer = await info.context.viewer()
+        async with info.context.db() as session:
+            users = await queries.blocked_by(session, user_id=viewer.user_id)
+        return [User.of(user) for user in users]
 
 
 @strawberry.type

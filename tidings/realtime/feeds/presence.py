@@ -22,7 +22,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tidings import queries
-from tidings.realtime.events import ConversationChanged, PresenceChanged, PublicUser
+from tidings.realtime.events import (
+    BlockChanged,
+    ConversationChanged,
+    PresenceChanged,
+    PublicUser,
+)
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Delivery, Listener, Reconnected
 from tidings.realtime.presence import Presence, visible_presence
@@ -47,16 +52,19 @@ async def presence_feed(
         listener = following.listener
         watched: set[uuid.UUID] = set()
 
-        async def watch() -> None:
+        async def watch() -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+            """Listen to the contacts' channels; return (no longer, newly) watched."""
             async with sessions() as session:
                 contacts = await queries.contacts_of(session, user_id=viewer_id)
             wanted = contacts if user_ids is None else contacts & user_ids
-            for user_id in watched - wanted:
+            gone, new = watched - wanted, wanted - watched
+            for user_id in gone:
                 await listener.remove(channels.presence(user_id))
-            for user_id in wanted - watched:
+            for user_id in new:
                 await listener.add(channels.presence(user_id))
             watched.clear()
             watched.update(wanted)
+            return gone, new
 
         await watch()
         unknown: set[uuid.UUID] = set()  # presence lost with Redis, waiting to be restored
@@ -92,6 +100,16 @@ async def presence_feed(
             if isinstance(payload, ConversationChanged):
                 await following.on_change(payload)
                 await watch()
+            elif isinstance(payload, BlockChanged):
+                # A block hides each from the other at once (OFFLINE); lifting it shows again.
+                hidden, shown = await watch()
+                hidden = {uid for uid in hidden if uid in _blocked_pair(payload)}
+                shown = {uid for uid in shown if uid in _blocked_pair(payload)}
+                for item in await _current(sessions, dict.fromkeys(hidden, "OFFLINE"), viewer_id):
+                    yield PresenceItem(item.user, "OFFLINE", None)
+                statuses = await presence.statuses(list(shown)) if shown else {}
+                for item in await _current(sessions, statuses, viewer_id):
+                    yield item
             elif isinstance(payload, PresenceChanged):
                 user = payload.user
                 unknown.discard(user.id)
@@ -102,6 +120,10 @@ async def presence_feed(
                     is_self=user.id == viewer_id,
                 )
                 yield PresenceItem(user, status, last_seen_at if status == "OFFLINE" else None)
+
+
+def _blocked_pair(event: BlockChanged) -> set[uuid.UUID]:
+    return {event.blocker_id, event.blocked_id}
 
 
 async def _next(listener: Listener, within: float | None) -> Delivery | Reconnected | None:

@@ -1,5 +1,6 @@
 """``typing``: ephemeral indicators. A state not refreshed within the TTL expires with an
-``isTyping: false`` event, computed by each subscriber, so nothing is stored anywhere."""
+``isTyping: false`` event, computed by each subscriber, so nothing is stored anywhere.
+Users blocked by or blocking the viewer are never shown typing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
+from tidings import queries
 from tidings.clock import Clock
-from tidings.realtime.events import ConversationChanged, PublicUser, Typing
+from tidings.realtime.events import BlockChanged, ConversationChanged, PublicUser, Typing
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Reconnected
 
@@ -34,6 +36,9 @@ async def typing_feed(
         conversation_id, extra_channel=channel, typing=following_all
     ) as following:
         listener = following.listener
+        if not following_all:  # blocks made meanwhile are told on the viewer's own channel
+            await listener.add(viewing.channels.user(viewing.viewer_id))
+        blocked = await _blocked(viewing)
         # (conversation, user) -> (deadline, user)
         typing: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, PublicUser]] = {}
         while True:
@@ -50,8 +55,16 @@ async def typing_feed(
                 continue
             if isinstance(event, Reconnected):
                 await following.resync()
+                blocked = await _blocked(viewing)
                 continue
             payload = event.payload
+            if isinstance(payload, BlockChanged):
+                blocked = await _blocked(viewing)
+                for key, (_, user) in list(typing.items()):
+                    if user.id in blocked:  # typing no more, as far as the viewer may know
+                        del typing[key]
+                        yield TypingItem(key[0], user, is_typing=False)
+                continue
             if isinstance(payload, ConversationChanged):
                 _, left = await following.on_change(payload)
                 for key in [key for key in typing if key[0] in left]:
@@ -60,7 +73,11 @@ async def typing_feed(
             if not isinstance(payload, Typing):
                 continue
             conversation, user = payload.conversation_id, payload.user
-            if user.id == viewing.viewer_id or conversation not in following.marks:
+            if (
+                user.id == viewing.viewer_id
+                or conversation not in following.marks
+                or user.id in blocked
+            ):
                 continue
             key = (conversation, user.id)
             was_typing = typing.pop(key, None) is not None
@@ -71,3 +88,8 @@ async def typing_feed(
             elif not was_typing:
                 continue
             yield TypingItem(conversation, user, is_typing=payload.is_typing)
+
+
+async def _blocked(viewing: Viewing) -> set[uuid.UUID]:
+    async with viewing.sessions() as session:
+        return await queries.blocked_either_way(session, user_id=viewing.viewer_id)

@@ -1,4 +1,5 @@
 /** Who the chat is with, and whether they are there: presence or last seen, or the group's members online. */
+import { BlockButton } from "../account/BlockButton";
 import type { ConversationFieldsFragment } from "../gql/graphql";
 import { Avatar } from "../ui/Avatar";
 import { directPartner, statusText } from "../ui/presence";
@@ -32,6 +33,7 @@ export function ChatHeader({
           {status}
         </span>
       </div>
+      {partner && <BlockButton userId={partner.user.id} name={partner.user.displayName} />}
     </header>
   );
 }

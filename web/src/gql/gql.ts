@@ -14,6 +14,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query Account {\n    me {\n      email\n      sessions {\n        id\n        device\n        createdAt\n        lastUsedAt\n        current\n      }\n      blockedUsers {\n        id\n        username\n        displayName\n        avatarUrl\n      }\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  query BlockedIds {\n    me {\n      blockedUsers {\n        id\n      }\n    }\n  }\n": typeof types.BlockedIdsDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation EndSession($id: ID!) {\n    endSession(id: $id)\n  }\n": typeof types.EndSessionDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": typeof types.DeleteAccountDocument,
+    "\n  mutation BlockUser($userId: ID!) {\n    blockUser(userId: $userId) {\n      id\n    }\n  }\n": typeof types.BlockUserDocument,
+    "\n  mutation UnblockUser($userId: ID!) {\n    unblockUser(userId: $userId) {\n      id\n    }\n  }\n": typeof types.UnblockUserDocument,
     "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": typeof types.ConversationHeadFragmentDoc,
     "\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n": typeof types.MessageCountsFragmentDoc,
     "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": typeof types.PresenceOfUserFragmentDoc,
@@ -50,6 +57,13 @@ type Documents = {
     "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
 };
 const documents: Documents = {
+    "\n  query Account {\n    me {\n      email\n      sessions {\n        id\n        device\n        createdAt\n        lastUsedAt\n        current\n      }\n      blockedUsers {\n        id\n        username\n        displayName\n        avatarUrl\n      }\n    }\n  }\n": types.AccountDocument,
+    "\n  query BlockedIds {\n    me {\n      blockedUsers {\n        id\n      }\n    }\n  }\n": types.BlockedIdsDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": types.ChangePasswordDocument,
+    "\n  mutation EndSession($id: ID!) {\n    endSession(id: $id)\n  }\n": types.EndSessionDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": types.DeleteAccountDocument,
+    "\n  mutation BlockUser($userId: ID!) {\n    blockUser(userId: $userId) {\n      id\n    }\n  }\n": types.BlockUserDocument,
+    "\n  mutation UnblockUser($userId: ID!) {\n    unblockUser(userId: $userId) {\n      id\n    }\n  }\n": types.UnblockUserDocument,
     "\n  fragment ConversationHead on Conversation {\n    id\n    unreadCount\n    lastMessageAt\n    lastMessage {\n      id\n      seq\n    }\n  }\n": types.ConversationHeadFragmentDoc,
     "\n  fragment MessageCounts on Message {\n    id\n    status\n    deliveredCount\n    readCount\n    recipientCount\n  }\n": types.MessageCountsFragmentDoc,
     "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": types.PresenceOfUserFragmentDoc,
@@ -100,6 +114,34 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Account {\n    me {\n      email\n      sessions {\n        id\n        device\n        createdAt\n        lastUsedAt\n        current\n      }\n      blockedUsers {\n        id\n        username\n        displayName\n        avatarUrl\n      }\n    }\n  }\n"): (typeof documents)["\n  query Account {\n    me {\n      email\n      sessions {\n        id\n        device\n        createdAt\n        lastUsedAt\n        current\n      }\n      blockedUsers {\n        id\n        username\n        displayName\n        avatarUrl\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BlockedIds {\n    me {\n      blockedUsers {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query BlockedIds {\n    me {\n      blockedUsers {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndSession($id: ID!) {\n    endSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation EndSession($id: ID!) {\n    endSession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n"): (typeof documents)["\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BlockUser($userId: ID!) {\n    blockUser(userId: $userId) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation BlockUser($userId: ID!) {\n    blockUser(userId: $userId) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnblockUser($userId: ID!) {\n    unblockUser(userId: $userId) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UnblockUser($userId: ID!) {\n    unblockUser(userId: $userId) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

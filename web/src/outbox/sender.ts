@@ -40,6 +40,9 @@ export function outcomeOf(entry: OutboxEntry, errors: ErrorLike[], networkError:
       return { kind: "invalid", message: error.message.endsWith(".") ? error.message : `${error.message}.` };
     case "NOT_IN_CONVERSATION":
       return { kind: "gone" };
+    case "FORBIDDEN":
+      // A direct conversation closed by a block: sending again would not help.
+      return { kind: "invalid", message: error.message.endsWith(".") ? error.message : `${error.message}.` };
     default:
       // UNAVAILABLE, TOKEN_EXPIRED (refreshed meanwhile), internal errors: try again.
       return { kind: "network" };

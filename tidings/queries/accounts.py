@@ -1,0 +1,88 @@
+"""Account management reads: a user's login sessions, who blocked whom, and usernames of
+deleted accounts still in quarantine."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from tidings.models import AuthSession, User, UserBlock, UsernameQuarantine
+
+__all__ = [
+    "blocked_by",
+    "blocked_either_way",
+    "blocks_between",
+    "live_sessions_of",
+    "username_quarantined",
+]
+
+
+async def live_sessions_of(
+    session: AsyncSession, *, user_id: uuid.UUID, used_since: datetime
+) -> list[AuthSession]:
+    """The user's login sessions not revoked and used (logged in or refreshed) since
+    ``used_since``: older ones can no longer refresh, so nobody is signed in with them."""
+    rows = await session.scalars(
+        sa.select(AuthSession)
+        .where(
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.revoked_at).is_(None),
+            sa.func.coalesce(col(AuthSession.last_used_at), col(AuthSession.created_at))
+            > used_since,
+        )
+        .order_by(
+            sa.func.coalesce(col(AuthSession.last_used_at), col(AuthSession.created_at)).desc()
+        )
+    )
+    return list(rows)
+
+
+async def blocked_by(session: AsyncSession, *, user_id: uuid.UUID) -> list[User]:
+    """The users ``user_id`` has blocked, most recently blocked first."""
+    rows = await session.scalars(
+        sa.select(User)
+        .join(UserBlock, col(UserBlock.blocked_id) == col(User.id))
+        .where(col(UserBlock.blocker_id) == user_id)
+        .order_by(col(UserBlock.created_at).desc())
+    )
+    return list(rows)
+
+
+async def blocked_either_way(session: AsyncSession, *, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """Everyone ``user_id`` blocked or was blocked by: they see nothing of each other's
+    presence or typing."""
+    rows = await session.execute(
+        sa.select(col(UserBlock.blocker_id), col(UserBlock.blocked_id)).where(
+            sa.or_(col(UserBlock.blocker_id) == user_id, col(UserBlock.blocked_id) == user_id)
+        )
+    )
+    return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
+
+
+async def blocks_between(session: AsyncSession, *, one: uuid.UUID, other: uuid.UUID) -> bool:
+    """Whether either of the two has blocked the other."""
+    found = await session.scalar(
+        sa.select(col(UserBlock.blocker_id))
+        .where(
+            sa.or_(
+                sa.and_(col(UserBlock.blocker_id) == one, col(UserBlock.blocked_id) == other),
+                sa.and_(col(UserBlock.blocker_id) == other, col(UserBlock.blocked_id) == one),
+            )
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def username_quarantined(session: AsyncSession, *, username_hash: str, now: datetime) -> bool:
+    """Whether a deleted account's username (as its hash) may not be registered yet."""
+    free_at = await session.scalar(
+        sa.select(col(UsernameQuarantine.free_at)).where(
+            col(UsernameQuarantine.username_hash) == username_hash
+        )
+    )
+    return free_at is not None and free_at > now
