@@ -22,6 +22,7 @@ __all__ = [
     "Message",
     "Participant",
     "ParticipantRole",
+    "Reaction",
     "ReadReceipt",
     "RefreshToken",
     "User",
@@ -161,6 +162,20 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a reaction was last added or removed: what a live feed that lost events re-sends.
+    reactions_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# One user's reaction with one emoji to one message. Personal data: it goes with the user.
+class Reaction(SQLModel, table=True):
+    __tablename__ = "reactions"
+
+    message_id: uuid.UUID = Field(foreign_key="messages.id", primary_key=True, ondelete="CASCADE")
+    emoji: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(
+        foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # A log of read-mark moves: a reader's readAt for message seq s is the read_at of their first

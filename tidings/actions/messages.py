@@ -6,24 +6,24 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
 from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
+from tidings.actions.reactions import publish_update
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound
 from tidings.models import (
     Message,
     Participant,
     ParticipantRole,
+    Reaction,
     ReadReceipt,
     User,
     utcnow,
 )
 from tidings.queries import get_membership, get_visible_message
-from tidings.realtime.events import PublicUser
 
 __all__ = ["delete_message", "edit_message", "mark_read", "send_message", "set_typing"]
 
@@ -86,7 +86,7 @@ async def edit_message(actor: Actor, *, message_id: uuid.UUID, content: str) -> 
             message.content = text
             message.edited_at = utcnow()
             await session.commit()
-        await _publish_update(actor, session, message)
+        await publish_update(actor, session, message)
     return message
 
 
@@ -102,15 +102,11 @@ async def delete_message(actor: Actor, *, message_id: uuid.UUID) -> Message:
         if message.deleted_at is None:
             message.content = ""
             message.deleted_at = utcnow()
+            # A tombstone shows no reactions (as in WhatsApp): they go with the content.
+            await session.execute(sa.delete(Reaction).where(col(Reaction.message_id) == message.id))
             await session.commit()
-        await _publish_update(actor, session, message)
+        await publish_update(actor, session, message, reactions=([], []))
     return message
-
-
-async def _publish_update(actor: Actor, session: AsyncSession, message: Message) -> None:
-    sender = await session.get(User, message.sender_id)
-    assert sender is not None
-    await actor.services.events.message(message, PublicUser.of(sender), added=False)
 
 
 async def set_typing(actor: Actor, *, conversation_id: uuid.UUID, is_typing: bool) -> None:

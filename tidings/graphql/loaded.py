@@ -19,9 +19,10 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from tidings import models
+from tidings.domain.reactions import SHOWN_REACTORS
 from tidings.domain.receipts import MessageCounts
 from tidings.graphql.loaders import Loaders, load_all
-from tidings.queries import ParticipantRow, UserRow
+from tidings.queries import ParticipantRow, ReactionGroup, UserRow
 
 __all__ = [
     "COUNTS",
@@ -29,6 +30,7 @@ __all__ = [
     "MEMBERSHIP",
     "MESSAGE",
     "PARTICIPANTS",
+    "REACTIONS",
     "READERS",
     "UNREAD_COUNT",
     "USER",
@@ -81,6 +83,10 @@ def _reader_users(reads: list[tuple[uuid.UUID, datetime]]) -> Iterable[uuid.UUID
     return (user_id for user_id, _ in reads)
 
 
+def _reactors_shown(groups: list[ReactionGroup]) -> Iterable[uuid.UUID]:
+    return (user_id for group in groups for user_id in group.user_ids[:SHOWN_REACTORS])
+
+
 def _is_member(participants: list[ParticipantRow], viewer_id: uuid.UUID) -> bool:
     return any(p.user_id == viewer_id for p in participants)
 
@@ -101,6 +107,7 @@ UNREAD_COUNT = Kind("unread_count", lambda loaders: loaders.unread_counts)
 MESSAGE = Kind("message", lambda loaders: loaders.messages, nests=True)
 COUNTS = Kind("counts", lambda loaders: loaders.counts, store=_message_id)
 READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
+REACTIONS = Kind("reactions", lambda loaders: loaders.reactions, _reactors_shown)
 
 
 class Loaded:
@@ -206,6 +213,10 @@ class Loaded:
     def counts(self, message: models.Message) -> MessageCounts:
         counts: MessageCounts = self.value(COUNTS, message)
         return counts
+
+    def reactions(self, message_id: uuid.UUID) -> list[ReactionGroup]:
+        groups: list[ReactionGroup] = self.value(REACTIONS, message_id)
+        return groups
 
     def readers(
         self, key: tuple[uuid.UUID, int, uuid.UUID, datetime]

@@ -26,6 +26,7 @@ from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
+from tidings.graphql.resolvers.reactions import ReactionMutations
 from tidings.graphql.resolvers.subscriptions import Subscription
 from tidings.realtime.fanout import SharingExecutor
 from tidings.settings import Settings
@@ -37,7 +38,14 @@ _CACHED_DOCUMENTS = 1024
 
 Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
 Mutation = merge_types(
-    "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        ConversationMutations,
+        MessageMutations,
+        PresenceMutations,
+        ReactionMutations,
+    ),
 )
 
 

@@ -38,6 +38,7 @@ from tidings.queries.messages import (
     seq_in_conversation,
 )
 from tidings.queries.presence import contacts_of, record_last_seen
+from tidings.queries.reactions import ReactionGroup, emoji_on_message, reactions_of
 from tidings.queries.receipts import readers, recipients_of, unread_counts, write_delivered
 from tidings.queries.users import (
     UserRow,
@@ -56,12 +57,14 @@ __all__ = [
     "HistoryPage",
     "InboxPage",
     "ParticipantRow",
+    "ReactionGroup",
     "UserRow",
     "admin_count",
     "changed_since",
     "contacts_of",
     "conversation_of_message",
     "direct_conversation",
+    "emoji_on_message",
     "existing_user_ids",
     "find_conversation",
     "get_membership",
@@ -79,6 +82,7 @@ __all__ = [
     "name_or_email_taken",
     "newest_messages",
     "participants_of",
+    "reactions_of",
     "readers",
     "recipients_of",
     "record_last_seen",

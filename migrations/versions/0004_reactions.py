@@ -1,0 +1,43 @@
+"""Reactions: one row per (message, emoji, user), and when a message's reactions last changed.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-06 14:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "reactions",
+        sa.Column("message_id", sa.Uuid(), nullable=False),
+        sa.Column("emoji", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("message_id", "emoji", "user_id"),
+    )
+    op.create_index(op.f("ix_reactions_user_id"), "reactions", ["user_id"], unique=False)
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reactions_changed_at", sa.DateTime(timezone=True), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("reactions_changed_at")
+    op.drop_index(op.f("ix_reactions_user_id"), table_name="reactions")
+    op.drop_table("reactions")
