@@ -63,6 +63,7 @@ function message(seq: number, from: string, extra: Partial<MessageFieldsFragment
       avatarUrl: null,
     },
     replyTo: null,
+    reactions: [],
     ...extra,
   };
 }

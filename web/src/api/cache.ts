@@ -21,6 +21,7 @@ import type {
   ReceiptUpdatedSubscription as ReceiptData,
 } from "../gql/graphql";
 import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
+import { withReaction } from "../reactions/toggle";
 import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
 
@@ -251,6 +252,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       Presence: () => null,
       Participant: () => null,
       MessageRead: () => null,
+      Reaction: () => null,
       PageInfo: () => null,
       MessageEdge: () => null,
       ConversationEdge: () => null,
@@ -322,7 +324,17 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       deleteMessage(args, cache) {
         const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
         if (!current) return null;
-        return { ...current, content: "", deletedAt: new Date().toISOString() };
+        return { ...current, content: "", deletedAt: new Date().toISOString(), reactions: [] };
+      },
+      addReaction(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, reactions: withReaction(current.reactions, args.emoji as string, true) };
+      },
+      removeReaction(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, reactions: withReaction(current.reactions, args.emoji as string, false) };
       },
     },
   };

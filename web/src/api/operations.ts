@@ -48,6 +48,15 @@ export const MessageFields = graphql(`
         displayName
       }
     }
+    reactions {
+      emoji
+      count
+      reactedByViewer
+      users(first: 10) {
+        id
+        displayName
+      }
+    }
   }
 `);
 
@@ -238,6 +247,22 @@ export const EditMessageMutation = graphql(`
 export const DeleteMessageMutation = graphql(`
   mutation DeleteMessage($messageId: ID!) {
     deleteMessage(messageId: $messageId) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const AddReactionMutation = graphql(`
+  mutation AddReaction($messageId: ID!, $emoji: String!) {
+    addReaction(messageId: $messageId, emoji: $emoji) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const RemoveReactionMutation = graphql(`
+  mutation RemoveReaction($messageId: ID!, $emoji: String!) {
+    removeReaction(messageId: $messageId, emoji: $emoji) {
       ...MessageFields
     }
   }

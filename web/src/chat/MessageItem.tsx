@@ -1,7 +1,9 @@
-/** One message bubble: content, quote, time, ticks, and its actions (reply, edit, delete). */
+/** One message bubble: content, quote, time, ticks, reactions, and its actions (reply, react,
+ * edit, delete). */
 import { useState } from "react";
 import type { MessageFieldsFragment } from "../gql/graphql";
 import type { OutboxEntry } from "../outbox/store";
+import { ReactionBar } from "../reactions/ReactionBar";
 import { Avatar, hue } from "../ui/Avatar";
 import { clock } from "../util/time";
 import { Ticks, tickStatus } from "./Ticks";
@@ -39,6 +41,7 @@ export function MessageItem({
   grouped: boolean;
 }) {
   const [confirming, setConfirming] = useState(false);
+  const [picking, setPicking] = useState(false);
   const deleted = !!message.deletedAt;
   const status = tickStatus(message);
   return (
@@ -89,11 +92,15 @@ export function MessageItem({
             </time>
             {own && !deleted && <Ticks status={status} message={message} group={group} />}
           </div>
+          {!deleted && <ReactionBar message={message} picking={picking} onPicked={() => setPicking(false)} />}
         </div>
         {!deleted && (
           <div className="actions" role="toolbar" aria-label="Message actions">
             <button type="button" onClick={() => actions.onReply(message)}>
               Reply
+            </button>
+            <button type="button" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              React
             </button>
             {own && (
               <button type="button" onClick={() => actions.onEdit(message)}>
