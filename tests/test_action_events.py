@@ -465,6 +465,37 @@ async def test_reactions_publish_the_message_s_reactions_as_an_update(
             await heard.during(react(bob, "👍"))
 
 
+async def test_mentions_travel_with_the_message_s_events(services: Services) -> None:
+    alice, _ = await sign_up(services, "alice")
+    bob, _ = await sign_up(services, "bob")
+    carol, _ = await sign_up(services, "carol")
+    cid = await group_of(services, alice, bob, carol)
+
+    def send(content: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: messages.send_message(
+            alice, conversation_id=cid, content=content, client_message_id=None, reply_to_id=None
+        )
+
+    async with watching(services, conversation=[str(cid)]) as heard:
+        [(_, added)] = await heard.during(send("@bob and @carol, lunch?"))
+        assert isinstance(added, MessageAdded)
+        assert [user.username for user in added.mentions or []] == ["bob", "carol"]
+        [(_, plain)] = await heard.during(send("no one"))
+        assert isinstance(plain, MessageAdded)
+        assert plain.mentions == []
+
+        [(_, edited)] = await heard.during(
+            lambda: messages.edit_message(alice, message_id=added.message.id, content="@bob only")
+        )
+        assert isinstance(edited, MessageUpdated)
+        assert [user.username for user in edited.mentions or []] == ["bob"]
+        [(_, deleted)] = await heard.during(
+            lambda: messages.delete_message(alice, message_id=added.message.id)
+        )
+        assert isinstance(deleted, MessageUpdated)
+        assert deleted.mentions == []
+
+
 async def test_presence_over_http_goes_to_the_login_sessions_sockets(services: Services) -> None:
     alice, _ = await sign_up(services, "alice")
     async with watching(services, sessions=["all"]) as heard:

@@ -203,6 +203,26 @@ async def test_a_send_is_one_statement_on_postgresql(app: LocalApp, api: Api) ->
     assert retry["sendMessage"]["seq"] == 4
 
 
+@pytest.mark.parametrize("backend", ["production"])
+async def test_a_send_with_a_mention_adds_only_its_mention_write(app: LocalApp, api: Api) -> None:
+    """Content with an '@' pays for resolving and storing its mentions after the one-statement
+    send; content without one pays nothing for mentions."""
+    alice, bob = (await _people(api))[:2]
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    mention = {"input": {"conversationId": cid, "content": "@bob lunch?"}}
+    email = {"input": {"conversationId": cid, "content": "mail bob@example.com"}}
+
+    _, statements = await _counted(app, api, SEND, mention, alice)
+    _, email_statements = await _counted(app, api, SEND, email, alice)
+
+    sent = _without_sign_in(statements)
+    assert sent[0].startswith("WITH next_seq AS")
+    assert any(s.startswith("INSERT INTO mentions") for s in sent), sent
+    assert len(sent) <= 6, sent  # the send, resolving (2), BEGIN/INSERT/COMMIT at most
+    # An '@' that names nobody: the resolving read only, no write.
+    assert not any(s.startswith("INSERT INTO mentions") for s in email_statements)
+
+
 def _without_sign_in(statements: list[str]) -> list[str]:
     """The statements after the request's sign-in read."""
     return [s for s in statements if "FROM users JOIN sessions" not in s]

@@ -19,6 +19,7 @@ __all__ = [
     "AuthSession",
     "Conversation",
     "ConversationKind",
+    "Mention",
     "Message",
     "Participant",
     "ParticipantRole",
@@ -176,6 +177,21 @@ class Reaction(SQLModel, table=True):
         foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A user named as @username in a message of a conversation they are in, resolved when the
+# message is sent or edited (never re-parsed on read). seq is the message's, so an unread
+# mention is one after the user's read mark. Personal data: it goes with the user.
+class Mention(SQLModel, table=True):
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.Index("ix_mentions_user_conversation_seq", "user_id", "conversation_id", "seq"),
+    )
+
+    message_id: uuid.UUID = Field(foreign_key="messages.id", primary_key=True, ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: uuid.UUID = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    seq: int
 
 
 # A log of read-mark moves: a reader's readAt for message seq s is the read_at of their first

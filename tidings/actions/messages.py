@@ -10,8 +10,9 @@ from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
+from tidings.actions.mentions import forget_mentions, write_mentions
 from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
-from tidings.actions.reactions import publish_update
+from tidings.actions.updates import publish_update
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound
 from tidings.models import (
@@ -24,6 +25,7 @@ from tidings.models import (
     utcnow,
 )
 from tidings.queries import get_membership, get_visible_message
+from tidings.realtime.events import PublicUser
 
 __all__ = ["delete_message", "edit_message", "mark_read", "send_message", "set_typing"]
 
@@ -65,8 +67,13 @@ async def send_message(
             sent = await store_in_a_transaction(session, message)
     if isinstance(sent, Message):
         return sent  # a retry's original
+    mentioned: list[PublicUser] = []
+    if "@" in text:  # only then: a plain send stays one statement
+        async with actor.db() as session:
+            mentioned = await write_mentions(session, message)
+            await session.commit()
     services.metrics.send_latency.observe(time.perf_counter() - started)
-    await services.events.message(message, sent, added=True)
+    await services.events.message(message, sent, added=True, mentions=mentioned)
     return message
 
 
@@ -82,11 +89,13 @@ async def edit_message(actor: Actor, *, message_id: uuid.UUID, content: str) -> 
             raise Forbidden("You can only edit your own messages")
         if message.deleted_at is not None:
             raise Forbidden("A deleted message cannot be edited")
+        mentioned = None
         if message.content != text:
             message.content = text
             message.edited_at = utcnow()
+            mentioned = await write_mentions(session, message, replace=True)
             await session.commit()
-        await publish_update(actor, session, message)
+        await publish_update(actor, session, message, mentions=mentioned)
     return message
 
 
@@ -102,10 +111,12 @@ async def delete_message(actor: Actor, *, message_id: uuid.UUID) -> Message:
         if message.deleted_at is None:
             message.content = ""
             message.deleted_at = utcnow()
-            # A tombstone shows no reactions (as in WhatsApp): they go with the content.
+            # A tombstone shows no reactions or mentions (as in WhatsApp): they go with the
+            # content.
             await session.execute(sa.delete(Reaction).where(col(Reaction.message_id) == message.id))
+            await forget_mentions(session, message)
             await session.commit()
-        await publish_update(actor, session, message, reactions=([], []))
+        await publish_update(actor, session, message, reactions=([], []), mentions=[])
     return message
 
 

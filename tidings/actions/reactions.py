@@ -17,12 +17,12 @@ from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
-from tidings.domain.reactions import MAX_DISTINCT_EMOJI, SHOWN_REACTORS, clean_emoji
+from tidings.actions.updates import publish_update, reactions_for_event
+from tidings.domain.reactions import MAX_DISTINCT_EMOJI, clean_emoji
 from tidings.errors import Conflict, Forbidden, NotFound, NotInConversation
-from tidings.models import Message, Reaction, User, utcnow
-from tidings.realtime.events import PublicUser, ReactionData
+from tidings.models import Message, Reaction, utcnow
 
-__all__ = ["add_reaction", "publish_update", "remove_reaction"]
+__all__ = ["add_reaction", "remove_reaction"]
 
 
 async def add_reaction(actor: Actor, *, message_id: uuid.UUID, emoji: str) -> Message:
@@ -108,34 +108,3 @@ async def _commit_and_publish(actor: Actor, session: AsyncSession, message: Mess
     reactions, reactors = await reactions_for_event(session, message.id)
     await session.commit()
     await publish_update(actor, session, message, reactions=(reactions, reactors))
-
-
-async def reactions_for_event(
-    session: AsyncSession, message_id: uuid.UUID
-) -> tuple[list[ReactionData], list[PublicUser]]:
-    """A message's reactions as ``messageUpdated`` carries them, with the reactors shown."""
-    groups = (await queries.reactions_of(session, message_ids=[message_id]))[message_id]
-    shown = {uid for group in groups for uid in group.user_ids[:SHOWN_REACTORS]}
-    users = await queries.users_by_id(session, ids=shown)
-    return (
-        [ReactionData(emoji=g.emoji, user_ids=list(g.user_ids)) for g in groups],
-        [PublicUser.of(user) for user in users.values()],
-    )
-
-
-async def publish_update(
-    actor: Actor,
-    session: AsyncSession,
-    message: Message,
-    *,
-    reactions: tuple[list[ReactionData], list[PublicUser]] | None = None,
-) -> None:
-    """Publish ``messageUpdated`` for a committed change, with the message's reactions (read
-    now unless given), so no subscriber needs the database to show them."""
-    if reactions is None:
-        reactions = await reactions_for_event(session, message.id)
-    sender = await session.get(User, message.sender_id)
-    assert sender is not None
-    await actor.services.events.message(
-        message, PublicUser.of(sender), added=False, reactions=reactions
-    )

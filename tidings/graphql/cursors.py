@@ -11,8 +11,10 @@ from tidings.errors import ValidationFailed
 
 __all__ = [
     "decode_inbox_cursor",
+    "decode_mention_cursor",
     "decode_message_cursor",
     "encode_inbox_cursor",
+    "encode_mention_cursor",
     "encode_message_cursor",
 ]
 
@@ -56,5 +58,18 @@ def decode_inbox_cursor(cursor: str | None, field: str) -> tuple[datetime, uuid.
     try:
         stamp, _, conversation_id = value.partition("|")
         return datetime.fromisoformat(stamp), uuid.UUID(conversation_id)
+    except ValueError:
+        raise ValidationFailed(field, f"{field} is not a valid cursor") from None
+
+
+def encode_mention_cursor(message_id: uuid.UUID) -> str:
+    return _encode(f"mention:{message_id}")
+
+
+def decode_mention_cursor(cursor: str | None, field: str) -> uuid.UUID | None:
+    if cursor is None:
+        return None
+    try:
+        return uuid.UUID(_decode(cursor, field, "mention:"))
     except ValueError:
         raise ValidationFailed(field, f"{field} is not a valid cursor") from None

@@ -28,11 +28,13 @@ __all__ = [
     "COUNTS",
     "LAST_MESSAGE",
     "MEMBERSHIP",
+    "MENTIONS",
     "MESSAGE",
     "PARTICIPANTS",
     "REACTIONS",
     "READERS",
     "UNREAD_COUNT",
+    "UNREAD_MENTIONS",
     "USER",
     "Key",
     "Kind",
@@ -87,6 +89,10 @@ def _reactors_shown(groups: list[ReactionGroup]) -> Iterable[uuid.UUID]:
     return (user_id for group in groups for user_id in group.user_ids[:SHOWN_REACTORS])
 
 
+def _mentioned_users(user_ids: list[uuid.UUID]) -> Iterable[uuid.UUID]:
+    return user_ids
+
+
 def _is_member(participants: list[ParticipantRow], viewer_id: uuid.UUID) -> bool:
     return any(p.user_id == viewer_id for p in participants)
 
@@ -108,6 +114,8 @@ MESSAGE = Kind("message", lambda loaders: loaders.messages, nests=True)
 COUNTS = Kind("counts", lambda loaders: loaders.counts, store=_message_id)
 READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
 REACTIONS = Kind("reactions", lambda loaders: loaders.reactions, _reactors_shown)
+MENTIONS = Kind("mentions", lambda loaders: loaders.mentions, _mentioned_users)
+UNREAD_MENTIONS = Kind("unread_mentions", lambda loaders: loaders.unread_mention_counts)
 
 
 class Loaded:
@@ -213,6 +221,13 @@ class Loaded:
     def counts(self, message: models.Message) -> MessageCounts:
         counts: MessageCounts = self.value(COUNTS, message)
         return counts
+
+    def mentions(self, message_id: uuid.UUID) -> list[uuid.UUID]:
+        user_ids: list[uuid.UUID] = self.value(MENTIONS, message_id)
+        return user_ids
+
+    def unread_mentions(self, conversation_id: uuid.UUID) -> int:
+        return int(self.value(UNREAD_MENTIONS, conversation_id))
 
     def reactions(self, message_id: uuid.UUID) -> list[ReactionGroup]:
         groups: list[ReactionGroup] = self.value(REACTIONS, message_id)

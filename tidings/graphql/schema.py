@@ -24,6 +24,7 @@ from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
+from tidings.graphql.resolvers.mentions import MentionQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
 from tidings.graphql.resolvers.reactions import ReactionMutations
@@ -36,7 +37,7 @@ __all__ = ["TidingsSchema", "build_schema"]
 # Frontends send a few dozen distinct documents; 1024 leaves room for many clients' versions.
 _CACHED_DOCUMENTS = 1024
 
-Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
+Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries, MentionQueries))
 Mutation = merge_types(
     "Mutation",
     (

@@ -24,6 +24,12 @@ from tidings.queries.conversations import (
     memberships,
     participants_of,
 )
+from tidings.queries.mentions import (
+    mentionable_users,
+    mentioned_in,
+    mentions_page,
+    unread_mention_counts,
+)
 from tidings.queries.messages import (
     HistoryPage,
     changed_since,
@@ -76,6 +82,9 @@ __all__ = [
     "longest_standing_member",
     "member_ids",
     "memberships",
+    "mentionable_users",
+    "mentioned_in",
+    "mentions_page",
     "message_by_client_id",
     "messages_between",
     "messages_by_id",
@@ -91,6 +100,7 @@ __all__ = [
     "seq_in_conversation",
     "session_user",
     "unread_counts",
+    "unread_mention_counts",
     "user_by_id",
     "user_by_login",
     "username_taken",

@@ -132,6 +132,8 @@ class MessageAdded(_Event):
     type: Literal["message_added"] = "message_added"
     message: MessageData
     sender: PublicUser
+    # Who it mentions (None from a release before mentions: the subscriber reads them).
+    mentions: list[PublicUser] | None = None
 
 
 class MessageUpdated(_Event):
@@ -144,6 +146,7 @@ class MessageUpdated(_Event):
     sender: PublicUser
     reactions: list[ReactionData] | None = None
     reactors: list[PublicUser] = []
+    mentions: list[PublicUser] | None = None
 
 
 class ConversationChanged(_Event):

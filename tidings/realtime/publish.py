@@ -87,18 +87,26 @@ class Events:
         *,
         added: bool,
         reactions: tuple[list[ReactionData], list[PublicUser]] | None = None,
+        mentions: list[PublicUser] | None = None,
     ) -> None:
         """A message sent (``added``: it has no reactions yet) or updated (with its
-        ``reactions`` and the reactors they show, so subscribers need no database trip)."""
+        ``reactions`` and the reactors they show), with who it ``mentions``: subscribers need
+        no database trip to show them."""
         data = MessageData.of(message)
         event: MessageAdded | MessageUpdated
         if added:
-            event = MessageAdded(message=data, sender=sender)
+            event = MessageAdded(message=data, sender=sender, mentions=mentions)
         elif reactions is not None:
             groups, reactors = reactions
-            event = MessageUpdated(message=data, sender=sender, reactions=groups, reactors=reactors)
+            event = MessageUpdated(
+                message=data,
+                sender=sender,
+                reactions=groups,
+                reactors=reactors,
+                mentions=mentions,
+            )
         else:
-            event = MessageUpdated(message=data, sender=sender)
+            event = MessageUpdated(message=data, sender=sender, mentions=mentions)
         await self.hub.publish(self.channels.conversation(message.conversation_id), event)
 
     async def conversation_changed(

@@ -119,7 +119,12 @@ class Room:
         if ready:
             item = event.derived.once(
                 "item",
-                lambda: FeedItem(payload.message.model(), payload.sender, reactions=NO_REACTIONS),
+                lambda: FeedItem(
+                    payload.message.model(),
+                    payload.sender,
+                    reactions=NO_REACTIONS,
+                    mentions=payload.mentions,
+                ),
             )
             await self.live.deliver(self.conversation_id, item, ready)
 
@@ -287,7 +292,9 @@ class LiveMessages:
         self, conversation_id: uuid.UUID, item: FeedItem, subscribers: list[LiveSubscription]
     ) -> None:
         """One message to ``subscribers``: executed once per sharing key, encoded once."""
-        root = Message.of(item.message, item.sender, reactions=item.reactions)
+        root = Message.of(
+            item.message, item.sender, reactions=item.reactions, mentions=item.mentions
+        )
         groups: dict[tuple[int, str, uuid.UUID | None], list[LiveSubscription]] = defaultdict(list)
         for subscription in subscribers:
             groups[subscription.key].append(subscription)

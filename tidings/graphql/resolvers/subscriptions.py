@@ -40,10 +40,18 @@ __all__ = ["Subscription"]
 def _message(item: FeedItem) -> Message:
     """The item as a GraphQL message; a live event's one message for all its subscribers."""
     if item.shared is None:
-        return Message.of(item.message, item.sender, reactions=item.reactions)
+        return Message.of(
+            item.message, item.sender, reactions=item.reactions, mentions=item.mentions
+        )
     return item.shared.once(
         "message",
-        lambda: Message.of(item.message, item.sender, shared=True, reactions=item.reactions),
+        lambda: Message.of(
+            item.message,
+            item.sender,
+            shared=True,
+            reactions=item.reactions,
+            mentions=item.mentions,
+        ),
     )
 
 

@@ -19,7 +19,15 @@ from tidings.domain.receipts import DeliveryStatus
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
-from tidings.graphql.loaded import COUNTS, MESSAGE, REACTIONS, READERS, USER, Loaded
+from tidings.graphql.loaded import (
+    COUNTS,
+    MENTIONS,
+    MESSAGE,
+    REACTIONS,
+    READERS,
+    USER,
+    Loaded,
+)
 from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.reactions import Reaction, reactions_of
@@ -79,6 +87,11 @@ def _message_id(message: models.Message) -> uuid.UUID:
     return message.id
 
 
+def _known_mentions(message: Message) -> list[User] | None:
+    known = message.known_mentions
+    return None if known is None else [User.of(user) for user in known]
+
+
 def _known_reactions(message: Message) -> list[Reaction] | None:
     known = message.known_reactions
     if known is None:
@@ -99,6 +112,8 @@ class Message:
     known_sender: Private[User | None]
     # Likewise its reactions (a live event's, a feed's read of many messages at once).
     known_reactions: Private[MessageReactions | None]
+    # And who it mentions.
+    known_mentions: Private[list[PublicUser] | None]
     id: strawberry.ID
     conversation_id: strawberry.ID
     seq: int
@@ -122,11 +137,13 @@ class Message:
         shared: bool = False,
         loaded: Loaded | None = None,
         reactions: MessageReactions | None = None,
+        mentions: list[PublicUser] | None = None,
     ) -> Message:
         return cls(
             model=message,
             known_sender=User.of(sender) if sender is not None else None,
             known_reactions=reactions,
+            known_mentions=mentions,
             loaded=loaded,
             id=strawberry.ID(str(message.id)),
             conversation_id=strawberry.ID(str(message.conversation_id)),
@@ -216,6 +233,20 @@ class Message:
             loaded.reactions(self.model.id),
             lambda uid: shown_user(loaded, uid) if loaded.users.get(uid) else None,
         )
+
+    @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
+        description="Participants its content names as @username, resolved when it was sent "
+        "or last edited.",
+        graphql_type=list[User],
+    )
+    @needs(MENTIONS(_message_id, with_users=True), known=_known_mentions)
+    def mentions(self, info: Info, loaded: Loaded) -> list[User]:
+        return [
+            shown_user(loaded, uid)
+            for uid in loaded.mentions(self.model.id)
+            if loaded.users.get(uid) is not None
+        ]
 
 
 @strawberry.type

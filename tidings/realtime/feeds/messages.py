@@ -57,6 +57,8 @@ class FeedItem:
     shared: Memo | None = None
     # None: not known (an event of a release before reactions); the field reads them.
     reactions: MessageReactions | None = None
+    # Who it mentions; None likewise.
+    mentions: list[PublicUser] | None = None
 
 
 def live_item(event: Delivery, payload: MessageAdded | MessageUpdated) -> FeedItem:
@@ -71,22 +73,31 @@ def live_item(event: Delivery, payload: MessageAdded | MessageUpdated) -> FeedIt
                     [ReactionGroup(r.emoji, tuple(r.user_ids)) for r in payload.reactions],
                     {user.id: user for user in payload.reactors},
                 )
-        return FeedItem(payload.message.model(), payload.sender, Memo(), reactions)
+        return FeedItem(
+            payload.message.model(), payload.sender, Memo(), reactions, payload.mentions
+        )
 
     return event.derived.once("item", make)
 
 
-async def with_reactions(
+async def with_extras(
     session: AsyncSession, rows: list[tuple[Message, PublicUser]]
 ) -> list[FeedItem]:
-    """Items of messages read from the database, their reactions read for all at once."""
-    found = await queries.reactions_of(session, message_ids=[m.id for m, _ in rows])
-    shown = {
-        uid for groups in found.values() for g in groups for uid in g.user_ids[:SHOWN_REACTORS]
-    }
-    reactors = await queries.users_by_id(session, ids=shown)
+    """Items of messages read from the database, their reactions and mentions read for all
+    at once (and every user they name)."""
+    ids = [m.id for m, _ in rows]
+    found = await queries.reactions_of(session, message_ids=ids)
+    mentioned = await queries.mentioned_in(session, message_ids=ids)
+    named = {uid for gs in found.values() for g in gs for uid in g.user_ids[:SHOWN_REACTORS]}
+    named.update(uid for users in mentioned.values() for uid in users)
+    people = await queries.users_by_id(session, ids=named)
     return [
-        FeedItem(message, sender, reactions=MessageReactions(found[message.id], reactors))
+        FeedItem(
+            message,
+            sender,
+            reactions=MessageReactions(found.get(message.id, []), people),
+            mentions=[PublicUser.of(people[u]) for u in mentioned[message.id] if u in people],
+        )
         for message, sender in rows
     ]
 
@@ -98,7 +109,7 @@ async def read_messages(
     rows = await queries.messages_between(
         session, conversation_id=conversation_id, after=after, up_to=up_to, limit=limit
     )
-    return await with_reactions(session, [(m, PublicUser.of(u)) for m, u in rows])
+    return await with_extras(session, [(m, PublicUser.of(u)) for m, u in rows])
 
 
 async def message_updated_feed(
@@ -136,4 +147,4 @@ async def _changed_since(
         return []
     async with sessions() as session:
         rows = await queries.changed_since(session, conversation_ids=conversations, since=since)
-        return await with_reactions(session, [(m, PublicUser.of(u)) for m, u in rows])
+        return await with_extras(session, [(m, PublicUser.of(u)) for m, u in rows])
