@@ -48,6 +48,10 @@ export const MessageFields = graphql(`
         displayName
       }
     }
+    mentions {
+      id
+      username
+    }
     reactions {
       emoji
       count
@@ -69,6 +73,7 @@ export const ConversationFields = graphql(`
     lastMessageAt
     createdAt
     unreadCount
+    unreadMentionCount
     participantCount
     participants {
       role

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import type { MessageFieldsFragment } from "../gql/graphql";
 import type { OutboxEntry } from "../outbox/store";
+import { MentionText } from "../mentions/MentionText";
 import { ReactionBar } from "../reactions/ReactionBar";
 import { Avatar, hue } from "../ui/Avatar";
 import { clock } from "../util/time";
@@ -31,6 +32,7 @@ export function MessageItem({
   canDelete,
   actions,
   grouped,
+  viewerId,
 }: {
   message: MessageFieldsFragment;
   own: boolean;
@@ -39,6 +41,7 @@ export function MessageItem({
   canDelete: boolean;
   actions: MessageActions;
   grouped: boolean;
+  viewerId: string;
 }) {
   const [confirming, setConfirming] = useState(false);
   const [picking, setPicking] = useState(false);
@@ -74,7 +77,11 @@ export function MessageItem({
           )}
           {message.replyTo && !deleted && <Quote quote={message.replyTo} />}
           <div className="message-content" data-testid="message-content">
-            {deleted ? "This message was deleted" : message.content}
+            {deleted ? (
+              "This message was deleted"
+            ) : (
+              <MentionText content={message.content} mentions={message.mentions} viewerId={viewerId} />
+            )}
           </div>
           <div className="meta">
             {message.editedAt && !deleted && (
