@@ -12,6 +12,14 @@ from tests.support.chat import DELETE_MESSAGE, code_of, create, history, send
 from tests.support.receipts import users
 from tests.support.server import RunningServer
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
+from tidings import queries
+from tidings.actions import accounts, conversations, messages, reactions
+from tidings.actions.actor import Actor, Caller, Viewer
+from tidings.models import ConversationKind, utcnow
+from tidings.realtime.events import PublicUser
+from tidings.realtime.feeds.messages import with_extras
+from tidings.services import Services, open_services
+from tidings.settings import Settings
 
 REACTION_FIELDS = "id reactions { emoji count reactedByViewer users { id username } }"
 
@@ -269,3 +277,39 @@ async def test_new_messages_come_live_without_reactions_and_replays_with_theirs(
 
     assert (replayed["seq"], summary(replayed["reactions"])) == (1, [("👍", 1, True)])
     assert (live["seq"], live["reactions"]) == (2, [])
+
+
+async def test_a_feed_that_lost_events_finds_the_reaction_among_what_changed(
+    settings: Settings,
+) -> None:
+    """After a pub/sub outage messageUpdated re-sends what changed meanwhile: a reaction, and
+    taking one back, change the message like an edit, and the re-sent item carries them."""
+    async with open_services(settings) as services:
+        alice, bob = [await _signed_up(services, name) for name in ("alice", "bob")]
+        direct = await conversations.create_conversation(
+            alice, kind=ConversationKind.DIRECT, participant_ids=[bob.user_id], title=None
+        )
+        sent = await messages.send_message(
+            alice, conversation_id=direct.id, content="hi", client_message_id=None, reply_to_id=None
+        )
+        since = utcnow()
+        await reactions.add_reaction(bob, message_id=sent.id, emoji="👋")
+
+        async with services.sessions() as session:
+            rows = await queries.changed_since(session, conversation_ids=[direct.id], since=since)
+            items = await with_extras(session, [(m, PublicUser.of(u)) for m, u in rows])
+
+    assert [item.message.id for item in items] == [sent.id]
+    assert items[0].reactions is not None
+    assert [(g.emoji, g.user_ids) for g in items[0].reactions.groups] == [("👋", (bob.user_id,))]
+
+
+async def _signed_up(services: Services, username: str) -> Actor:
+    issued = await accounts.register(
+        Caller.of(services),
+        username=username,
+        email=f"{username}@example.com",
+        password="correct horse battery",
+        display_name=None,
+    )
+    return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id))

@@ -31,6 +31,7 @@ __all__ = [
     "live_item",
     "message_updated_feed",
     "read_messages",
+    "with_extras",
 ]
 
 _PAGE = 100
