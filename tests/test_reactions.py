@@ -3,6 +3,7 @@ never on tombstones; shown on history pages and live through messageUpdated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.support.api import Account, Api
 from tests.support.chat import DELETE_MESSAGE, code_of, create, history, send
 from tests.support.receipts import users
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, run_server
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
 from tidings import queries
 from tidings.actions import accounts, conversations, messages, reactions
@@ -313,3 +314,23 @@ async def _signed_up(services: Services, username: str) -> Actor:
         display_name=None,
     )
     return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id))
+
+
+async def test_reacting_too_fast_is_rate_limited_and_changes_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(rate_limit_react="2/minute")
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice, bob = await users(api, "alice", "bob")
+        direct = await create(api, alice, "DIRECT", bob)
+        message = await send(api, alice, direct["id"], "vote")
+        await react(api, bob, message["id"], "👍")
+        await unreact(api, bob, message["id"], "👍")
+        refused = await api.error(
+            ADD_REACTION, {"messageId": message["id"], "emoji": "🎉"}, token=bob.access_token
+        )
+        left = await shown(api, alice, direct["id"])
+
+    assert code_of(refused) == "RATE_LIMITED"
+    assert refused["extensions"]["retryAfter"] > 0
+    assert left == [[]]

@@ -15,7 +15,7 @@ INBOX = """
 query Inbox($first: Int) {
   conversations(first: $first) {
     edges { node {
-      id kind title displayTitle unreadCount participantCount lastMessageAt
+      id kind title displayTitle unreadCount unreadMentionCount participantCount lastMessageAt
       lastMessage { id seq content sender { id username displayName } }
       participants { role lastReadSeq user { id username displayName } }
     } }
