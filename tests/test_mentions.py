@@ -175,3 +175,18 @@ async def test_new_messages_come_live_with_their_mentions(
 
     expected = [{"username": "bob"}] if "@" in content else []
     assert heard == {"content": content, "mentions": expected}
+
+
+async def test_mentions_are_listed_by_username_however_they_are_read(
+    api: Api, server: RunningServer
+) -> None:
+    zed, amy = await users(api, "zed", "amy")  # zed signed up first
+    direct = await create(api, zed, "DIRECT", amy)
+    async with graphql_socket(server.ws_url, amy.access_token) as socket:
+        added = await socket.start(ADDED, {"conversationId": direct["id"]})
+        await until_live(added, probe=lambda mark: send(api, zed, direct["id"], mark))
+        sent = await send(api, zed, direct["id"], "@zed @amy")
+        live = (await added.data())["messageAdded"]["mentions"]
+
+    assert [user["username"] for user in live] == ["amy", "zed"]
+    assert await mentioned(api, amy, sent["id"]) == ["amy", "zed"]

@@ -54,4 +54,6 @@ async def mentions_for_event(session: AsyncSession, message_id: uuid.UUID) -> li
     """Who a message mentions, as its events carry them."""
     found = (await queries.mentioned_in(session, message_ids=[message_id]))[message_id]
     users = await queries.users_by_id(session, ids=found)
-    return [PublicUser.of(users[uid]) for uid in found if uid in users]
+    return sorted(
+        (PublicUser.of(users[uid]) for uid in found if uid in users), key=lambda u: u.username
+    )

@@ -237,16 +237,14 @@ class Message:
     @strawberry.field(
         metadata=SAME_FOR_EVERY_VIEWER,
         description="Participants its content names as @username, resolved when it was sent "
-        "or last edited.",
+        "or last edited; by username.",
         graphql_type=list[User],
     )
     @needs(MENTIONS(_message_id, with_users=True), known=_known_mentions)
     def mentions(self, info: Info, loaded: Loaded) -> list[User]:
-        return [
-            shown_user(loaded, uid)
-            for uid in loaded.mentions(self.model.id)
-            if loaded.users.get(uid) is not None
-        ]
+        found = [uid for uid in loaded.mentions(self.model.id) if loaded.users.get(uid)]
+        # By username, as the events that carry them list them.
+        return sorted((shown_user(loaded, uid) for uid in found), key=lambda u: u.username)
 
 
 @strawberry.type

@@ -97,7 +97,10 @@ async def with_extras(
             message,
             sender,
             reactions=MessageReactions(found.get(message.id, []), people),
-            mentions=[PublicUser.of(people[u]) for u in mentioned[message.id] if u in people],
+            mentions=sorted(
+                (PublicUser.of(people[u]) for u in mentioned[message.id] if u in people),
+                key=lambda user: user.username,
+            ),
         )
         for message, sender in rows
     ]
