@@ -54,6 +54,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "rate_limit_create_conversation": "1000/minute",
     "rate_limit_mark_read": "10000/minute",
     "rate_limit_set_typing": "10000/minute",
+    "rate_limit_react": "10000/minute",
     "rate_limit_ws_connect": "1000/minute",
     "rate_limit_search_messages": "10000/minute",
 }

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from tidings.actions import accounts, conversations, messages, presence, search
+from tidings.actions import accounts, conversations, messages, presence, reactions, search
 from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.errors import (
+    Conflict,
     Forbidden,
     NotInConversation,
     TidingsError,
@@ -386,6 +387,113 @@ async def test_message_actions_publish_to_the_conversation(services: Services) -
             await heard.during(
                 lambda: messages.set_typing(carol, conversation_id=cid, is_typing=True)
             )
+
+
+async def test_reactions_publish_the_message_s_reactions_as_an_update(
+    services: Services,
+) -> None:
+    alice, _ = await sign_up(services, "alice")
+    bob, _ = await sign_up(services, "bob")
+    carol, _ = await sign_up(services, "carol")
+    cid = await group_of(services, alice, bob)
+
+    def react(actor: Actor, emoji: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: reactions.add_reaction(actor, message_id=sent.id, emoji=emoji)
+
+    def unreact(actor: Actor, emoji: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: reactions.remove_reaction(actor, message_id=sent.id, emoji=emoji)
+
+    async with watching(services, conversation=[str(cid)]) as heard:
+        [(_, new)] = await heard.during(
+            lambda: messages.send_message(
+                alice,
+                conversation_id=cid,
+                content="lunch?",
+                client_message_id=None,
+                reply_to_id=None,
+            )
+        )
+        assert isinstance(new, MessageAdded)
+        sent = new.message
+        [(kind, added)] = await heard.during(react(bob, "👍"))
+        assert kind == "conversation"
+        assert isinstance(added, MessageUpdated)
+        assert added.message.id == sent.id
+        assert [(r.emoji, r.user_ids) for r in added.reactions or []] == [("👍", [bob.user_id])]
+        assert [user.id for user in added.reactors] == [bob.user_id]
+
+        [(_, second)] = await heard.during(react(alice, "👍"))
+        assert isinstance(second, MessageUpdated)
+        assert [(r.emoji, r.user_ids) for r in second.reactions or []] == [
+            ("👍", [bob.user_id, alice.user_id])
+        ]
+        # Idempotent: adding again or removing what is not there publishes nothing.
+        assert await heard.during(react(bob, "👍")) == []
+        assert await heard.during(unreact(bob, "🎉")) == []
+
+        [(_, removed)] = await heard.during(unreact(bob, "👍"))
+        assert isinstance(removed, MessageUpdated)
+        assert [(r.emoji, r.user_ids) for r in removed.reactions or []] == [("👍", [alice.user_id])]
+
+        # An edit carries the reactions too, so subscribers never read them per event.
+        [(_, edited)] = await heard.during(
+            lambda: messages.edit_message(alice, message_id=sent.id, content="lunch at 1?")
+        )
+        assert isinstance(edited, MessageUpdated)
+        assert [r.emoji for r in edited.reactions or []] == ["👍"]
+
+        # Failures publish nothing.
+        with pytest.raises(NotInConversation):
+            await heard.during(react(carol, "👍"))
+        with pytest.raises(ValidationFailed) as raised:
+            await heard.during(react(bob, "thumbs up"))
+        assert raised.value.field == "emoji"
+        many = ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊"]
+        many += ["😋", "😎", "😍", "😘", "🥰", "😗", "😙", "🥲", "😚", "🙂"]
+        for emoji in many[:19]:  # 👍 is the 20th
+            await heard.during(react(bob, emoji))
+        with pytest.raises(Conflict):
+            await heard.during(react(bob, many[19]))
+
+        # Deleting the message takes its reactions with it.
+        [(_, deleted)] = await heard.during(
+            lambda: messages.delete_message(alice, message_id=sent.id)
+        )
+        assert isinstance(deleted, MessageUpdated)
+        assert deleted.reactions == []
+        with pytest.raises(Forbidden):
+            await heard.during(react(bob, "👍"))
+
+
+async def test_mentions_travel_with_the_message_s_events(services: Services) -> None:
+    alice, _ = await sign_up(services, "alice")
+    bob, _ = await sign_up(services, "bob")
+    carol, _ = await sign_up(services, "carol")
+    cid = await group_of(services, alice, bob, carol)
+
+    def send(content: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: messages.send_message(
+            alice, conversation_id=cid, content=content, client_message_id=None, reply_to_id=None
+        )
+
+    async with watching(services, conversation=[str(cid)]) as heard:
+        [(_, added)] = await heard.during(send("@bob and @carol, lunch?"))
+        assert isinstance(added, MessageAdded)
+        assert [user.username for user in added.mentions or []] == ["bob", "carol"]
+        [(_, plain)] = await heard.during(send("no one"))
+        assert isinstance(plain, MessageAdded)
+        assert plain.mentions == []
+
+        [(_, edited)] = await heard.during(
+            lambda: messages.edit_message(alice, message_id=added.message.id, content="@bob only")
+        )
+        assert isinstance(edited, MessageUpdated)
+        assert [user.username for user in edited.mentions or []] == ["bob"]
+        [(_, deleted)] = await heard.during(
+            lambda: messages.delete_message(alice, message_id=added.message.id)
+        )
+        assert isinstance(deleted, MessageUpdated)
+        assert deleted.mentions == []
 
 
 async def test_presence_over_http_goes_to_the_login_sessions_sockets(services: Services) -> None:

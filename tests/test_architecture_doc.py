@@ -17,6 +17,7 @@ ACTION_MODULES = [
     "invites",
     "messages",
     "presence",
+    "reactions",
     "search",
     "sessions",
 ]

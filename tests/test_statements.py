@@ -15,7 +15,7 @@ INBOX = """
 query Inbox($first: Int) {
   conversations(first: $first) {
     edges { node {
-      id kind title displayTitle unreadCount participantCount lastMessageAt
+      id kind title displayTitle unreadCount unreadMentionCount participantCount lastMessageAt
       lastMessage { id seq content sender { id username displayName } }
       participants { role lastReadSeq user { id username displayName } }
     } }
@@ -123,6 +123,57 @@ async def test_history_page_statements_do_not_grow_with_the_page(app: LocalApp, 
     assert len(large_statements) <= 5, large_statements
 
 
+HISTORY_WITH_REACTIONS = """
+query History($conversationId: ID!, $last: Int) {
+  messages(conversationId: $conversationId, last: $last) {
+    edges { node {
+      id seq content sender { id username displayName }
+      reactions { emoji count reactedByViewer users { id username displayName } }
+    } }
+  }
+}
+"""
+
+REACT = """
+mutation React($messageId: ID!, $emoji: String!) {
+  addReaction(messageId: $messageId, emoji: $emoji) { id }
+}
+"""
+
+
+async def test_reactions_on_a_history_page_cost_one_statement_for_the_page(
+    app: LocalApp, api: Api
+) -> None:
+    """Every message reacted to by several people: the reactions, and every reactor, are read
+    once for the whole page, whatever its size."""
+    people = await _people(api)
+    alice, bob = people[:2]
+    cid = (await create(api, alice, "GROUP", *people[1:]))["id"]
+    for n in range(50):
+        message = await send(api, people[n % 5], cid, f"message {n}")
+        for k, emoji in enumerate(["👍", "🎉", "😂"][: 1 + n % 3]):
+            for person in people[k : k + 2 + n % 2]:
+                variables = {"messageId": message["id"], "emoji": emoji}
+                await api.data(REACT, variables, token=person.access_token)
+
+    variables = {"conversationId": cid}
+    small, small_statements = await _counted(
+        app, api, HISTORY_WITH_REACTIONS, {**variables, "last": 5}, bob
+    )
+    large, large_statements = await _counted(
+        app, api, HISTORY_WITH_REACTIONS, {**variables, "last": 50}, bob
+    )
+
+    nodes = [edge["node"] for edge in large["messages"]["edges"]]
+    assert [len(node["reactions"]) for node in nodes] == [1 + n % 3 for n in range(50)]
+    assert nodes[1]["reactions"][0]["count"] == 3
+    assert all(r["users"] and r["users"][0]["displayName"] for n in nodes for r in n["reactions"])
+    assert len(small["messages"]["edges"]) == 5
+    assert len(large_statements) == len(small_statements), (small_statements, large_statements)
+    # The page of HISTORY's five, and the reactions' one.
+    assert len(large_statements) <= 6, large_statements
+
+
 SEND = """
 mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id seq content } }
 """
@@ -150,6 +201,26 @@ async def test_a_send_is_one_statement_on_postgresql(app: LocalApp, api: Api) ->
         "SELECT messages.",
     ]
     assert retry["sendMessage"]["seq"] == 4
+
+
+@pytest.mark.parametrize("backend", ["production"])
+async def test_a_send_with_a_mention_adds_only_its_mention_write(app: LocalApp, api: Api) -> None:
+    """Content with an '@' pays for resolving and storing its mentions after the one-statement
+    send; content without one pays nothing for mentions."""
+    alice, bob = (await _people(api))[:2]
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    mention = {"input": {"conversationId": cid, "content": "@bob lunch?"}}
+    email = {"input": {"conversationId": cid, "content": "mail bob@example.com"}}
+
+    _, statements = await _counted(app, api, SEND, mention, alice)
+    _, email_statements = await _counted(app, api, SEND, email, alice)
+
+    sent = _without_sign_in(statements)
+    assert sent[0].startswith("WITH next_seq AS")
+    assert any(s.startswith("INSERT INTO mentions") for s in sent), sent
+    assert len(sent) <= 6, sent  # the send, resolving (2), BEGIN/INSERT/COMMIT at most
+    # An '@' that names nobody: the resolving read only, no write.
+    assert not any(s.startswith("INSERT INTO mentions") for s in email_statements)
 
 
 def _without_sign_in(statements: list[str]) -> list[str]:

@@ -21,9 +21,11 @@ __all__ = [
     "Conversation",
     "ConversationKind",
     "Invite",
+    "Mention",
     "Message",
     "Participant",
     "ParticipantRole",
+    "Reaction",
     "ReadReceipt",
     "RefreshToken",
     "User",
@@ -199,6 +201,35 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a reaction was last added or removed: what a live feed that lost events re-sends.
+    reactions_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# One user's reaction with one emoji to one message. Personal data: it goes with the user.
+class Reaction(SQLModel, table=True):
+    __tablename__ = "reactions"
+
+    message_id: uuid.UUID = Field(foreign_key="messages.id", primary_key=True, ondelete="CASCADE")
+    emoji: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(
+        foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A user named as @username in a message of a conversation they are in, resolved when the
+# message is sent or edited (never re-parsed on read). seq is the message's, so an unread
+# mention is one after the user's read mark. Personal data: it goes with the user.
+class Mention(SQLModel, table=True):
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.Index("ix_mentions_user_conversation_seq", "user_id", "conversation_id", "seq"),
+    )
+
+    message_id: uuid.UUID = Field(foreign_key="messages.id", primary_key=True, ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: uuid.UUID = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    seq: int
 
 
 # Message search (migration 0005) is kept by the database, outside these models: on PostgreSQL

@@ -51,6 +51,7 @@ class RateLimits:
             "createConversation": parse(settings.rate_limit_create_conversation),
             "markRead": parse(settings.rate_limit_mark_read),
             "setTyping": parse(settings.rate_limit_set_typing),
+            "react": parse(settings.rate_limit_react),
             "wsConnect": parse(settings.rate_limit_ws_connect),
             "searchMessages": parse(settings.rate_limit_search_messages),
         }

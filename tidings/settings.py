@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     rate_limit_create_conversation: str = "10/hour"
     rate_limit_mark_read: str = "120/minute"
     rate_limit_set_typing: str = "120/minute"
+    rate_limit_react: str = "120/minute"
     rate_limit_ws_connect: str = "10/minute"
     rate_limit_search_messages: str = "60/minute"
 

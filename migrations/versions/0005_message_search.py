@@ -7,7 +7,7 @@ triggers on insert, edit and delete; a deletion's tombstone (content "") leaves 
 indexed. Both tokenize the same way (words, case-folded, accents kept).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 14:20:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,4 +16,5 @@ writes (``lastSeenAt``, batched delivered marks) are named statements there.
 - ``conversations``: create, add, remove, leave, rename
 - ``messages``: send, edit, delete, typing, mark read
 - ``presence``: set presence
+- ``reactions``: add and remove a reaction
 """

@@ -6,19 +6,21 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings import queries
 from tidings.actions.actor import Actor
 from tidings.actions.admin import moderated_message, record
+from tidings.actions.mentions import forget_mentions, write_mentions
 from tidings.actions.numbering import store_in_a_transaction, store_in_one_statement
+from tidings.actions.updates import publish_update
 from tidings.domain import rules
 from tidings.errors import Forbidden, NotFound
 from tidings.models import (
     Message,
     Participant,
     ParticipantRole,
+    Reaction,
     ReadReceipt,
     User,
     utcnow,
@@ -66,8 +68,13 @@ async def send_message(
             sent = await store_in_a_transaction(session, message)
     if isinstance(sent, Message):
         return sent  # a retry's original
+    mentioned: list[PublicUser] = []
+    if "@" in text:  # only then: a plain send stays one statement
+        async with actor.db() as session:
+            mentioned = await write_mentions(session, message)
+            await session.commit()
     services.metrics.send_latency.observe(time.perf_counter() - started)
-    await services.events.message(message, sent, added=True)
+    await services.events.message(message, sent, added=True, mentions=mentioned)
     return message
 
 
@@ -83,11 +90,13 @@ async def edit_message(actor: Actor, *, message_id: uuid.UUID, content: str) -> 
             raise Forbidden("You can only edit your own messages")
         if message.deleted_at is not None:
             raise Forbidden("A deleted message cannot be edited")
+        mentioned = None
         if message.content != text:
             message.content = text
             message.edited_at = utcnow()
+            mentioned = await write_mentions(session, message, replace=True)
             await session.commit()
-        await _publish_update(actor, session, message)
+        await publish_update(actor, session, message, mentions=mentioned)
     return message
 
 
@@ -118,15 +127,13 @@ async def delete_message(actor: Actor, *, message_id: uuid.UUID) -> Message:
         if message.deleted_at is None:
             message.content = ""
             message.deleted_at = utcnow()
+            # A tombstone shows no reactions or mentions (as in WhatsApp): they go with the
+            # content.
+            await session.execute(sa.delete(Reaction).where(col(Reaction.message_id) == message.id))
+            await forget_mentions(session, message)
             await session.commit()
-        await _publish_update(actor, session, message)
+        await publish_update(actor, session, message, reactions=([], []), mentions=[])
     return message
-
-
-async def _publish_update(actor: Actor, session: AsyncSession, message: Message) -> None:
-    sender = await session.get(User, message.sender_id)
-    assert sender is not None
-    await actor.services.events.message(message, PublicUser.of(sender), added=False)
 
 
 async def set_typing(actor: Actor, *, conversation_id: uuid.UUID, is_typing: bool) -> None:

@@ -12,9 +12,11 @@ from tidings.errors import ValidationFailed
 
 __all__ = [
     "decode_inbox_cursor",
+    "decode_mention_cursor",
     "decode_message_cursor",
     "decode_search_cursor",
     "encode_inbox_cursor",
+    "encode_mention_cursor",
     "encode_message_cursor",
     "encode_search_cursor",
 ]
@@ -75,3 +77,16 @@ def decode_search_cursor(cursor: str | None, field: str) -> int | None:
     if not (value.isascii() and value.isdigit()):
         raise ValidationFailed(field, f"{field} is not a valid cursor")
     return int(value)
+
+
+def encode_mention_cursor(message_id: uuid.UUID) -> str:
+    return _encode(f"mention:{message_id}")
+
+
+def decode_mention_cursor(cursor: str | None, field: str) -> uuid.UUID | None:
+    if cursor is None:
+        return None
+    try:
+        return uuid.UUID(_decode(cursor, field, "mention:"))
+    except ValueError:
+        raise ValidationFailed(field, f"{field} is not a valid cursor") from None

@@ -19,18 +19,22 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from tidings import models
+from tidings.domain.reactions import SHOWN_REACTORS
 from tidings.domain.receipts import MessageCounts
 from tidings.graphql.loaders import Loaders, load_all
-from tidings.queries import ParticipantRow, UserRow
+from tidings.queries import ParticipantRow, ReactionGroup, UserRow
 
 __all__ = [
     "COUNTS",
     "LAST_MESSAGE",
     "MEMBERSHIP",
+    "MENTIONS",
     "MESSAGE",
     "PARTICIPANTS",
+    "REACTIONS",
     "READERS",
     "UNREAD_COUNT",
+    "UNREAD_MENTIONS",
     "USER",
     "Key",
     "Kind",
@@ -81,6 +85,14 @@ def _reader_users(reads: list[tuple[uuid.UUID, datetime]]) -> Iterable[uuid.UUID
     return (user_id for user_id, _ in reads)
 
 
+def _reactors_shown(groups: list[ReactionGroup]) -> Iterable[uuid.UUID]:
+    return (user_id for group in groups for user_id in group.user_ids[:SHOWN_REACTORS])
+
+
+def _mentioned_users(user_ids: list[uuid.UUID]) -> Iterable[uuid.UUID]:
+    return user_ids
+
+
 def _is_member(participants: list[ParticipantRow], viewer_id: uuid.UUID) -> bool:
     return any(p.user_id == viewer_id for p in participants)
 
@@ -101,6 +113,9 @@ UNREAD_COUNT = Kind("unread_count", lambda loaders: loaders.unread_counts)
 MESSAGE = Kind("message", lambda loaders: loaders.messages, nests=True)
 COUNTS = Kind("counts", lambda loaders: loaders.counts, store=_message_id)
 READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
+REACTIONS = Kind("reactions", lambda loaders: loaders.reactions, _reactors_shown)
+MENTIONS = Kind("mentions", lambda loaders: loaders.mentions, _mentioned_users)
+UNREAD_MENTIONS = Kind("unread_mentions", lambda loaders: loaders.unread_mention_counts)
 
 
 class Loaded:
@@ -206,6 +221,17 @@ class Loaded:
     def counts(self, message: models.Message) -> MessageCounts:
         counts: MessageCounts = self.value(COUNTS, message)
         return counts
+
+    def mentions(self, message_id: uuid.UUID) -> list[uuid.UUID]:
+        user_ids: list[uuid.UUID] = self.value(MENTIONS, message_id)
+        return user_ids
+
+    def unread_mentions(self, conversation_id: uuid.UUID) -> int:
+        return int(self.value(UNREAD_MENTIONS, conversation_id))
+
+    def reactions(self, message_id: uuid.UUID) -> list[ReactionGroup]:
+        groups: list[ReactionGroup] = self.value(REACTIONS, message_id)
+        return groups
 
     def readers(
         self, key: tuple[uuid.UUID, int, uuid.UUID, datetime]

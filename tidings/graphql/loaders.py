@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader, DefaultCache
 from tidings import queries
 from tidings.domain.receipts import MessageCounts, Recipient, count, count_many
 from tidings.models import Message
-from tidings.queries import ParticipantRow, UserRow
+from tidings.queries import ParticipantRow, ReactionGroup, UserRow
 from tidings.realtime.presence import Presence
 
 __all__ = ["Loaders", "load_all"]
@@ -56,6 +56,9 @@ class Loaders:
         self.readers = DataLoader[ReadersKey, list[tuple[uuid.UUID, datetime]]](
             load_fn=self._readers
         )
+        self.reactions = DataLoader[uuid.UUID, list[ReactionGroup]](load_fn=self._reactions)
+        self.mentions = DataLoader[uuid.UUID, list[uuid.UUID]](load_fn=self._mentions)
+        self.unread_mention_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_mention_counts)
         # Counted from the recipients loader: many messages of a conversation at once.
         self.counts = DataLoader[Message, MessageCounts](
             load_fn=self._counts, cache_key_fn=_message_id
@@ -130,6 +133,23 @@ class Loaders:
         async with self._db() as session:
             found = await queries.readers(session, messages=keys)
         return [found[(cid, seq)] for cid, seq, _, _ in keys]
+
+    async def _reactions(self, message_ids: Sequence[uuid.UUID]) -> list[list[ReactionGroup]]:
+        async with self._db() as session:
+            found = await queries.reactions_of(session, message_ids=message_ids)
+        return [found[mid] for mid in message_ids]
+
+    async def _mentions(self, message_ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+        async with self._db() as session:
+            found = await queries.mentioned_in(session, message_ids=message_ids)
+        return [found[mid] for mid in message_ids]
+
+    async def _unread_mention_counts(self, conversation_ids: Sequence[uuid.UUID]) -> list[int]:
+        async with self._db() as session:
+            counts = await queries.unread_mention_counts(
+                session, user_id=self._viewer_id, conversation_ids=conversation_ids
+            )
+        return [counts[cid] for cid in conversation_ids]
 
     async def _counts(self, messages: Sequence[Message]) -> list[MessageCounts]:
         conversation_ids = list(dict.fromkeys(m.conversation_id for m in messages))

@@ -26,8 +26,10 @@ from tidings.graphql.resolvers.account_management import AccountManagementMutati
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.admin import AdminMutations, AdminQueries
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
+from tidings.graphql.resolvers.mentions import MentionQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
+from tidings.graphql.resolvers.reactions import ReactionMutations
 from tidings.graphql.resolvers.search import SearchQueries
 from tidings.graphql.resolvers.subscriptions import Subscription
 from tidings.realtime.fanout import SharingExecutor
@@ -39,7 +41,15 @@ __all__ = ["TidingsSchema", "build_schema"]
 _CACHED_DOCUMENTS = 1024
 
 Query = merge_types(
-    "Query", (AccountQueries, ConversationQueries, MessageQueries, AdminQueries, SearchQueries)
+    "Query",
+    (
+        AccountQueries,
+        ConversationQueries,
+        MessageQueries,
+        AdminQueries,
+        SearchQueries,
+        MentionQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -50,6 +60,7 @@ Mutation = merge_types(
         MessageMutations,
         PresenceMutations,
         AdminMutations,
+        ReactionMutations,
     ),
 )
 

@@ -31,6 +31,12 @@ from tidings.queries.conversations import (
     memberships,
     participants_of,
 )
+from tidings.queries.mentions import (
+    mentionable_users,
+    mentioned_in,
+    mentions_page,
+    unread_mention_counts,
+)
 from tidings.queries.messages import (
     HistoryPage,
     changed_since,
@@ -45,6 +51,7 @@ from tidings.queries.messages import (
     seq_in_conversation,
 )
 from tidings.queries.presence import contacts_of, record_last_seen
+from tidings.queries.reactions import ReactionGroup, emoji_on_message, reactions_of
 from tidings.queries.receipts import readers, recipients_of, unread_counts, write_delivered
 from tidings.queries.users import (
     UserRow,
@@ -63,6 +70,7 @@ __all__ = [
     "HistoryPage",
     "InboxPage",
     "ParticipantRow",
+    "ReactionGroup",
     "UserRow",
     "admin_count",
     "blocked_by",
@@ -72,6 +80,7 @@ __all__ = [
     "contacts_of",
     "conversation_of_message",
     "direct_conversation",
+    "emoji_on_message",
     "existing_user_ids",
     "find_conversation",
     "get_membership",
@@ -84,12 +93,16 @@ __all__ = [
     "longest_standing_member",
     "member_ids",
     "memberships",
+    "mentionable_users",
+    "mentioned_in",
+    "mentions_page",
     "message_by_client_id",
     "messages_between",
     "messages_by_id",
     "name_or_email_taken",
     "newest_messages",
     "participants_of",
+    "reactions_of",
     "readers",
     "recipients_of",
     "record_last_seen",
@@ -98,6 +111,7 @@ __all__ = [
     "seq_in_conversation",
     "session_user",
     "unread_counts",
+    "unread_mention_counts",
     "user_by_id",
     "user_by_login",
     "username_quarantined",

@@ -174,14 +174,19 @@ async def messages_between(
 async def changed_since(
     session: AsyncSession, *, conversation_ids: Sequence[uuid.UUID], since: datetime
 ) -> list[tuple[Message, User]]:
-    """Messages of these conversations edited or deleted at ``since`` or later, with senders."""
+    """Messages of these conversations edited, deleted or reacted to at ``since`` or later,
+    with senders."""
     if not conversation_ids:
         return []
     return await _with_senders(
         session,
         sa.and_(
             col(Message.conversation_id).in_(conversation_ids),
-            sa.or_(col(Message.edited_at) >= since, col(Message.deleted_at) >= since),
+            sa.or_(
+                col(Message.edited_at) >= since,
+                col(Message.deleted_at) >= since,
+                col(Message.reactions_changed_at) >= since,
+            ),
         ),
     )
 

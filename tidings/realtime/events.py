@@ -37,6 +37,7 @@ __all__ = [
     "MessageUpdated",
     "PresenceChanged",
     "PublicUser",
+    "ReactionData",
     "ReceiptCount",
     "ReceiptMark",
     "Receipts",
@@ -93,6 +94,14 @@ class MessageData(_Model):
         return models.Message.model_validate(self.model_dump())
 
 
+class ReactionData(_Model):
+    """One emoji's reactions to a message: every reactor's id, first to react first (the
+    count, and whether a viewer reacted, need no database trip)."""
+
+    emoji: str
+    user_ids: list[uuid.UUID]
+
+
 class ConversationData(_Model):
     """A conversation as events carry it (its own shape, like ``MessageData``)."""
 
@@ -124,14 +133,21 @@ class MessageAdded(_Event):
     type: Literal["message_added"] = "message_added"
     message: MessageData
     sender: PublicUser
+    # Who it mentions (None from a release before mentions: the subscriber reads them).
+    mentions: list[PublicUser] | None = None
 
 
 class MessageUpdated(_Event):
-    """An edit or a deletion (a tombstone)."""
+    """An edit, a deletion (a tombstone) or a change of reactions. It carries the message's
+    reactions as they now are, and the reactors they name (the first few of each emoji);
+    None from a release before reactions: the subscriber reads them."""
 
     type: Literal["message_updated"] = "message_updated"
     message: MessageData
     sender: PublicUser
+    reactions: list[ReactionData] | None = None
+    reactors: list[PublicUser] = []
+    mentions: list[PublicUser] | None = None
 
 
 class ConversationChanged(_Event):

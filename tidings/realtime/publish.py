@@ -30,6 +30,7 @@ from tidings.realtime.events import (
     MessageUpdated,
     PresenceChanged,
     PublicUser,
+    ReactionData,
     Receipts,
     SessionPresence,
     SessionRevoked,
@@ -81,12 +82,34 @@ class Events:
         self.hub = hub
         self.channels = channels
 
-    async def message(self, message: Message, sender: PublicUser, *, added: bool) -> None:
-        kind = MessageAdded if added else MessageUpdated
-        await self.hub.publish(
-            self.channels.conversation(message.conversation_id),
-            kind(message=MessageData.of(message), sender=sender),
-        )
+    async def message(
+        self,
+        message: Message,
+        sender: PublicUser,
+        *,
+        added: bool,
+        reactions: tuple[list[ReactionData], list[PublicUser]] | None = None,
+        mentions: list[PublicUser] | None = None,
+    ) -> None:
+        """A message sent (``added``: it has no reactions yet) or updated (with its
+        ``reactions`` and the reactors they show), with who it ``mentions``: subscribers need
+        no database trip to show them."""
+        data = MessageData.of(message)
+        event: MessageAdded | MessageUpdated
+        if added:
+            event = MessageAdded(message=data, sender=sender, mentions=mentions)
+        elif reactions is not None:
+            groups, reactors = reactions
+            event = MessageUpdated(
+                message=data,
+                sender=sender,
+                reactions=groups,
+                reactors=reactors,
+                mentions=mentions,
+            )
+        else:
+            event = MessageUpdated(message=data, sender=sender, mentions=mentions)
+        await self.hub.publish(self.channels.conversation(message.conversation_id), event)
 
     async def conversation_changed(
         self,

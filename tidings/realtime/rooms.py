@@ -21,7 +21,7 @@ from tidings import queries
 from tidings.graphql.types import Message
 from tidings.models import utcnow
 from tidings.realtime.events import MessageAdded
-from tidings.realtime.feeds.messages import FeedItem, read_messages
+from tidings.realtime.feeds.messages import NO_REACTIONS, FeedItem, read_messages
 from tidings.realtime.hub import Delivery, Listener, Overflowed, Reconnected
 from tidings.realtime.writer import LiveSubscription, execute_event
 from tidings.services import Services
@@ -118,7 +118,13 @@ class Room:
         self.seen = max(self.seen, seq)
         if ready:
             item = event.derived.once(
-                "item", lambda: FeedItem(payload.message.model(), payload.sender)
+                "item",
+                lambda: FeedItem(
+                    payload.message.model(),
+                    payload.sender,
+                    reactions=NO_REACTIONS,
+                    mentions=payload.mentions,
+                ),
             )
             await self.live.deliver(self.conversation_id, item, ready)
 
@@ -286,7 +292,9 @@ class LiveMessages:
         self, conversation_id: uuid.UUID, item: FeedItem, subscribers: list[LiveSubscription]
     ) -> None:
         """One message to ``subscribers``: executed once per sharing key, encoded once."""
-        root = Message.of(item.message, item.sender)
+        root = Message.of(
+            item.message, item.sender, reactions=item.reactions, mentions=item.mentions
+        )
         groups: dict[tuple[int, str, uuid.UUID | None], list[LiveSubscription]] = defaultdict(list)
         for subscription in subscribers:
             groups[subscription.key].append(subscription)

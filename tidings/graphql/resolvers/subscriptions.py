@@ -40,8 +40,19 @@ __all__ = ["Subscription"]
 def _message(item: FeedItem) -> Message:
     """The item as a GraphQL message; a live event's one message for all its subscribers."""
     if item.shared is None:
-        return Message.of(item.message, item.sender)
-    return item.shared.once("message", lambda: Message.of(item.message, item.sender, shared=True))
+        return Message.of(
+            item.message, item.sender, reactions=item.reactions, mentions=item.mentions
+        )
+    return item.shared.once(
+        "message",
+        lambda: Message.of(
+            item.message,
+            item.sender,
+            shared=True,
+            reactions=item.reactions,
+            mentions=item.mentions,
+        ),
+    )
 
 
 def _receipt_update(update: Receipts) -> ReceiptUpdate:

@@ -21,6 +21,7 @@ from tidings.graphql.loaded import (
     MEMBERSHIP,
     PARTICIPANTS,
     UNREAD_COUNT,
+    UNREAD_MENTIONS,
     USER,
     Loaded,
 )
@@ -149,6 +150,7 @@ class Conversation:
         loaded.know(MEMBERSHIP, {cid: False})
         loaded.know(LAST_MESSAGE, {cid: None})
         loaded.know(UNREAD_COUNT, {cid: 0})
+        loaded.know(UNREAD_MENTIONS, {cid: 0})
         shown = cls.of(conversation, loaded=loaded)
         shown.title = None
         shown.last_message_at = None
@@ -204,6 +206,16 @@ class Conversation:
     @needs(UNREAD_COUNT(_id))
     def unread_count(self, info: Info, loaded: Loaded) -> int:
         return loaded.unread_count(self.model.id)
+
+    @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
+        description="Messages after the viewer's read mark that mention the viewer, not the "
+        "viewer's own, not deleted.",
+        graphql_type=int,
+    )
+    @needs(UNREAD_MENTIONS(_id))
+    def unread_mention_count(self, info: Info, loaded: Loaded) -> int:
+        return loaded.unread_mentions(self.model.id)
 
     @strawberry.field(
         metadata=VIEWER_DEPENDENT, description="History, oldest first; by default the newest 50."

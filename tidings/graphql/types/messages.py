@@ -19,13 +19,23 @@ from tidings.domain.receipts import DeliveryStatus
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_message_cursor, encode_message_cursor
-from tidings.graphql.loaded import COUNTS, MESSAGE, READERS, USER, Loaded
+from tidings.graphql.loaded import (
+    COUNTS,
+    MENTIONS,
+    MESSAGE,
+    REACTIONS,
+    READERS,
+    USER,
+    Loaded,
+)
 from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
+from tidings.graphql.types.reactions import Reaction, reactions_of
 from tidings.graphql.types.receipts import MessageRead
 from tidings.graphql.types.users import User, shown_user
 from tidings.realtime.events import PublicUser
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, SharedResults
+from tidings.realtime.feeds.messages import MessageReactions
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -73,11 +83,37 @@ def _known_sender(message: Message) -> User | None:
     return message.known_sender
 
 
+def _message_id(message: models.Message) -> uuid.UUID:
+    return message.id
+
+
+def _known_mentions(message: Message) -> list[User] | None:
+    known = message.known_mentions
+    return None if known is None else [User.of(user) for user in known]
+
+
+def _known_reactions(message: Message) -> list[Reaction] | None:
+    known = message.known_reactions
+    if known is None:
+        return None
+    reactors = known.reactors
+
+    def user(user_id: uuid.UUID) -> User | None:
+        found = reactors.get(user_id)
+        return User.of(found) if found is not None else None
+
+    return reactions_of(known.groups, user)
+
+
 @strawberry.type
 class Message:
     model: Private[models.Message]
     # Set when the sender came with the event that carried this message (no database trip).
     known_sender: Private[User | None]
+    # Likewise its reactions (a live event's, a feed's read of many messages at once).
+    known_reactions: Private[MessageReactions | None]
+    # And who it mentions.
+    known_mentions: Private[list[PublicUser] | None]
     id: strawberry.ID
     conversation_id: strawberry.ID
     seq: int
@@ -100,10 +136,14 @@ class Message:
         *,
         shared: bool = False,
         loaded: Loaded | None = None,
+        reactions: MessageReactions | None = None,
+        mentions: list[PublicUser] | None = None,
     ) -> Message:
         return cls(
             model=message,
             known_sender=User.of(sender) if sender is not None else None,
+            known_reactions=reactions,
+            known_mentions=mentions,
             loaded=loaded,
             id=strawberry.ID(str(message.id)),
             conversation_id=strawberry.ID(str(message.conversation_id)),
@@ -180,6 +220,31 @@ class Message:
             for user_id, read_at in loaded.readers(_read_key(self.model))
             if loaded.users.get(user_id) is not None
         ]
+
+    @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
+        description="Reactions, one per emoji, in the order each emoji was first used. A "
+        "deleted message has none.",
+        graphql_type=list[Reaction],
+    )
+    @needs(REACTIONS(_message_id, with_users=True), known=_known_reactions)
+    def reactions(self, info: Info, loaded: Loaded) -> list[Reaction]:
+        return reactions_of(
+            loaded.reactions(self.model.id),
+            lambda uid: shown_user(loaded, uid) if loaded.users.get(uid) else None,
+        )
+
+    @strawberry.field(
+        metadata=SAME_FOR_EVERY_VIEWER,
+        description="Participants its content names as @username, resolved when it was sent "
+        "or last edited; by username.",
+        graphql_type=list[User],
+    )
+    @needs(MENTIONS(_message_id, with_users=True), known=_known_mentions)
+    def mentions(self, info: Info, loaded: Loaded) -> list[User]:
+        found = [uid for uid in loaded.mentions(self.model.id) if loaded.users.get(uid)]
+        # By username, as the events that carry them list them.
+        return sorted((shown_user(loaded, uid) for uid in found), key=lambda u: u.username)
 
 
 @strawberry.type

@@ -63,6 +63,8 @@ function message(seq: number, from: string, extra: Partial<MessageFieldsFragment
       avatarUrl: null,
     },
     replyTo: null,
+    mentions: [],
+    reactions: [],
     ...extra,
   };
 }
@@ -77,6 +79,7 @@ function conversation(last: MessageFieldsFragment | null, unreadCount: number) {
     lastMessageAt: last?.createdAt ?? null,
     createdAt: "2026-12-01T11:00:00+00:00",
     unreadCount,
+    unreadMentionCount: 0,
     participantCount: 2,
     participants: [ME, BOB].map((id) => ({
       __typename: "Participant" as const,
@@ -215,6 +218,21 @@ describe("cache updaters", () => {
     const row = h.inbox.latest!.conversations.edges[0].node;
     expect(row.unreadCount).toBe(2);
     expect(row.lastMessage?.seq).toBe(3);
+  });
+
+  it("a message from another that mentions the viewer counts as an unread mention until read", async () => {
+    const h = await start([message(1, BOB)], 1);
+    const me = { __typename: "User" as const, id: ME, username: "me" };
+    await h.push("MessageAdded", added(message(2, BOB, { mentions: [me] })));
+    await h.push("MessageAdded", added(message(2, BOB, { mentions: [me] })));
+    await h.push("MessageAdded", added(message(3, BOB)));
+    await h.push("MessageAdded", added(message(4, ME, { mentions: [me] })));
+    expect(h.inbox.latest!.conversations.edges[0].node.unreadMentionCount).toBe(1);
+    const pending = h.client.mutation(MarkReadMutation, { conversationId: "c1", messageId: "m3" }).toPromise();
+    await tick();
+    expect(h.inbox.latest!.conversations.edges[0].node.unreadMentionCount).toBe(0);
+    answerMarkRead();
+    await pending;
   });
 
   it("the sent message and its live echo are one message, the real one", async () => {

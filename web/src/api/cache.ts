@@ -21,6 +21,7 @@ import type {
   ReceiptUpdatedSubscription as ReceiptData,
 } from "../gql/graphql";
 import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
+import { withReaction } from "../reactions/toggle";
 import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
 
@@ -28,6 +29,7 @@ const ConversationHead = graphql(`
   fragment ConversationHead on Conversation {
     id
     unreadCount
+    unreadMentionCount
     lastMessageAt
     lastMessage {
       id
@@ -70,11 +72,17 @@ function conversationKey(id: string): string {
   return `Conversation:${id}`;
 }
 
-/** Unread messages after `readSeq` in the cached newest page, or null if it cannot tell. */
-function unreadAfter(cache: Cache, conversationId: string, readSeq: number, viewerId: string): number | null {
+/** Unread messages after `readSeq` in the cached newest page, and how many of them mention the
+ * viewer, or null if it cannot tell. */
+function unreadAfter(
+  cache: Cache,
+  conversationId: string,
+  readSeq: number,
+  viewerId: string,
+): { messages: number; mentions: number } | null {
   const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
   const lastSeq = head?.lastMessage?.seq ?? 0;
-  if (readSeq >= lastSeq) return 0;
+  if (readSeq >= lastSeq) return { messages: 0, mentions: 0 };
   const page = cache.readQuery({ query: MessagesQuery, variables: newestPage(conversationId) });
   const edges = page?.messages.edges ?? [];
   const first = edges[0]?.node.seq;
@@ -82,7 +90,11 @@ function unreadAfter(cache: Cache, conversationId: string, readSeq: number, view
   // Counted only from a page that holds every message after the mark: one answered before the
   // newest message came (its query was in flight) would count too few.
   if (first === undefined || first > readSeq + 1 || last === undefined || last < lastSeq) return null;
-  return edges.filter((e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt).length;
+  const unread = edges.filter((e) => e.node.seq > readSeq && e.node.sender.id !== viewerId && !e.node.deletedAt);
+  return {
+    messages: unread.length,
+    mentions: unread.filter((e) => e.node.mentions.some((u) => u.id === viewerId)).length,
+  };
 }
 
 /** A message arrived (live, as a mutation result, or replayed): add it once, everywhere. */
@@ -103,10 +115,12 @@ export function addMessage(cache: Cache, message: MessageFieldsFragment, viewerI
   const lastSeq = head.lastMessage?.seq ?? 0;
   if (message.seq <= lastSeq) return; // old news: counted already
   const fromOther = message.sender.id !== viewerId && !message.deletedAt;
+  const mentionsMe = fromOther && message.mentions.some((u) => u.id === viewerId);
   cache.writeFragment(ConversationHead, {
     __typename: "Conversation",
     id: cid,
     unreadCount: fromOther ? head.unreadCount + 1 : head.unreadCount,
+    unreadMentionCount: mentionsMe ? head.unreadMentionCount + 1 : head.unreadMentionCount,
     lastMessageAt: message.createdAt,
     lastMessage: { __typename: "Message", id: message.id, seq: message.seq },
   });
@@ -161,8 +175,13 @@ export function applyReadMark(cache: Cache, conversationId: string, readSeq: num
   const unread = unreadAfter(cache, conversationId, readSeq, viewerId);
   if (unread === null) return;
   const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
-  if (!head || head.unreadCount === unread) return;
-  cache.writeFragment(ConversationHead, { ...head, __typename: "Conversation", unreadCount: unread });
+  if (!head || (head.unreadCount === unread.messages && head.unreadMentionCount === unread.mentions)) return;
+  cache.writeFragment(ConversationHead, {
+    ...head,
+    __typename: "Conversation",
+    unreadCount: unread.messages,
+    unreadMentionCount: unread.mentions,
+  });
 }
 
 function statusOf(counts: { deliveredCount: number; readCount: number; recipientCount: number }) {
@@ -251,6 +270,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       Presence: () => null,
       Participant: () => null,
       MessageRead: () => null,
+      Reaction: () => null,
       PageInfo: () => null,
       MessageEdge: () => null,
       ConversationEdge: () => null,
@@ -326,7 +346,17 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       deleteMessage(args, cache) {
         const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
         if (!current) return null;
-        return { ...current, content: "", deletedAt: new Date().toISOString() };
+        return { ...current, content: "", deletedAt: new Date().toISOString(), reactions: [] };
+      },
+      addReaction(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, reactions: withReaction(current.reactions, args.emoji as string, true) };
+      },
+      removeReaction(args, cache) {
+        const current = cache.readFragment(MessageFields, `Message:${args.messageId as string}`);
+        if (!current) return null;
+        return { ...current, reactions: withReaction(current.reactions, args.emoji as string, false) };
       },
     },
   };

@@ -48,6 +48,19 @@ export const MessageFields = graphql(`
         displayName
       }
     }
+    mentions {
+      id
+      username
+    }
+    reactions {
+      emoji
+      count
+      reactedByViewer
+      users(first: 10) {
+        id
+        displayName
+      }
+    }
   }
 `);
 
@@ -60,6 +73,7 @@ export const ConversationFields = graphql(`
     lastMessageAt
     createdAt
     unreadCount
+    unreadMentionCount
     participantCount
     participants {
       role
@@ -238,6 +252,22 @@ export const EditMessageMutation = graphql(`
 export const DeleteMessageMutation = graphql(`
   mutation DeleteMessage($messageId: ID!) {
     deleteMessage(messageId: $messageId) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const AddReactionMutation = graphql(`
+  mutation AddReaction($messageId: ID!, $emoji: String!) {
+    addReaction(messageId: $messageId, emoji: $emoji) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const RemoveReactionMutation = graphql(`
+  mutation RemoveReaction($messageId: ID!, $emoji: String!) {
+    removeReaction(messageId: $messageId, emoji: $emoji) {
       ...MessageFields
     }
   }

@@ -67,6 +67,10 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
   // Where the unread messages began when the chat was opened (kept while it stays open).
   const [unreadFrom] = useState(() => (conversation.unreadCount > 0 ? (me?.lastReadSeq ?? 0) : null));
   const admin = group && me?.role === "ADMIN";
+  const people = useMemo(
+    () => conversation.participants.map((p) => p.user).filter((u) => u.id !== viewerId),
+    [conversation.participants, viewerId],
+  );
 
   const client = useClient();
   useEffect(() => {
@@ -275,6 +279,7 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
                       showSender={group && !grouped && item.message.sender.id !== viewerId}
                       canDelete={item.message.sender.id === viewerId || admin}
                       actions={actions}
+                      viewerId={viewerId}
                     />
                   </div>
                 ) : (
@@ -321,6 +326,7 @@ export function Chat({ conversation, viewerId }: { conversation: ConversationFie
         )}
       </div>
       <Composer
+        people={people}
         value={draft}
         onChange={(v) => {
           setDraft(v);

@@ -1,5 +1,8 @@
-/** The message box: grows with the text, Enter sends, Shift+Enter breaks the line. */
-import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from "react";
+/** The message box: grows with the text, Enter sends, Shift+Enter breaks the line; typing "@"
+ * suggests the conversation's participants (arrows choose, Enter or Tab completes). */
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
+import { MentionSuggestions, matchingPeople, type Mentionable } from "../mentions/MentionSuggestions";
+import { completeMention, mentionAtCaret } from "../mentions/mentionText";
 import { MAX_CHARS, charCount } from "../outbox/sender";
 
 const COUNTER_FROM = 3800;
@@ -18,6 +21,7 @@ export function Composer({
   banner,
   onCancelBanner,
   disabled,
+  people = [],
 }: {
   value: string;
   onChange(value: string): void;
@@ -25,9 +29,35 @@ export function Composer({
   banner: ComposerBanner | null;
   onCancelBanner(): void;
   disabled?: boolean;
+  /** Who "@" suggests: the conversation's other participants. */
+  people?: Mentionable[];
 }) {
   const area = useRef<HTMLTextAreaElement>(null);
   const count = charCount(value);
+  const [caret, setCaret] = useState<number | null>(null);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const typed = caret === null ? null : mentionAtCaret(value, caret);
+  const matches = typed && dismissed !== value ? matchingPeople(people, typed.query) : [];
+  const suggesting = typed !== null && matches.length > 0;
+  const pendingCaret = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (el && pendingCaret.current !== null) {
+      el.setSelectionRange(pendingCaret.current, pendingCaret.current);
+      pendingCaret.current = null;
+    }
+  }, [value]);
+
+  function pick(person: Mentionable) {
+    if (!typed || caret === null) return;
+    const done = completeMention(value, caret, typed.start, person.username);
+    pendingCaret.current = done.caret;
+    setCaret(done.caret);
+    setActive(0);
+    onChange(done.value);
+  }
 
   useLayoutEffect(() => {
     const el = area.current;
@@ -41,6 +71,24 @@ export function Composer({
   }, [banner]);
 
   function onKey(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (suggesting) {
+      const at = Math.min(active, matches.length - 1);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        setActive((at + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
+        return;
+      }
+      if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey && !event.nativeEvent.isComposing) {
+        event.preventDefault();
+        pick(matches[at]);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setDismissed(value);
+        return;
+      }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       onSubmit();
@@ -69,6 +117,9 @@ export function Composer({
           </button>
         </div>
       )}
+      {suggesting && (
+        <MentionSuggestions matches={matches} active={Math.min(active, matches.length - 1)} onPick={pick} />
+      )}
       <form
         className="composer-row"
         onSubmit={(e) => {
@@ -86,8 +137,18 @@ export function Composer({
           rows={1}
           value={value}
           placeholder="Write a message…"
-          onChange={(e) => onChange(e.target.value)}
+          onChange={(e) => {
+            setCaret(e.target.selectionStart);
+            setActive(0);
+            onChange(e.target.value);
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKey}
+          aria-autocomplete="list"
+          aria-controls={suggesting ? "mention-suggestions" : undefined}
+          aria-activedescendant={
+            suggesting ? `mention-option-${matches[Math.min(active, matches.length - 1)].id}` : undefined
+          }
           disabled={disabled}
           aria-describedby={count >= COUNTER_FROM ? "char-counter" : undefined}
         />

@@ -1,7 +1,10 @@
-/** One message bubble: content, quote, time, ticks, and its actions (reply, edit, delete). */
+/** One message bubble: content, quote, time, ticks, reactions, and its actions (reply, react,
+ * edit, delete). */
 import { useState } from "react";
 import type { MessageFieldsFragment } from "../gql/graphql";
 import type { OutboxEntry } from "../outbox/store";
+import { MentionText } from "../mentions/MentionText";
+import { ReactionBar } from "../reactions/ReactionBar";
 import { Avatar, hue } from "../ui/Avatar";
 import { clock } from "../util/time";
 import { Ticks, tickStatus } from "./Ticks";
@@ -29,6 +32,7 @@ export function MessageItem({
   canDelete,
   actions,
   grouped,
+  viewerId,
 }: {
   message: MessageFieldsFragment;
   own: boolean;
@@ -37,8 +41,10 @@ export function MessageItem({
   canDelete: boolean;
   actions: MessageActions;
   grouped: boolean;
+  viewerId: string;
 }) {
   const [confirming, setConfirming] = useState(false);
+  const [picking, setPicking] = useState(false);
   const deleted = !!message.deletedAt;
   const status = tickStatus(message);
   return (
@@ -71,7 +77,11 @@ export function MessageItem({
           )}
           {message.replyTo && !deleted && <Quote quote={message.replyTo} />}
           <div className="message-content" data-testid="message-content">
-            {deleted ? "This message was deleted" : message.content}
+            {deleted ? (
+              "This message was deleted"
+            ) : (
+              <MentionText content={message.content} mentions={message.mentions} viewerId={viewerId} />
+            )}
           </div>
           <div className="meta">
             {message.editedAt && !deleted && (
@@ -89,11 +99,15 @@ export function MessageItem({
             </time>
             {own && !deleted && <Ticks status={status} message={message} group={group} />}
           </div>
+          {!deleted && <ReactionBar message={message} picking={picking} onPicked={() => setPicking(false)} />}
         </div>
         {!deleted && (
           <div className="actions" role="toolbar" aria-label="Message actions">
             <button type="button" onClick={() => actions.onReply(message)}>
               Reply
+            </button>
+            <button type="button" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              React
             </button>
             {own && (
               <button type="button" onClick={() => actions.onEdit(message)}>

@@ -81,6 +81,16 @@ function Row({
                 {online} online
               </span>
             )}
+            {conversation.unreadMentionCount > 0 && (
+              <span
+                className="mention-badge"
+                data-testid="mention-badge"
+                aria-label={`${conversation.unreadMentionCount} unread mention${conversation.unreadMentionCount > 1 ? "s" : ""}`}
+                title="You were mentioned"
+              >
+                @
+              </span>
+            )}
             {unread > 0 && (
               <span className="unread-badge" data-testid="unread-badge" aria-label={`${unread} unread`}>
                 {unread}
