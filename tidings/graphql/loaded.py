@@ -19,6 +19,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from tidings import models
+from tidings.domain.conversation_state import ViewerState
 from tidings.domain.receipts import MessageCounts
 from tidings.graphql.loaders import Loaders, load_all
 from tidings.queries import ParticipantRow, UserRow
@@ -32,6 +33,7 @@ __all__ = [
     "READERS",
     "UNREAD_COUNT",
     "USER",
+    "VIEWER_STATE",
     "Key",
     "Kind",
     "Loaded",
@@ -101,6 +103,8 @@ UNREAD_COUNT = Kind("unread_count", lambda loaders: loaders.unread_counts)
 MESSAGE = Kind("message", lambda loaders: loaders.messages, nests=True)
 COUNTS = Kind("counts", lambda loaders: loaders.counts, store=_message_id)
 READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
+# The viewer's own mute, archive and pin (None where the viewer is not a participant).
+VIEWER_STATE = Kind("viewer_state", lambda loaders: loaders.viewer_states)
 
 
 class Loaded:
@@ -198,6 +202,10 @@ class Loaded:
 
     def unread_count(self, conversation_id: uuid.UUID) -> int:
         return int(self.value(UNREAD_COUNT, conversation_id))
+
+    def viewer_state(self, conversation_id: uuid.UUID) -> ViewerState | None:
+        state: ViewerState | None = self.value(VIEWER_STATE, conversation_id)
+        return state
 
     def message(self, message_id: uuid.UUID) -> models.Message | None:
         message: models.Message | None = self.value(MESSAGE, message_id)

@@ -23,6 +23,7 @@ from strawberry.types.execution import ExecutionContext
 from tidings.graphql.execution import lighten_resolvers
 from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
+from tidings.graphql.resolvers.conversation_state import ConversationStateMutations
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
 from tidings.graphql.resolvers.presence import PresenceMutations
@@ -37,7 +38,14 @@ _CACHED_DOCUMENTS = 1024
 
 Query = merge_types("Query", (AccountQueries, ConversationQueries, MessageQueries))
 Mutation = merge_types(
-    "Mutation", (AccountMutations, ConversationMutations, MessageMutations, PresenceMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        ConversationMutations,
+        MessageMutations,
+        PresenceMutations,
+        ConversationStateMutations,
+    ),
 )
 
 

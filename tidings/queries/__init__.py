@@ -10,8 +10,10 @@ the real-time machinery (``lastSeenAt``, delivered marks) are here, named like t
 
 from __future__ import annotations
 
+from tidings.queries.conversation_state import pinned_count, viewer_states
 from tidings.queries.conversations import (
     InboxPage,
+    InboxPosition,
     ParticipantRow,
     admin_count,
     direct_conversation,
@@ -55,6 +57,7 @@ from tidings.queries.users import (
 __all__ = [
     "HistoryPage",
     "InboxPage",
+    "InboxPosition",
     "ParticipantRow",
     "UserRow",
     "admin_count",
@@ -79,6 +82,7 @@ __all__ = [
     "name_or_email_taken",
     "newest_messages",
     "participants_of",
+    "pinned_count",
     "readers",
     "recipients_of",
     "record_last_seen",
@@ -91,5 +95,6 @@ __all__ = [
     "user_by_login",
     "username_taken",
     "users_by_id",
+    "viewer_states",
     "write_delivered",
 ]

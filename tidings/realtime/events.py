@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tidings import models
+from tidings.domain.conversation_state import ViewerState
 
 if TYPE_CHECKING:
     from tidings.queries import UserRow
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConversationChanged",
     "ConversationData",
+    "ConversationStateChanged",
     "Event",
     "MessageAdded",
     "MessageData",
@@ -43,6 +45,7 @@ __all__ = [
     "SessionRevoked",
     "Typing",
     "Unreadable",
+    "ViewerStateData",
     "decode",
     "encode",
 ]
@@ -146,6 +149,34 @@ class ConversationChanged(_Event):
     conversation: ConversationData | None = None
 
 
+class ViewerStateData(_Model):
+    """A participant's own mute, archive and pin, as stored (``tidings.domain.conversation_state``
+    says what they mean at a given time)."""
+
+    muted_at: datetime | None
+    muted_until: datetime | None
+    archived_at: datetime | None
+    pinned_at: datetime | None
+    reopened: bool
+
+    @classmethod
+    def of(cls, state: ViewerState) -> ViewerStateData:
+        return cls.model_validate(state)
+
+    def state(self) -> ViewerState:
+        return ViewerState(**self.model_dump())
+
+
+class ConversationStateChanged(_Event):
+    """A user muted, archived or pinned a conversation (or undid it): heard only on that
+    user's own channel, by their other devices' ``conversationUpdated``."""
+
+    type: Literal["conversation_state"] = "conversation_state"
+    user_id: uuid.UUID
+    conversation: ConversationData
+    state: ViewerStateData
+
+
 class Typing(_Event):
     ephemeral: ClassVar[bool] = True
     type: Literal["typing"] = "typing"
@@ -214,6 +245,7 @@ Event = Annotated[
     MessageAdded
     | MessageUpdated
     | ConversationChanged
+    | ConversationStateChanged
     | Typing
     | Receipts
     | PresenceChanged
@@ -228,6 +260,7 @@ _TYPES: dict[str, type[_Event]] = {
         MessageAdded,
         MessageUpdated,
         ConversationChanged,
+        ConversationStateChanged,
         Typing,
         Receipts,
         PresenceChanged,

@@ -1,0 +1,338 @@
+"""Mute, archive and pin: each participant's own view of a conversation (issue 16 item 4).
+
+In process on both configurations; the live sync to the user's other devices is at the end,
+over a real socket.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.support.api import Account, Api
+from tests.support.chat import RENAME_CONVERSATION, code_of, create, send
+from tests.support.clock import FakeClock
+from tests.support.server import RunningServer
+from tests.support.ws import graphql_socket, until_live
+
+STATE = "viewerState { muted mutedUntil archived pinned pinnedAt }"
+
+LIST = f"""
+query List($first: Int, $after: String, $filter: ConversationFilter) {{
+  conversations(first: $first, after: $after, filter: $filter) {{
+    edges {{ cursor node {{ id title {STATE} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+def _mutation(name: str, *, until: bool = False) -> str:
+    if until:
+        return f"""mutation M($conversationId: ID!, $until: DateTime) {{
+          {name}(conversationId: $conversationId, until: $until) {{ id {STATE} }} }}"""
+    return f"""mutation M($conversationId: ID!) {{
+      {name}(conversationId: $conversationId) {{ id {STATE} }} }}"""
+
+
+MUTATIONS = [
+    "muteConversation",
+    "unmuteConversation",
+    "archiveConversation",
+    "unarchiveConversation",
+    "pinConversation",
+    "unpinConversation",
+]
+
+
+async def change(
+    api: Api, account: Account, name: str, conversation_id: str, **variables: Any
+) -> dict[str, Any]:
+    """Run one of the state mutations; the conversation's viewerState after it."""
+    query = _mutation(name, until="until" in variables)
+    data = await api.data(
+        query, {"conversationId": conversation_id, **variables}, token=account.access_token
+    )
+    state: dict[str, Any] = data[name]["viewerState"]
+    return state
+
+
+async def listed(api: Api, account: Account, **arguments: Any) -> list[str]:
+    """The titles of the account's list (or its archived view with ``filter``)."""
+    data = await api.data(LIST, {"first": 100, **arguments}, token=account.access_token)
+    return [edge["node"]["title"] for edge in data["conversations"]["edges"]]
+
+
+ARCHIVED = {"filter": {"archived": True}}
+
+
+async def _groups(api: Api, *titles: str) -> tuple[Account, Account, dict[str, str]]:
+    """Alice and Bob, and a group of theirs per title, created in this order (so the last is
+    the most recently active)."""
+    alice = await api.register("alice", display_name="Alice")
+    bob = await api.register("bob", display_name="Bob")
+    ids = {}
+    for title in titles:
+        ids[title] = (await create(api, alice, "GROUP", bob, title=title))["id"]
+    return alice, bob, ids
+
+
+OFF = {"muted": False, "mutedUntil": None, "archived": False, "pinned": False, "pinnedAt": None}
+
+
+async def test_state_starts_off_and_each_mutation_answers_with_it(api: Api) -> None:
+    alice, bob, ids = await _groups(api, "Plans")
+    cid = ids["Plans"]
+    data = await api.data(LIST, {}, token=alice.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
+
+    assert (await change(api, alice, "muteConversation", cid))["muted"] is True
+    pinned = await change(api, alice, "pinConversation", cid)
+    assert pinned["pinned"] is True and pinned["pinnedAt"] is not None
+    assert (await change(api, alice, "unpinConversation", cid))["pinned"] is False
+    assert (await change(api, alice, "archiveConversation", cid))["archived"] is True
+    assert (await change(api, alice, "unarchiveConversation", cid))["archived"] is False
+    assert await change(api, alice, "unmuteConversation", cid) == OFF
+    # Bob's view was never touched.
+    data = await api.data(LIST, {}, token=bob.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
+
+
+async def test_repeating_a_change_is_a_no_op(api: Api) -> None:
+    alice, _, ids = await _groups(api, "Plans")
+    cid = ids["Plans"]
+    first = await change(api, alice, "pinConversation", cid)
+    assert await change(api, alice, "pinConversation", cid) == first
+    await change(api, alice, "unpinConversation", cid)
+    assert await change(api, alice, "unpinConversation", cid) == OFF
+    assert await change(api, alice, "unarchiveConversation", cid) == OFF
+    assert await change(api, alice, "unmuteConversation", cid) == OFF
+
+
+async def test_outsiders_and_unknown_conversations_get_not_in_conversation(api: Api) -> None:
+    alice, _, ids = await _groups(api, "Plans")
+    carol = await api.register("carol")
+    unknown = "00000000-0000-7000-8000-000000000000"
+    for name in MUTATIONS:
+        for cid in (ids["Plans"], unknown):
+            error = await api.error(
+                _mutation(name), {"conversationId": cid}, token=carol.access_token
+            )
+            assert code_of(error) == "NOT_IN_CONVERSATION", (name, error)
+    error = await api.error(
+        _mutation("pinConversation"), {"conversationId": "nope"}, token=alice.access_token
+    )
+    assert code_of(error) == "VALIDATION_ERROR"
+    assert error["extensions"]["field"] == "conversationId"
+    assert (await listed(api, alice)) == ["Plans"]
+
+
+async def test_archived_conversations_leave_the_list_for_the_archived_view(api: Api) -> None:
+    alice, bob, ids = await _groups(api, "Plans", "Lunch", "Trip")
+    await change(api, alice, "archiveConversation", ids["Lunch"])
+
+    assert await listed(api, alice) == ["Trip", "Plans"]
+    assert await listed(api, alice, **ARCHIVED) == ["Lunch"]
+    assert await listed(api, alice, filter={"archived": False}) == ["Trip", "Plans"]
+    assert await listed(api, bob) == ["Trip", "Lunch", "Plans"]
+
+    await change(api, alice, "unarchiveConversation", ids["Lunch"])
+    assert await listed(api, alice) == ["Trip", "Lunch", "Plans"]
+    assert await listed(api, alice, **ARCHIVED) == []
+
+
+async def test_a_message_from_someone_else_brings_an_archived_conversation_back(
+    api: Api,
+) -> None:
+    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    await change(api, alice, "archiveConversation", ids["Plans"])
+
+    # Her own message does not: she archived it, she keeps it archived.
+    await send(api, alice, ids["Plans"], "note to self")
+    assert await listed(api, alice) == ["Lunch"]
+
+    await send(api, bob, ids["Plans"], "are you there?")
+    assert await listed(api, alice) == ["Plans", "Lunch"]
+    assert await listed(api, alice, **ARCHIVED) == []
+    data = await api.data(LIST, {}, token=alice.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"]["archived"] is False
+
+    # Archiving again keeps it archived until the next message.
+    await change(api, alice, "archiveConversation", ids["Plans"])
+    assert await listed(api, alice) == ["Lunch"]
+
+
+async def test_a_muted_archived_conversation_stays_archived(api: Api) -> None:
+    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    await change(api, alice, "muteConversation", ids["Plans"])
+    await change(api, alice, "archiveConversation", ids["Plans"])
+
+    await send(api, bob, ids["Plans"], "anyone?")
+    assert await listed(api, alice) == ["Lunch"]
+    assert await listed(api, alice, **ARCHIVED) == ["Plans"]
+
+    # Unmuting brings back what came meanwhile, as if it had arrived now.
+    state = await change(api, alice, "unmuteConversation", ids["Plans"])
+    assert state["archived"] is False
+    assert await listed(api, alice) == ["Plans", "Lunch"]
+
+
+async def test_muting_a_conversation_a_message_brought_back_keeps_it_in_the_list(
+    api: Api,
+) -> None:
+    alice, bob, ids = await _groups(api, "Plans")
+    await change(api, alice, "archiveConversation", ids["Plans"])
+    await send(api, bob, ids["Plans"], "back you come")
+    state = await change(api, alice, "muteConversation", ids["Plans"])
+    assert (state["muted"], state["archived"]) == (True, False)
+    assert await listed(api, alice) == ["Plans"]
+
+
+async def test_a_mute_with_an_end_is_over_when_it_passes(api: Api, clock: FakeClock) -> None:
+    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    # Minutes, not hours: the access tokens go by the same clock (15 minutes).
+    until = clock.now() + timedelta(minutes=10)
+    state = await change(api, alice, "muteConversation", ids["Plans"], until=until.isoformat())
+    assert state["muted"] is True
+    assert state["mutedUntil"] is not None
+    await change(api, alice, "archiveConversation", ids["Plans"])
+    await send(api, bob, ids["Plans"], "while muted")
+    assert await listed(api, alice, **ARCHIVED) == ["Plans"]
+
+    clock.advance(10 * 60 + 1)
+    data = await api.data(LIST, {}, token=alice.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
+    assert await listed(api, alice) == ["Plans", "Lunch"]
+
+
+async def test_a_mute_must_end_in_the_future(api: Api, clock: FakeClock) -> None:
+    alice, _, ids = await _groups(api, "Plans")
+    past = (clock.now() - timedelta(minutes=1)).isoformat()
+    error = await api.error(
+        _mutation("muteConversation", until=True),
+        {"conversationId": ids["Plans"], "until": past},
+        token=alice.access_token,
+    )
+    assert code_of(error) == "VALIDATION_ERROR"
+    assert error["extensions"]["field"] == "until"
+    data = await api.data(LIST, {}, token=alice.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
+
+
+async def test_pinned_conversations_come_first_latest_pin_first(
+    api: Api, clock: FakeClock
+) -> None:
+    alice, bob, ids = await _groups(api, "A", "B", "C", "D")
+    await change(api, alice, "pinConversation", ids["B"])
+    clock.advance(1)
+    await change(api, alice, "pinConversation", ids["A"])
+    assert await listed(api, alice) == ["A", "B", "D", "C"]
+
+    # Activity moves the unpinned ones, never above a pin, and does not reorder the pins.
+    await send(api, bob, ids["C"], "news")
+    await send(api, bob, ids["B"], "more news")
+    assert await listed(api, alice) == ["A", "B", "C", "D"]
+    assert await listed(api, bob) == ["B", "C", "D", "A"]
+
+    await change(api, alice, "unpinConversation", ids["A"])
+    assert await listed(api, alice) == ["B", "C", "D", "A"]
+
+
+async def test_a_sixth_pin_is_a_conflict(api: Api) -> None:
+    alice, _, ids = await _groups(api, "1", "2", "3", "4", "5", "6")
+    for title in "12345":
+        await change(api, alice, "pinConversation", ids[title])
+    error = await api.error(
+        _mutation("pinConversation"), {"conversationId": ids["6"]}, token=alice.access_token
+    )
+    assert code_of(error) == "CONFLICT"
+    assert error["extensions"]["field"] == "conversationId"
+    assert (await listed(api, alice))[5] == "6"
+    # Pinning a pinned one again is fine; unpinning one makes room.
+    await change(api, alice, "pinConversation", ids["1"])
+    await change(api, alice, "unpinConversation", ids["1"])
+    assert (await change(api, alice, "pinConversation", ids["6"]))["pinned"] is True
+
+
+async def test_archiving_unpins_and_pinning_unarchives(api: Api) -> None:
+    alice, _, ids = await _groups(api, "Plans", "Lunch")
+    await change(api, alice, "pinConversation", ids["Plans"])
+    state = await change(api, alice, "archiveConversation", ids["Plans"])
+    assert (state["archived"], state["pinned"]) == (True, False)
+    state = await change(api, alice, "pinConversation", ids["Plans"])
+    assert (state["archived"], state["pinned"]) == (False, True)
+    assert await listed(api, alice) == ["Plans", "Lunch"]
+
+
+async def test_pages_with_pins_list_each_conversation_once(api: Api, clock: FakeClock) -> None:
+    titles = [f"G{n}" for n in range(7)]
+    alice, _, ids = await _groups(api, *titles)
+    for title in ("G1", "G4", "G2"):
+        await change(api, alice, "pinConversation", ids[title])
+        clock.advance(1)
+    await change(api, alice, "archiveConversation", ids["G0"])
+    expected = ["G2", "G4", "G1", "G6", "G5", "G3"]
+    for size in (1, 2, 4):
+        seen: list[str] = []
+        after = None
+        while True:
+            variables = {"first": size, "after": after}
+            data = await api.data(LIST, variables, token=alice.access_token)
+            page = data["conversations"]
+            seen += [edge["node"]["title"] for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == expected, size
+
+
+async def test_a_garbled_cursor_is_a_validation_error(api: Api) -> None:
+    alice, _, _ = await _groups(api, "Plans")
+    error = await api.error(LIST, {"after": "cGluOm5vcGU"}, token=alice.access_token)
+    assert code_of(error) == "VALIDATION_ERROR"
+    assert error["extensions"]["field"] == "after"
+
+
+CONVERSATION_UPDATED = f"subscription {{ conversationUpdated {{ id title {STATE} }} }}"
+
+
+async def test_state_changes_reach_the_users_other_devices_only(
+    api: Api, server: RunningServer
+) -> None:
+    alice, bob, ids = await _groups(api, "Plans")
+    cid = ids["Plans"]
+
+    async def rename(mark: str) -> None:
+        variables = {"conversationId": cid, "title": mark}
+        await api.data(RENAME_CONVERSATION, variables, token=alice.access_token)
+
+    async with (
+        graphql_socket(server.ws_url, alice.access_token) as alices_phone,
+        graphql_socket(server.ws_url, bob.access_token) as bobs_phone,
+    ):
+        alice_updates = await alices_phone.start(CONVERSATION_UPDATED)
+        bob_updates = await bobs_phone.start(CONVERSATION_UPDATED)
+        await until_live(alice_updates, bob_updates, probe=rename)
+
+        async def next_state() -> dict[str, Any]:
+            update: dict[str, Any] = (await alice_updates.data())["conversationUpdated"]
+            assert update["id"] == cid
+            state: dict[str, Any] = update["viewerState"]
+            return state
+
+        await change(api, alice, "pinConversation", cid)
+        assert (await next_state())["pinned"] is True
+        await change(api, alice, "muteConversation", cid)
+        assert (await next_state())["muted"] is True
+        await change(api, alice, "archiveConversation", cid)
+        state = await next_state()
+        assert (state["archived"], state["pinned"], state["muted"]) == (True, False, True)
+        # A repeat changes nothing and tells nothing: the next thing heard is a rename.
+        await change(api, alice, "archiveConversation", cid)
+        await rename("Marker")
+        update = (await alice_updates.data())["conversationUpdated"]
+        assert update["title"] == "Marker"
+        assert update["viewerState"]["archived"] is True
+        # Bob heard none of Alice's changes, only the rename.
+        update = (await bob_updates.data())["conversationUpdated"]
+        assert (update["title"], update["viewerState"]) == ("Marker", OFF)
