@@ -12,7 +12,8 @@ from typing import Any
 from tests.support.api import Account, Api
 from tests.support.chat import RENAME_CONVERSATION, code_of, create, send
 from tests.support.clock import FakeClock
-from tests.support.server import RunningServer
+from tests.support.server import LocalApp, RunningServer
+from tests.support.statements import count_statements
 from tests.support.ws import graphql_socket, until_live
 
 STATE = "viewerState { muted mutedUntil archived pinned pinnedAt }"
@@ -88,7 +89,8 @@ async def test_state_starts_off_and_each_mutation_answers_with_it(api: Api) -> N
 
     assert (await change(api, alice, "muteConversation", cid))["muted"] is True
     pinned = await change(api, alice, "pinConversation", cid)
-    assert pinned["pinned"] is True and pinned["pinnedAt"] is not None
+    assert pinned["pinned"] is True
+    assert pinned["pinnedAt"] is not None
     assert (await change(api, alice, "unpinConversation", cid))["pinned"] is False
     assert (await change(api, alice, "archiveConversation", cid))["archived"] is True
     assert (await change(api, alice, "unarchiveConversation", cid))["archived"] is False
@@ -219,9 +221,7 @@ async def test_a_mute_must_end_in_the_future(api: Api, clock: FakeClock) -> None
     assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
 
 
-async def test_pinned_conversations_come_first_latest_pin_first(
-    api: Api, clock: FakeClock
-) -> None:
+async def test_pinned_conversations_come_first_latest_pin_first(api: Api, clock: FakeClock) -> None:
     alice, bob, ids = await _groups(api, "A", "B", "C", "D")
     await change(api, alice, "pinConversation", ids["B"])
     clock.advance(1)
@@ -291,6 +291,23 @@ async def test_a_garbled_cursor_is_a_validation_error(api: Api) -> None:
     error = await api.error(LIST, {"after": "cGluOm5vcGU"}, token=alice.access_token)
     assert code_of(error) == "VALIDATION_ERROR"
     assert error["extensions"]["field"] == "after"
+
+
+async def test_the_list_reads_the_state_with_its_page(app: LocalApp, api: Api) -> None:
+    """viewerState on an inbox page costs no statement of its own, however long the page."""
+    alice, _, ids = await _groups(api, *(f"G{n}" for n in range(8)))
+    await change(api, alice, "pinConversation", ids["G1"])
+    await change(api, alice, "archiveConversation", ids["G2"])
+    await change(api, alice, "muteConversation", ids["G3"])
+    plain = "query { conversations(first: 100) { edges { node { id title } } } }"
+    for query in (plain, LIST):
+        await api.data(query, {}, token=alice.access_token)  # warm-up
+    counts = []
+    for query in (plain, LIST):
+        with count_statements(app.services.engine) as statements:
+            await api.data(query, {}, token=alice.access_token)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
 
 
 CONVERSATION_UPDATED = f"subscription {{ conversationUpdated {{ id title {STATE} }} }}"
