@@ -61,6 +61,13 @@ export const ConversationFields = graphql(`
     createdAt
     unreadCount
     participantCount
+    viewerState {
+      muted
+      mutedUntil
+      archived
+      pinned
+      pinnedAt
+    }
     participants {
       role
       lastReadSeq
