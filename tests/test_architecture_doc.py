@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "architecture.md").read_text()
-ACTION_MODULES = ["accounts", "conversations", "messages", "presence"]
+ACTION_MODULES = ["accounts", "conversation_state", "conversations", "messages", "presence"]
 
 
 def test_every_path_it_names_exists() -> None:
