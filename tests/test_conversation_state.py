@@ -6,6 +6,7 @@ over a real socket.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -252,6 +253,27 @@ async def test_a_sixth_pin_is_a_conflict(api: Api) -> None:
     await change(api, alice, "pinConversation", ids["1"])
     await change(api, alice, "unpinConversation", ids["1"])
     assert (await change(api, alice, "pinConversation", ids["6"]))["pinned"] is True
+
+
+async def test_two_pins_at_once_cannot_both_take_the_last_place(api: Api) -> None:
+    alice, _, ids = await _groups(api, *"1234567")
+    for title in "1234":
+        await change(api, alice, "pinConversation", ids[title])
+    bodies = await asyncio.gather(
+        *(
+            api.execute(
+                _mutation("pinConversation"),
+                {"conversationId": ids[title]},
+                token=alice.access_token,
+            )
+            for title in "567"
+        )
+    )
+    codes = sorted(code_of(body["errors"][0]) if body.get("errors") else "ok" for body in bodies)
+    assert codes == ["CONFLICT", "CONFLICT", "ok"]
+    data = await api.data(LIST, {"first": 100}, token=alice.access_token)
+    pinned = [e for e in data["conversations"]["edges"] if e["node"]["viewerState"]["pinned"]]
+    assert len(pinned) == 5
 
 
 async def test_archiving_unpins_and_pinning_unarchives(api: Api) -> None:

@@ -8,7 +8,7 @@ The rules, and why, are in docs/conversation-state.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,8 @@ __all__ = [
 
 # Changes a membership in place for the state asked for (the state before, and now).
 Change = Callable[[Participant, Conversation, ViewerState, datetime], None]
+# Checks, in the change's transaction, what the membership alone cannot tell.
+Check = Callable[[AsyncSession, Participant], Awaitable[None]]
 
 
 async def _state(session: AsyncSession, participant: Participant) -> ViewerState:
@@ -40,7 +42,9 @@ async def _state(session: AsyncSession, participant: Participant) -> ViewerState
     return states[participant.conversation_id]
 
 
-async def _apply(actor: Actor, conversation_id: uuid.UUID, change: Change) -> Conversation:
+async def _apply(
+    actor: Actor, conversation_id: uuid.UUID, change: Change, check: Check | None = None
+) -> Conversation:
     """Apply ``change`` to the actor's membership; commit and tell their devices if it
     changed what they would see (nothing, for a repeat)."""
     now = actor.services.clock.now()
@@ -48,6 +52,8 @@ async def _apply(actor: Actor, conversation_id: uuid.UUID, change: Change) -> Co
         conversation, participant = await get_membership(
             session, conversation_id=conversation_id, user_id=actor.user_id
         )
+        if check is not None:
+            await check(session, participant)
         before = await _state(session, participant)
         change(participant, conversation, before, now)
         if not session.is_modified(participant):
@@ -120,21 +126,24 @@ async def unarchive_conversation(actor: Actor, *, conversation_id: uuid.UUID) ->
 
 async def pin_conversation(actor: Actor, *, conversation_id: uuid.UUID) -> Conversation:
     """Pin to the top of the list (unarchiving it); ``CONFLICT`` beyond ``MAX_PINNED``."""
-    async with actor.db() as session:
-        pinned = await queries.pinned_count(session, user_id=actor.user_id)
 
-    def pin(participant: Participant, _: Conversation, __: ViewerState, at: datetime) -> None:
+    async def room_for_one_more(session: AsyncSession, participant: Participant) -> None:
         if participant.pinned_at is not None:
             return
-        if pinned >= MAX_PINNED:
+        # Counted under a lock on the user (PostgreSQL; SQLite has one writer anyway), so two
+        # pins at once cannot both take the last place.
+        if await queries.pinned_count(session, user_id=actor.user_id, lock=True) >= MAX_PINNED:
             raise Conflict(
                 f"At most {MAX_PINNED} conversations can be pinned; unpin one first",
                 field="conversation_id",
             )
-        participant.pinned_at = at
-        participant.archived_at = participant.archived_seq = None
 
-    return await _apply(actor, conversation_id, pin)
+    def pin(participant: Participant, _: Conversation, __: ViewerState, at: datetime) -> None:
+        if participant.pinned_at is None:
+            participant.pinned_at = at
+            participant.archived_at = participant.archived_seq = None
+
+    return await _apply(actor, conversation_id, pin, room_for_one_more)
 
 
 async def unpin_conversation(actor: Actor, *, conversation_id: uuid.UUID) -> Conversation:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.domain.conversation_state import ViewerState
-from tidings.models import Message, Participant
+from tidings.models import Message, Participant, User
 
 __all__ = [
     "STATE_COLUMNS",
@@ -87,8 +87,13 @@ async def viewer_states(
     return {row[0]: state_of_row(row[1:]) for row in rows}
 
 
-async def pinned_count(session: AsyncSession, *, user_id: uuid.UUID) -> int:
-    """How many conversations the user has pinned."""
+async def pinned_count(session: AsyncSession, *, user_id: uuid.UUID, lock: bool = False) -> int:
+    """How many conversations the user has pinned; with ``lock``, after locking the user's row
+    until the transaction ends (PostgreSQL), so concurrent pins of theirs count one by one."""
+    if lock:
+        await session.execute(
+            sa.select(col(User.id)).where(col(User.id) == user_id).with_for_update()
+        )
     count = await session.scalar(
         sa.select(sa.func.count())
         .select_from(Participant)
