@@ -171,6 +171,8 @@ class ConversationStateChanged(_Event):
     """A user muted, archived or pinned a conversation (or undid it): heard only on that
     user's own channel, by their other devices' ``conversationUpdated``."""
 
+    # Nothing replays it: a lost one leaves a device stale until its next query of the list.
+    ephemeral: ClassVar[bool] = True
     type: Literal["conversation_state"] = "conversation_state"
     user_id: uuid.UUID
     conversation: ConversationData
