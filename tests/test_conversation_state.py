@@ -10,12 +10,21 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.support.api import Account, Api
-from tests.support.chat import RENAME_CONVERSATION, code_of, create, send
+from tests.support.chat import (
+    ADD_PARTICIPANTS,
+    LEAVE_CONVERSATION,
+    RENAME_CONVERSATION,
+    code_of,
+    create,
+    send,
+)
 from tests.support.clock import FakeClock
 from tests.support.server import LocalApp, RunningServer
 from tests.support.statements import count_statements
-from tests.support.ws import graphql_socket, until_live
+from tests.support.ws import PROTOCOLS, graphql_socket, until_live
 
 STATE = "viewerState { muted mutedUntil archived pinned pinnedAt }"
 
@@ -286,6 +295,22 @@ async def test_archiving_unpins_and_pinning_unarchives(api: Api) -> None:
     assert await listed(api, alice) == ["Plans", "Lunch"]
 
 
+async def test_leaving_forgets_the_state(api: Api) -> None:
+    alice, bob, ids = await _groups(api, "Plans")
+    cid = ids["Plans"]
+    await change(api, bob, "pinConversation", cid)
+    await change(api, bob, "muteConversation", cid)
+    await api.data(LEAVE_CONVERSATION, {"conversationId": cid}, token=bob.access_token)
+    error = await api.error(
+        _mutation("unpinConversation"), {"conversationId": cid}, token=bob.access_token
+    )
+    assert code_of(error) == "NOT_IN_CONVERSATION"
+    variables = {"conversationId": cid, "userIds": [bob.id]}
+    await api.data(ADD_PARTICIPANTS, variables, token=alice.access_token)
+    data = await api.data(LIST, {}, token=bob.access_token)
+    assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
+
+
 async def test_pages_with_pins_list_each_conversation_once(api: Api, clock: FakeClock) -> None:
     titles = [f"G{n}" for n in range(7)]
     alice, _, ids = await _groups(api, *titles)
@@ -335,8 +360,9 @@ async def test_the_list_reads_the_state_with_its_page(app: LocalApp, api: Api) -
 CONVERSATION_UPDATED = f"subscription {{ conversationUpdated {{ id title {STATE} }} }}"
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_state_changes_reach_the_users_other_devices_only(
-    api: Api, server: RunningServer
+    api: Api, server: RunningServer, protocol: str
 ) -> None:
     alice, bob, ids = await _groups(api, "Plans")
     cid = ids["Plans"]
@@ -346,8 +372,8 @@ async def test_state_changes_reach_the_users_other_devices_only(
         await api.data(RENAME_CONVERSATION, variables, token=alice.access_token)
 
     async with (
-        graphql_socket(server.ws_url, alice.access_token) as alices_phone,
-        graphql_socket(server.ws_url, bob.access_token) as bobs_phone,
+        graphql_socket(server.ws_url, alice.access_token, protocol=protocol) as alices_phone,
+        graphql_socket(server.ws_url, bob.access_token, protocol=protocol) as bobs_phone,
     ):
         alice_updates = await alices_phone.start(CONVERSATION_UPDATED)
         bob_updates = await bobs_phone.start(CONVERSATION_UPDATED)
