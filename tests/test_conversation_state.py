@@ -1,98 +1,42 @@
 """Mute, archive and pin: each participant's own view of a conversation (issue 16 item 4).
 
 In process on both configurations; the live sync to the user's other devices is at the end,
-over a real socket.
+over a real socket. The list's order with pins and its pages: test_conversation_pins.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.support.api import Account, Api
+from tests.support.api import Api
 from tests.support.chat import (
     ADD_PARTICIPANTS,
     LEAVE_CONVERSATION,
     RENAME_CONVERSATION,
     code_of,
-    create,
     send,
 )
 from tests.support.clock import FakeClock
-from tests.support.server import LocalApp, RunningServer
-from tests.support.statements import count_statements
+from tests.support.conversation_state import (
+    ARCHIVED,
+    LIST,
+    MUTATIONS,
+    OFF,
+    STATE,
+    change,
+    groups,
+    listed,
+    mutation,
+)
+from tests.support.server import RunningServer
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
-
-STATE = "viewerState { muted mutedUntil archived pinned pinnedAt }"
-
-LIST = f"""
-query List($first: Int, $after: String, $filter: ConversationFilter) {{
-  conversations(first: $first, after: $after, filter: $filter) {{
-    edges {{ cursor node {{ id title {STATE} }} }}
-    pageInfo {{ hasNextPage endCursor }}
-  }}
-}}
-"""
-
-
-def _mutation(name: str, *, until: bool = False) -> str:
-    if until:
-        return f"""mutation M($conversationId: ID!, $until: DateTime) {{
-          {name}(conversationId: $conversationId, until: $until) {{ id {STATE} }} }}"""
-    return f"""mutation M($conversationId: ID!) {{
-      {name}(conversationId: $conversationId) {{ id {STATE} }} }}"""
-
-
-MUTATIONS = [
-    "muteConversation",
-    "unmuteConversation",
-    "archiveConversation",
-    "unarchiveConversation",
-    "pinConversation",
-    "unpinConversation",
-]
-
-
-async def change(
-    api: Api, account: Account, name: str, conversation_id: str, **variables: Any
-) -> dict[str, Any]:
-    """Run one of the state mutations; the conversation's viewerState after it."""
-    query = _mutation(name, until="until" in variables)
-    data = await api.data(
-        query, {"conversationId": conversation_id, **variables}, token=account.access_token
-    )
-    state: dict[str, Any] = data[name]["viewerState"]
-    return state
-
-
-async def listed(api: Api, account: Account, **arguments: Any) -> list[str]:
-    """The titles of the account's list (or its archived view with ``filter``)."""
-    data = await api.data(LIST, {"first": 100, **arguments}, token=account.access_token)
-    return [edge["node"]["title"] for edge in data["conversations"]["edges"]]
-
-
-ARCHIVED = {"filter": {"archived": True}}
-
-
-async def _groups(api: Api, *titles: str) -> tuple[Account, Account, dict[str, str]]:
-    """Alice and Bob, and a group of theirs per title, created in this order (so the last is
-    the most recently active)."""
-    alice = await api.register("alice", display_name="Alice")
-    bob = await api.register("bob", display_name="Bob")
-    ids = {}
-    for title in titles:
-        ids[title] = (await create(api, alice, "GROUP", bob, title=title))["id"]
-    return alice, bob, ids
-
-
-OFF = {"muted": False, "mutedUntil": None, "archived": False, "pinned": False, "pinnedAt": None}
 
 
 async def test_state_starts_off_and_each_mutation_answers_with_it(api: Api) -> None:
-    alice, bob, ids = await _groups(api, "Plans")
+    alice, bob, ids = await groups(api, "Plans")
     cid = ids["Plans"]
     data = await api.data(LIST, {}, token=alice.access_token)
     assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
@@ -111,7 +55,7 @@ async def test_state_starts_off_and_each_mutation_answers_with_it(api: Api) -> N
 
 
 async def test_repeating_a_change_is_a_no_op(api: Api) -> None:
-    alice, _, ids = await _groups(api, "Plans")
+    alice, _, ids = await groups(api, "Plans")
     cid = ids["Plans"]
     first = await change(api, alice, "pinConversation", cid)
     assert await change(api, alice, "pinConversation", cid) == first
@@ -122,17 +66,17 @@ async def test_repeating_a_change_is_a_no_op(api: Api) -> None:
 
 
 async def test_outsiders_and_unknown_conversations_get_not_in_conversation(api: Api) -> None:
-    alice, _, ids = await _groups(api, "Plans")
+    alice, _, ids = await groups(api, "Plans")
     carol = await api.register("carol")
     unknown = "00000000-0000-7000-8000-000000000000"
     for name in MUTATIONS:
         for cid in (ids["Plans"], unknown):
             error = await api.error(
-                _mutation(name), {"conversationId": cid}, token=carol.access_token
+                mutation(name), {"conversationId": cid}, token=carol.access_token
             )
             assert code_of(error) == "NOT_IN_CONVERSATION", (name, error)
     error = await api.error(
-        _mutation("pinConversation"), {"conversationId": "nope"}, token=alice.access_token
+        mutation("pinConversation"), {"conversationId": "nope"}, token=alice.access_token
     )
     assert code_of(error) == "VALIDATION_ERROR"
     assert error["extensions"]["field"] == "conversationId"
@@ -140,7 +84,7 @@ async def test_outsiders_and_unknown_conversations_get_not_in_conversation(api: 
 
 
 async def test_archived_conversations_leave_the_list_for_the_archived_view(api: Api) -> None:
-    alice, bob, ids = await _groups(api, "Plans", "Lunch", "Trip")
+    alice, bob, ids = await groups(api, "Plans", "Lunch", "Trip")
     await change(api, alice, "archiveConversation", ids["Lunch"])
 
     assert await listed(api, alice) == ["Trip", "Plans"]
@@ -156,7 +100,7 @@ async def test_archived_conversations_leave_the_list_for_the_archived_view(api: 
 async def test_a_message_from_someone_else_brings_an_archived_conversation_back(
     api: Api,
 ) -> None:
-    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    alice, bob, ids = await groups(api, "Plans", "Lunch")
     await change(api, alice, "archiveConversation", ids["Plans"])
 
     # Her own message does not: she archived it, she keeps it archived.
@@ -175,7 +119,7 @@ async def test_a_message_from_someone_else_brings_an_archived_conversation_back(
 
 
 async def test_a_muted_archived_conversation_stays_archived(api: Api) -> None:
-    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    alice, bob, ids = await groups(api, "Plans", "Lunch")
     await change(api, alice, "muteConversation", ids["Plans"])
     await change(api, alice, "archiveConversation", ids["Plans"])
 
@@ -192,7 +136,7 @@ async def test_a_muted_archived_conversation_stays_archived(api: Api) -> None:
 async def test_muting_a_conversation_a_message_brought_back_keeps_it_in_the_list(
     api: Api,
 ) -> None:
-    alice, bob, ids = await _groups(api, "Plans")
+    alice, bob, ids = await groups(api, "Plans")
     await change(api, alice, "archiveConversation", ids["Plans"])
     await send(api, bob, ids["Plans"], "back you come")
     state = await change(api, alice, "muteConversation", ids["Plans"])
@@ -201,7 +145,7 @@ async def test_muting_a_conversation_a_message_brought_back_keeps_it_in_the_list
 
 
 async def test_a_mute_with_an_end_is_over_when_it_passes(api: Api, clock: FakeClock) -> None:
-    alice, bob, ids = await _groups(api, "Plans", "Lunch")
+    alice, bob, ids = await groups(api, "Plans", "Lunch")
     # Minutes, not hours: the access tokens go by the same clock (15 minutes).
     until = clock.now() + timedelta(minutes=10)
     state = await change(api, alice, "muteConversation", ids["Plans"], until=until.isoformat())
@@ -218,10 +162,10 @@ async def test_a_mute_with_an_end_is_over_when_it_passes(api: Api, clock: FakeCl
 
 
 async def test_a_mute_must_end_in_the_future(api: Api, clock: FakeClock) -> None:
-    alice, _, ids = await _groups(api, "Plans")
+    alice, _, ids = await groups(api, "Plans")
     past = (clock.now() - timedelta(minutes=1)).isoformat()
     error = await api.error(
-        _mutation("muteConversation", until=True),
+        mutation("muteConversation", until=True),
         {"conversationId": ids["Plans"], "until": past},
         token=alice.access_token,
     )
@@ -231,62 +175,8 @@ async def test_a_mute_must_end_in_the_future(api: Api, clock: FakeClock) -> None
     assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
 
 
-async def test_pinned_conversations_come_first_latest_pin_first(api: Api, clock: FakeClock) -> None:
-    alice, bob, ids = await _groups(api, "A", "B", "C", "D")
-    await change(api, alice, "pinConversation", ids["B"])
-    clock.advance(1)
-    await change(api, alice, "pinConversation", ids["A"])
-    assert await listed(api, alice) == ["A", "B", "D", "C"]
-
-    # Activity moves the unpinned ones, never above a pin, and does not reorder the pins.
-    await send(api, bob, ids["C"], "news")
-    await send(api, bob, ids["B"], "more news")
-    assert await listed(api, alice) == ["A", "B", "C", "D"]
-    assert await listed(api, bob) == ["B", "C", "D", "A"]
-
-    await change(api, alice, "unpinConversation", ids["A"])
-    assert await listed(api, alice) == ["B", "C", "D", "A"]
-
-
-async def test_a_sixth_pin_is_a_conflict(api: Api) -> None:
-    alice, _, ids = await _groups(api, "1", "2", "3", "4", "5", "6")
-    for title in "12345":
-        await change(api, alice, "pinConversation", ids[title])
-    error = await api.error(
-        _mutation("pinConversation"), {"conversationId": ids["6"]}, token=alice.access_token
-    )
-    assert code_of(error) == "CONFLICT"
-    assert error["extensions"]["field"] == "conversationId"
-    assert (await listed(api, alice))[5] == "6"
-    # Pinning a pinned one again is fine; unpinning one makes room.
-    await change(api, alice, "pinConversation", ids["1"])
-    await change(api, alice, "unpinConversation", ids["1"])
-    assert (await change(api, alice, "pinConversation", ids["6"]))["pinned"] is True
-
-
-async def test_two_pins_at_once_cannot_both_take_the_last_place(api: Api) -> None:
-    alice, _, ids = await _groups(api, *"1234567")
-    for title in "1234":
-        await change(api, alice, "pinConversation", ids[title])
-    bodies = await asyncio.gather(
-        *(
-            api.execute(
-                _mutation("pinConversation"),
-                {"conversationId": ids[title]},
-                token=alice.access_token,
-            )
-            for title in "567"
-        )
-    )
-    codes = sorted(code_of(body["errors"][0]) if body.get("errors") else "ok" for body in bodies)
-    assert codes == ["CONFLICT", "CONFLICT", "ok"]
-    data = await api.data(LIST, {"first": 100}, token=alice.access_token)
-    pinned = [e for e in data["conversations"]["edges"] if e["node"]["viewerState"]["pinned"]]
-    assert len(pinned) == 5
-
-
 async def test_archiving_unpins_and_pinning_unarchives(api: Api) -> None:
-    alice, _, ids = await _groups(api, "Plans", "Lunch")
+    alice, _, ids = await groups(api, "Plans", "Lunch")
     await change(api, alice, "pinConversation", ids["Plans"])
     state = await change(api, alice, "archiveConversation", ids["Plans"])
     assert (state["archived"], state["pinned"]) == (True, False)
@@ -296,65 +186,19 @@ async def test_archiving_unpins_and_pinning_unarchives(api: Api) -> None:
 
 
 async def test_leaving_forgets_the_state(api: Api) -> None:
-    alice, bob, ids = await _groups(api, "Plans")
+    alice, bob, ids = await groups(api, "Plans")
     cid = ids["Plans"]
     await change(api, bob, "pinConversation", cid)
     await change(api, bob, "muteConversation", cid)
     await api.data(LEAVE_CONVERSATION, {"conversationId": cid}, token=bob.access_token)
     error = await api.error(
-        _mutation("unpinConversation"), {"conversationId": cid}, token=bob.access_token
+        mutation("unpinConversation"), {"conversationId": cid}, token=bob.access_token
     )
     assert code_of(error) == "NOT_IN_CONVERSATION"
     variables = {"conversationId": cid, "userIds": [bob.id]}
     await api.data(ADD_PARTICIPANTS, variables, token=alice.access_token)
     data = await api.data(LIST, {}, token=bob.access_token)
     assert data["conversations"]["edges"][0]["node"]["viewerState"] == OFF
-
-
-async def test_pages_with_pins_list_each_conversation_once(api: Api, clock: FakeClock) -> None:
-    titles = [f"G{n}" for n in range(7)]
-    alice, _, ids = await _groups(api, *titles)
-    for title in ("G1", "G4", "G2"):
-        await change(api, alice, "pinConversation", ids[title])
-        clock.advance(1)
-    await change(api, alice, "archiveConversation", ids["G0"])
-    expected = ["G2", "G4", "G1", "G6", "G5", "G3"]
-    for size in (1, 2, 4):
-        seen: list[str] = []
-        after = None
-        while True:
-            variables = {"first": size, "after": after}
-            data = await api.data(LIST, variables, token=alice.access_token)
-            page = data["conversations"]
-            seen += [edge["node"]["title"] for edge in page["edges"]]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
-            after = page["pageInfo"]["endCursor"]
-        assert seen == expected, size
-
-
-async def test_a_garbled_cursor_is_a_validation_error(api: Api) -> None:
-    alice, _, _ = await _groups(api, "Plans")
-    error = await api.error(LIST, {"after": "cGluOm5vcGU"}, token=alice.access_token)
-    assert code_of(error) == "VALIDATION_ERROR"
-    assert error["extensions"]["field"] == "after"
-
-
-async def test_the_list_reads_the_state_with_its_page(app: LocalApp, api: Api) -> None:
-    """viewerState on an inbox page costs no statement of its own, however long the page."""
-    alice, _, ids = await _groups(api, *(f"G{n}" for n in range(8)))
-    await change(api, alice, "pinConversation", ids["G1"])
-    await change(api, alice, "archiveConversation", ids["G2"])
-    await change(api, alice, "muteConversation", ids["G3"])
-    plain = "query { conversations(first: 100) { edges { node { id title } } } }"
-    for query in (plain, LIST):
-        await api.data(query, {}, token=alice.access_token)  # warm-up
-    counts = []
-    for query in (plain, LIST):
-        with count_statements(app.services.engine) as statements:
-            await api.data(query, {}, token=alice.access_token)
-        counts.append(len(statements))
-    assert counts[0] == counts[1]
 
 
 CONVERSATION_UPDATED = f"subscription {{ conversationUpdated {{ id title {STATE} }} }}"
@@ -364,7 +208,7 @@ CONVERSATION_UPDATED = f"subscription {{ conversationUpdated {{ id title {STATE}
 async def test_state_changes_reach_the_users_other_devices_only(
     api: Api, server: RunningServer, protocol: str
 ) -> None:
-    alice, bob, ids = await _groups(api, "Plans")
+    alice, bob, ids = await groups(api, "Plans")
     cid = ids["Plans"]
 
     async def rename(mark: str) -> None:
