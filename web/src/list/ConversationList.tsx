@@ -13,6 +13,7 @@ import { useNow } from "../util/useNow";
 import { useStore } from "../util/store";
 import { listTime } from "../util/time";
 import { ConversationMenu } from "./ConversationMenu";
+import { MutedIcon, PinIcon } from "./StateIcons";
 import { ArchivedConversationsQuery, archivedVars, forList, mutedNow } from "./viewerState";
 
 function preview(conversation: ConversationFieldsFragment, viewerId: string): string {
@@ -77,12 +78,12 @@ function Row({
             </span>
             {muted && (
               <span className="row-state" data-testid="muted-icon" role="img" aria-label="Muted" title="Muted">
-                🔕
+                <MutedIcon />
               </span>
             )}
             {pinned && (
               <span className="row-state" data-testid="pinned-icon" role="img" aria-label="Pinned" title="Pinned">
-                📌
+                <PinIcon />
               </span>
             )}
             <span className="row-time" data-testid="conversation-time">
