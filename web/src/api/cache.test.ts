@@ -23,7 +23,7 @@ import {
   SendMessageMutation,
 } from "./operations";
 import { conversationsVars, newestPage } from "./pages";
-import { ArchivedConversationsQuery, archivedVars, forList } from "../list/viewerState";
+import { ArchiveConversationMutation, ArchivedConversationsQuery, archivedVars, forList } from "../list/viewerState";
 
 const ME = "u-me";
 const BOB = "u-bob";
@@ -408,6 +408,27 @@ describe("cache updaters", () => {
         false,
       ),
     ).toEqual([]);
+  });
+
+  it("archiving shows at once, before the server answers", async () => {
+    const h = await start([message(1, BOB)], 0);
+    let answer = () => {};
+    h.answers.ArchiveConversation = () =>
+      new Promise<object>((resolve) => {
+        const archived = conversation(message(1, BOB), 0);
+        answer = () =>
+          resolve({
+            __typename: "Mutation",
+            archiveConversation: { ...archived, viewerState: { ...archived.viewerState, archived: true } },
+          });
+      });
+    const done = h.client.mutation(ArchiveConversationMutation, { conversationId: "c1" }).toPromise();
+    await tick();
+    expect(h.inbox.latest!.conversations.edges).toEqual([]);
+    answer();
+    await done;
+    await tick();
+    expect(h.inbox.latest!.conversations.edges).toEqual([]);
   });
 
   it("insertBySeq keeps the same array when the message is there already", () => {

@@ -23,7 +23,7 @@ import type {
 import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } from "./operations";
 import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
-import { placeByState, reviveArchived, STATE_MUTATIONS } from "../list/viewerState";
+import { optimisticState, placeByState, reviveArchived, STATE_MUTATIONS } from "../list/viewerState";
 
 const ConversationHead = graphql(`
   fragment ConversationHead on Conversation {
@@ -325,6 +325,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       },
     },
     optimistic: {
+      ...optimisticState,
       markRead(args, cache) {
         const seq = seqOf(cache, args.messageId as string);
         if (seq !== null) applyReadMark(cache, args.conversationId as string, seq, viewerId());

@@ -137,3 +137,30 @@ export function reviveArchived(cache: Cache, conversationId: string): void {
   cache.writeFragment(ConversationFields, revived);
   placeByState(cache, revived);
 }
+
+type StateChange = (state: State, args: Record<string, unknown>, now: string) => Partial<State>;
+
+// What each mutation does to the state, shown at once (and offline, replayed once back); the
+// server's answer replaces it, or undoes it on an error (a sixth pin).
+const CHANGES: Record<(typeof STATE_MUTATIONS)[number], StateChange> = {
+  muteConversation: (_, args) => ({ muted: true, mutedUntil: (args.until as string | null | undefined) ?? null }),
+  unmuteConversation: () => ({ muted: false, mutedUntil: null }),
+  archiveConversation: () => ({ archived: true, pinned: false, pinnedAt: null }),
+  unarchiveConversation: () => ({ archived: false }),
+  pinConversation: (state, _, now) => (state.pinned ? {} : { pinned: true, pinnedAt: now, archived: false }),
+  unpinConversation: () => ({ pinned: false, pinnedAt: null }),
+};
+
+/** Graphcache's optimistic results for the six mutations: the cached conversation with its
+ * state changed (none when the conversation is not cached). */
+export const optimisticState = Object.fromEntries(
+  STATE_MUTATIONS.map((name) => [
+    name,
+    (args: Record<string, unknown>, cache: Cache) => {
+      const conversation = cache.readFragment(ConversationFields, `Conversation:${args.conversationId as string}`);
+      if (!conversation) return null;
+      const change = CHANGES[name](conversation.viewerState, args, new Date().toISOString());
+      return { ...conversation, viewerState: { ...conversation.viewerState, ...change } };
+    },
+  ]),
+);
