@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from tidings.actions import accounts, conversations, messages, presence, reactions, search
+from tidings.actions import (
+    accounts,
+    conversation_state,
+    conversations,
+    messages,
+    presence,
+    reactions,
+    search,
+)
 from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.errors import (
     Conflict,
@@ -29,6 +37,7 @@ from tidings.errors import (
 from tidings.models import ConversationKind
 from tidings.realtime.events import (
     ConversationChanged,
+    ConversationStateChanged,
     Event,
     MessageAdded,
     MessageUpdated,
@@ -533,3 +542,51 @@ async def test_searching_publishes_nothing(services: Services) -> None:
         assert await heard.during(lambda: search_for("lunch")) == []
         with pytest.raises(ValidationFailed):
             await heard.during(lambda: search_for("-lunch"))
+
+
+async def test_mute_archive_and_pin_tell_only_the_actors_own_channel(services: Services) -> None:
+    alice, _ = await sign_up(services, "alice")
+    bob, _ = await sign_up(services, "bob")
+    carol, _ = await sign_up(services, "carol")
+    cid = await group_of(services, alice, bob)
+    others = [await group_of(services, alice, bob) for _ in range(5)]
+    users = [str(actor.user_id) for actor in (alice, bob, carol)]
+    async with watching(services, user=users, members=[str(cid)], conversation=[str(cid)]) as heard:
+        # The groups' creation, heard first (published as they were made).
+        await heard.during(lambda: group_of(services, alice, bob))
+        [(channel, event)] = await heard.during(
+            lambda: conversation_state.pin_conversation(alice, conversation_id=cid)
+        )
+        assert channel == "user"
+        assert isinstance(event, ConversationStateChanged)
+        assert (event.user_id, event.conversation.id) == (alice.user_id, cid)
+        assert event.state.pinned_at is not None
+        # A repeat changes nothing and publishes nothing.
+        assert (
+            await heard.during(
+                lambda: conversation_state.pin_conversation(alice, conversation_id=cid)
+            )
+            == []
+        )
+        changes: list[Callable[[], Awaitable[Any]]] = [
+            lambda: conversation_state.mute_conversation(alice, conversation_id=cid, until=None),
+            lambda: conversation_state.archive_conversation(alice, conversation_id=cid),
+            lambda: conversation_state.unarchive_conversation(alice, conversation_id=cid),
+            lambda: conversation_state.unmute_conversation(alice, conversation_id=cid),
+        ]
+        for change in changes:
+            assert kinds(await heard.during(change)) == [("user", "conversation_state")]
+        # Archiving unpinned it: unpinning now changes nothing.
+        unpin = conversation_state.unpin_conversation
+        assert await heard.during(lambda: unpin(alice, conversation_id=cid)) == []
+        # Failures publish nothing: an outsider, and a sixth pin.
+        with pytest.raises(NotInConversation):
+            await heard.during(
+                lambda: conversation_state.pin_conversation(carol, conversation_id=cid)
+            )
+        for other in [cid, *others[:4]]:
+            await conversation_state.pin_conversation(alice, conversation_id=other)
+        with pytest.raises(Conflict):
+            await heard.during(
+                lambda: conversation_state.pin_conversation(alice, conversation_id=others[4])
+            )

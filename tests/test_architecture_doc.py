@@ -12,6 +12,7 @@ ACTION_MODULES = [
     "accounts",
     "admin",
     "blocks",
+    "conversation_state",
     "conversations",
     "deletion",
     "invites",

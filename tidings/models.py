@@ -28,6 +28,7 @@ __all__ = [
     "Reaction",
     "ReadReceipt",
     "RefreshToken",
+    "UTCDateTime",
     "User",
     "UserBlock",
     "UsernameQuarantine",
@@ -175,6 +176,16 @@ class Participant(SQLModel, table=True):
     # Highest seq pushed to one of the user's subscriptions or returned to them; a shared
     # read moves it too (read implies delivered), a private one does not. Written in batches.
     last_delivered_seq: int = Field(default=0)
+    # The participant's own view of the conversation (mute, archive, pin), seen by nobody
+    # else; docs/conversation-state.md says how each behaves.
+    # Muted since muted_at (None: not muted), until muted_until (None: until unmuted).
+    muted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Archived at archived_at, when the conversation's last seq was archived_seq: a later
+    # message from someone else brings it back unless the conversation is muted.
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_seq: int | None = Field(default=None)
+    pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # A message. Deleting erases content and sets deleted_at; the row stays so seq has no gap.

@@ -1,5 +1,6 @@
-"""Opaque Relay cursors. Message cursors carry ``seq``; inbox cursors carry the sort key;
-search cursors carry a position in the ranking."""
+"""Opaque Relay cursors. Message cursors carry ``seq``; inbox cursors carry the sort key
+(a pinned conversation's pin time, another's latest activity); search cursors carry a
+position in the ranking."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from datetime import datetime
 
 from tidings.errors import ValidationFailed
+from tidings.queries import InboxPosition
 
 __all__ = [
     "decode_inbox_cursor",
@@ -50,17 +52,23 @@ def decode_message_cursor(cursor: str | None, field: str) -> int | None:
     return int(value)
 
 
-def encode_inbox_cursor(activity_at: datetime, conversation_id: uuid.UUID) -> str:
-    return _encode(f"conv:{activity_at.isoformat()}|{conversation_id}")
+def encode_inbox_cursor(position: InboxPosition) -> str:
+    # A pinned conversation's cursor carries its pin time; the others' keep the format they
+    # had before pins, so cursors a client held across the upgrade still work.
+    prefix = "pin:" if position.pinned else "conv:"
+    return _encode(f"{prefix}{position.at.isoformat()}|{position.conversation_id}")
 
 
-def decode_inbox_cursor(cursor: str | None, field: str) -> tuple[datetime, uuid.UUID] | None:
+def decode_inbox_cursor(cursor: str | None, field: str) -> InboxPosition | None:
     if cursor is None:
         return None
-    value = _decode(cursor, field, "conv:")
+    try:
+        value, pinned = _decode(cursor, field, "pin:"), True
+    except ValidationFailed:
+        value, pinned = _decode(cursor, field, "conv:"), False
     try:
         stamp, _, conversation_id = value.partition("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(conversation_id)
+        return InboxPosition(pinned, datetime.fromisoformat(stamp), uuid.UUID(conversation_id))
     except ValueError:
         raise ValidationFailed(field, f"{field} is not a valid cursor") from None
 

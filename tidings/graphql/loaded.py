@@ -19,6 +19,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from tidings import models
+from tidings.domain.conversation_state import ViewerState
 from tidings.domain.reactions import SHOWN_REACTORS
 from tidings.domain.receipts import MessageCounts
 from tidings.graphql.loaders import Loaders, load_all
@@ -36,6 +37,7 @@ __all__ = [
     "UNREAD_COUNT",
     "UNREAD_MENTIONS",
     "USER",
+    "VIEWER_STATE",
     "Key",
     "Kind",
     "Loaded",
@@ -116,6 +118,8 @@ READERS = Kind("readers", lambda loaders: loaders.readers, _reader_users)
 REACTIONS = Kind("reactions", lambda loaders: loaders.reactions, _reactors_shown)
 MENTIONS = Kind("mentions", lambda loaders: loaders.mentions, _mentioned_users)
 UNREAD_MENTIONS = Kind("unread_mentions", lambda loaders: loaders.unread_mention_counts)
+# The viewer's own mute, archive and pin (None where the viewer is not a participant).
+VIEWER_STATE = Kind("viewer_state", lambda loaders: loaders.viewer_states)
 
 
 class Loaded:
@@ -213,6 +217,10 @@ class Loaded:
 
     def unread_count(self, conversation_id: uuid.UUID) -> int:
         return int(self.value(UNREAD_COUNT, conversation_id))
+
+    def viewer_state(self, conversation_id: uuid.UUID) -> ViewerState | None:
+        state: ViewerState | None = self.value(VIEWER_STATE, conversation_id)
+        return state
 
     def message(self, message_id: uuid.UUID) -> models.Message | None:
         message: models.Message | None = self.value(MESSAGE, message_id)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader, DefaultCache
 
 from tidings import queries
+from tidings.domain.conversation_state import ViewerState
 from tidings.domain.receipts import MessageCounts, Recipient, count, count_many
 from tidings.models import Message
 from tidings.queries import ParticipantRow, ReactionGroup, UserRow
@@ -48,6 +49,7 @@ class Loaders:
         self.last_messages = DataLoader[uuid.UUID, Message | None](load_fn=self._last_messages)
         self.participants = DataLoader[uuid.UUID, list[ParticipantRow]](load_fn=self._participants)
         self.unread_counts = DataLoader[uuid.UUID, int](load_fn=self._unread_counts)
+        self.viewer_states = DataLoader[uuid.UUID, ViewerState | None](load_fn=self._viewer_states)
         self._presence_cache = DefaultCache[uuid.UUID, str]()
         self.presence = DataLoader[uuid.UUID, str](
             load_fn=self._presence_statuses, cache_map=self._presence_cache
@@ -176,6 +178,15 @@ class Loaders:
                 session, user_id=self._viewer_id, conversation_ids=conversation_ids
             )
         return [counts[cid] for cid in conversation_ids]
+
+    async def _viewer_states(
+        self, conversation_ids: Sequence[uuid.UUID]
+    ) -> list[ViewerState | None]:
+        async with self._db() as session:
+            found = await queries.viewer_states(
+                session, user_id=self._viewer_id, conversation_ids=conversation_ids
+            )
+        return [found.get(cid) for cid in conversation_ids]
 
 
 def _message_id(message: Message) -> uuid.UUID:

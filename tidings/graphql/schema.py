@@ -25,6 +25,7 @@ from tidings.graphql.extensions import OperationScopes
 from tidings.graphql.resolvers.account_management import AccountManagementMutations
 from tidings.graphql.resolvers.accounts import AccountMutations, AccountQueries
 from tidings.graphql.resolvers.admin import AdminMutations, AdminQueries
+from tidings.graphql.resolvers.conversation_state import ConversationStateMutations
 from tidings.graphql.resolvers.conversations import ConversationMutations, ConversationQueries
 from tidings.graphql.resolvers.mentions import MentionQueries
 from tidings.graphql.resolvers.messages import MessageMutations, MessageQueries
@@ -61,6 +62,7 @@ Mutation = merge_types(
         PresenceMutations,
         AdminMutations,
         ReactionMutations,
+        ConversationStateMutations,
     ),
 )
 

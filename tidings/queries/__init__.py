@@ -17,8 +17,10 @@ from tidings.queries.accounts import (
     live_sessions_of,
     username_quarantined,
 )
+from tidings.queries.conversation_state import pinned_count, viewer_states
 from tidings.queries.conversations import (
     InboxPage,
+    InboxPosition,
     ParticipantRow,
     admin_count,
     direct_conversation,
@@ -69,6 +71,7 @@ from tidings.queries.users import (
 __all__ = [
     "HistoryPage",
     "InboxPage",
+    "InboxPosition",
     "ParticipantRow",
     "ReactionGroup",
     "UserRow",
@@ -102,6 +105,7 @@ __all__ = [
     "name_or_email_taken",
     "newest_messages",
     "participants_of",
+    "pinned_count",
     "reactions_of",
     "readers",
     "recipients_of",
@@ -117,5 +121,6 @@ __all__ = [
     "username_quarantined",
     "username_taken",
     "users_by_id",
+    "viewer_states",
     "write_delivered",
 ]

@@ -1,7 +1,8 @@
 """Conversations and membership: one membership, members, the viewer's conversations, the inbox.
 
 Membership decides what a user may see, so the writes (sending, renaming, leaving) check it
-through ``get_membership`` too; the inbox is a keyset page, latest activity first.
+through ``get_membership`` too; the inbox is a keyset page, pinned first, then latest activity
+first.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from tidings.domain.conversation_state import ViewerState
 from tidings.errors import NotInConversation
-from tidings.models import Conversation, Participant, ParticipantRole
+from tidings.models import Conversation, Participant, ParticipantRole, UTCDateTime
+from tidings.queries.conversation_state import STATE_COLUMNS, archived_now, state_of_row
 
 __all__ = [
     "InboxPage",
+    "InboxPosition",
     "ParticipantRow",
     "admin_count",
     "direct_conversation",
@@ -143,9 +147,21 @@ async def last_seqs(
 
 
 @dataclass(frozen=True, slots=True)
+class InboxPosition:
+    """Where an inbox page starts after: a pinned conversation's pin time, or an unpinned
+    one's latest activity, and its id."""
+
+    pinned: bool
+    at: datetime
+    conversation_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class InboxPage:
     conversations: list[Conversation]
     has_next_page: bool
+    # The viewer's own state in each conversation of the page (pins make its cursors).
+    states: dict[uuid.UUID, ViewerState] = field(default_factory=dict)
 
 
 async def inbox_page(
@@ -153,29 +169,42 @@ async def inbox_page(
     *,
     user_id: uuid.UUID,
     first: int,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: InboxPosition | None,
+    now: datetime,
+    archived: bool = False,
 ) -> InboxPage:
-    """The user's conversations, latest activity first, keyset-paginated."""
+    """The user's conversations, keyset-paginated: pinned ones first (latest pin first),
+    then the others, latest activity first. Archived ones only, or all but them."""
+    unpinned = sa.case((col(Participant.pinned_at).is_(None), 1), else_=0)
+    # A pinned conversation sorts by its pin time, which activity does not move.
+    at = sa.func.coalesce(
+        col(Participant.pinned_at), col(Conversation.activity_at), type_=UTCDateTime()
+    )
+    is_archived = archived_now(now)
     query = (
-        sa.select(Conversation)
+        sa.select(Conversation, *STATE_COLUMNS)
         .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
-        .where(col(Participant.user_id) == user_id)
-        .order_by(col(Conversation.activity_at).desc(), col(Conversation.id).desc())
+        .where(col(Participant.user_id) == user_id, is_archived if archived else ~is_archived)
+        .order_by(unpinned, at.desc(), col(Conversation.id).desc())
         .limit(first + 1)
     )
     if after is not None:
-        activity_at, conversation_id = after
+        group = 0 if after.pinned else 1
         query = query.where(
             sa.or_(
-                col(Conversation.activity_at) < activity_at,
+                unpinned > group,
                 sa.and_(
-                    col(Conversation.activity_at) == activity_at,
-                    col(Conversation.id) < conversation_id,
+                    unpinned == group,
+                    sa.or_(
+                        at < after.at,
+                        sa.and_(at == after.at, col(Conversation.id) < after.conversation_id),
+                    ),
                 ),
             )
         )
-    rows = list(await session.scalars(query))
-    return InboxPage(rows[:first], has_next_page=len(rows) > first)
+    rows = (await session.execute(query)).all()
+    states = {row[0].id: state_of_row(row[1:]) for row in rows[:first]}
+    return InboxPage([row[0] for row in rows[:first]], len(rows) > first, states)
 
 
 async def direct_conversation(session: AsyncSession, *, direct_key: str) -> Conversation | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tidings import models
+from tidings.domain.conversation_state import ViewerState
 
 if TYPE_CHECKING:
     from tidings.queries import UserRow
@@ -31,6 +32,7 @@ __all__ = [
     "BlockChanged",
     "ConversationChanged",
     "ConversationData",
+    "ConversationStateChanged",
     "Event",
     "MessageAdded",
     "MessageData",
@@ -45,6 +47,7 @@ __all__ = [
     "SessionRevoked",
     "Typing",
     "Unreadable",
+    "ViewerStateData",
     "decode",
     "encode",
 ]
@@ -163,6 +166,36 @@ class ConversationChanged(_Event):
     conversation: ConversationData | None = None
 
 
+class ViewerStateData(_Model):
+    """A participant's own mute, archive and pin, as stored (``tidings.domain.conversation_state``
+    says what they mean at a given time)."""
+
+    muted_at: datetime | None
+    muted_until: datetime | None
+    archived_at: datetime | None
+    pinned_at: datetime | None
+    reopened: bool
+
+    @classmethod
+    def of(cls, state: ViewerState) -> ViewerStateData:
+        return cls.model_validate(state)
+
+    def state(self) -> ViewerState:
+        return ViewerState(**self.model_dump())
+
+
+class ConversationStateChanged(_Event):
+    """A user muted, archived or pinned a conversation (or undid it): heard only on that
+    user's own channel, by their other devices' ``conversationUpdated``."""
+
+    # Nothing replays it: a lost one leaves a device stale until its next query of the list.
+    ephemeral: ClassVar[bool] = True
+    type: Literal["conversation_state"] = "conversation_state"
+    user_id: uuid.UUID
+    conversation: ConversationData
+    state: ViewerStateData
+
+
 class Typing(_Event):
     ephemeral: ClassVar[bool] = True
     type: Literal["typing"] = "typing"
@@ -242,6 +275,7 @@ Event = Annotated[
     MessageAdded
     | MessageUpdated
     | ConversationChanged
+    | ConversationStateChanged
     | Typing
     | Receipts
     | PresenceChanged
@@ -257,6 +291,7 @@ _TYPES: dict[str, type[_Event]] = {
         MessageAdded,
         MessageUpdated,
         ConversationChanged,
+        ConversationStateChanged,
         Typing,
         Receipts,
         PresenceChanged,

@@ -5,7 +5,8 @@ Channels are namespaced (``<namespace>:v1:…``):
 - ``conversation:<id>``: messages added and updated
 - ``members:<id>``: membership and title changes
 - ``user:<id>``: conversations a user joined or left (they are not on its channel then),
-  and blocks the user made or met
+  blocks the user made or met, and what only that user may know: their own mute, archive
+  and pin of a conversation
 - ``typing:<id>``: typing indicators, kept apart so chatter never delays messages
 - ``receipts:<id>``: coalesced read and delivered mark moves with new message counts
 - ``presence:<user id>``: one event per presence change of that user, whoever watches
@@ -20,11 +21,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tidings.domain.conversation_state import ViewerState
 from tidings.models import Conversation, Message, User
 from tidings.realtime.events import (
     BlockChanged,
     ConversationChanged,
     ConversationData,
+    ConversationStateChanged,
     MessageAdded,
     MessageData,
     MessageUpdated,
@@ -35,6 +38,7 @@ from tidings.realtime.events import (
     SessionPresence,
     SessionRevoked,
     Typing,
+    ViewerStateData,
 )
 from tidings.realtime.hub import Hub
 
@@ -130,6 +134,19 @@ class Events:
         await self.hub.publish(self.channels.members(conversation.id), event)
         for user_id in [*event.added, *event.removed]:
             await self.hub.publish(self.channels.user(user_id), event)
+
+    async def conversation_state(
+        self, user_id: uuid.UUID, conversation: Conversation, state: ViewerState
+    ) -> None:
+        """The user's own state of a conversation changed: only their devices hear it."""
+        await self.hub.publish(
+            self.channels.user(user_id),
+            ConversationStateChanged(
+                user_id=user_id,
+                conversation=ConversationData.of(conversation),
+                state=ViewerStateData.of(state),
+            ),
+        )
 
     async def typing(self, conversation_id: uuid.UUID, user: User, *, is_typing: bool) -> None:
         await self.hub.publish(

@@ -10,6 +10,7 @@ from tidings.graphql.context import Info
 from tidings.graphql.cursors import decode_inbox_cursor
 from tidings.graphql.inputs import CreateConversationInput
 from tidings.graphql.types import Conversation, ConversationConnection, page_size
+from tidings.graphql.types.conversation_state import ConversationFilter
 from tidings.ids import parse_id
 
 __all__ = ["ConversationMutations", "ConversationQueries"]
@@ -19,9 +20,16 @@ DEFAULT_INBOX_PAGE = 20
 
 @strawberry.type
 class ConversationQueries:
-    @strawberry.field(description="The viewer's conversations, latest activity first.")
+    @strawberry.field(
+        description="The viewer's conversations: pinned ones first (latest pin first), then "
+        "latest activity first. Archived ones are left out unless the filter asks for them."
+    )
     async def conversations(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ConversationFilter | None = None,
     ) -> ConversationConnection:
         size = page_size(first, "first")
         cursor = decode_inbox_cursor(after, "after")
@@ -32,9 +40,14 @@ class ConversationQueries:
                 user_id=viewer.user_id,
                 first=DEFAULT_INBOX_PAGE if size is None else size,
                 after=cursor,
+                now=info.context.services.clock.now(),
+                archived=filter is not None and filter.archived,
             )
         return ConversationConnection.of(
-            page.conversations, has_next=page.has_next_page, has_previous=cursor is not None
+            page.conversations,
+            has_next=page.has_next_page,
+            has_previous=cursor is not None,
+            states=page.states,
         )
 
     @strawberry.field(description="NOT_IN_CONVERSATION unless the viewer is a participant.")

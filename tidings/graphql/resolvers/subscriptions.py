@@ -13,6 +13,7 @@ from tidings import queries
 from tidings.errors import ValidationFailed
 from tidings.graphql.context import Info
 from tidings.graphql.inputs import ConversationSeqInput
+from tidings.graphql.loaded import VIEWER_STATE, Loaded
 from tidings.graphql.types import (
     Conversation,
     Message,
@@ -53,6 +54,15 @@ def _message(item: FeedItem) -> Message:
             mentions=item.mentions,
         ),
     )
+
+
+def _with_state(viewer_id: uuid.UUID, update: ConversationUpdate) -> Loaded | None:
+    """The viewer's own state as the event carried it, so viewerState needs no query."""
+    if update.state is None:
+        return None
+    loaded = Loaded(viewer_id)
+    loaded.know(VIEWER_STATE, {update.conversation_id: update.state.state()})
+    return loaded
 
 
 def _receipt_update(update: Receipts) -> ReceiptUpdate:
@@ -159,7 +169,8 @@ class Subscription:
 
     @strawberry.subscription(
         description="A conversation of the viewer's was created, joined, left, renamed or "
-        "changed members. One the viewer has left (or was removed from) shows only its id, "
+        "changed members, or the viewer muted, archived or pinned it (or undid that) on "
+        "another device. One the viewer has left (or was removed from) shows only its id, "
         "kind and creation: no title, participants or messages."
     )
     async def conversation_updated(self, info: Info) -> AsyncGenerator[Conversation, None]:
@@ -181,7 +192,7 @@ class Subscription:
                 conversation, member = found
             if not member:
                 return Conversation.departed(conversation, viewer_id=viewing.viewer_id)
-            return Conversation.of(conversation)
+            return Conversation.of(conversation, loaded=_with_state(viewing.viewer_id, update))
 
         feed = conversation_feed(viewing)
         async for changed in live_stream(info, viewing.viewer_id, feed, convert):

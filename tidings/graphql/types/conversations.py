@@ -14,6 +14,7 @@ import strawberry
 from strawberry import Private
 
 from tidings import models
+from tidings.domain.conversation_state import ViewerState
 from tidings.graphql.context import Info
 from tidings.graphql.cursors import encode_inbox_cursor
 from tidings.graphql.loaded import (
@@ -23,13 +24,15 @@ from tidings.graphql.loaded import (
     UNREAD_COUNT,
     UNREAD_MENTIONS,
     USER,
+    VIEWER_STATE,
     Loaded,
 )
 from tidings.graphql.lookahead import node_fields
 from tidings.graphql.prefetch import needs, prefetch
+from tidings.graphql.types.conversation_state import ConversationViewerState
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, shown_user
-from tidings.queries import ParticipantRow, UserRow
+from tidings.queries import InboxPosition, ParticipantRow, UserRow
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
@@ -151,6 +154,7 @@ class Conversation:
         loaded.know(LAST_MESSAGE, {cid: None})
         loaded.know(UNREAD_COUNT, {cid: 0})
         loaded.know(UNREAD_MENTIONS, {cid: 0})
+        loaded.know(VIEWER_STATE, {cid: None})
         shown = cls.of(conversation, loaded=loaded)
         shown.title = None
         shown.last_message_at = None
@@ -218,6 +222,16 @@ class Conversation:
         return loaded.unread_mentions(self.model.id)
 
     @strawberry.field(
+        metadata=VIEWER_DEPENDENT,
+        description="The viewer's own mute, archive and pin of this conversation.",
+        graphql_type=ConversationViewerState,
+    )
+    @needs(VIEWER_STATE(_id))
+    def viewer_state(self, info: Info, loaded: Loaded) -> ConversationViewerState:
+        now = info.context.services.clock.now()
+        return ConversationViewerState.of(loaded.viewer_state(self.model.id), now)
+
+    @strawberry.field(
         metadata=VIEWER_DEPENDENT, description="History, oldest first; by default the newest 50."
     )
     async def messages(
@@ -256,19 +270,24 @@ class ConversationEdge:
     node: Conversation
 
 
-def _cursor(conversation: models.Conversation) -> str:
-    return encode_inbox_cursor(conversation.activity_at, conversation.id)
+def _cursor(conversation: models.Conversation, state: ViewerState | None) -> str:
+    pinned_at = state.pinned_at if state is not None else None
+    at = pinned_at if pinned_at is not None else conversation.activity_at
+    return encode_inbox_cursor(InboxPosition(pinned_at is not None, at, conversation.id))
 
 
 async def _loaded_edges(root: ConversationConnection, info: Info) -> list[ConversationEdge]:
     """The page's conversations, with what their selection needs loaded for all at once."""
     viewer = await info.context.viewer()
     loaded = Loaded(viewer.user_id)
-    # The viewer's inbox lists only conversations the viewer is in.
+    # The viewer's inbox lists only conversations the viewer is in, and read their state.
     loaded.know(MEMBERSHIP, dict.fromkeys((c.id for c in root.conversations), True))
+    loaded.know(VIEWER_STATE, root.states)
     await prefetch(info, loaded, Conversation, root.conversations, node_fields(info))
     return [
-        ConversationEdge(cursor=_cursor(c), node=Conversation.of(c, loaded=loaded))
+        ConversationEdge(
+            cursor=_cursor(c, root.states.get(c.id)), node=Conversation.of(c, loaded=loaded)
+        )
         for c in root.conversations
     ]
 
@@ -276,19 +295,29 @@ async def _loaded_edges(root: ConversationConnection, info: Info) -> list[Conver
 @strawberry.type
 class ConversationConnection:
     conversations: Private[list[models.Conversation]]
+    # The viewer's state in each (its pins place it and make its cursor).
+    states: Private[dict[uuid.UUID, ViewerState]]
     edges: list[ConversationEdge] = strawberry.field(resolver=_loaded_edges)
     page_info: PageInfo
 
     @classmethod
     def of(
-        cls, conversations: list[models.Conversation], *, has_next: bool, has_previous: bool
+        cls,
+        conversations: list[models.Conversation],
+        *,
+        has_next: bool,
+        has_previous: bool,
+        states: dict[uuid.UUID, ViewerState],
     ) -> ConversationConnection:
+        first = conversations[0] if conversations else None
+        last = conversations[-1] if conversations else None
         return cls(
             conversations=conversations,
+            states=states,
             page_info=PageInfo(
                 has_next_page=has_next,
                 has_previous_page=has_previous,
-                start_cursor=_cursor(conversations[0]) if conversations else None,
-                end_cursor=_cursor(conversations[-1]) if conversations else None,
+                start_cursor=_cursor(first, states.get(first.id)) if first else None,
+                end_cursor=_cursor(last, states.get(last.id)) if last else None,
             ),
         )

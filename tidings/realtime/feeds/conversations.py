@@ -1,4 +1,5 @@
-"""``conversationUpdated``: the viewer joined, left, or a conversation of theirs changed."""
+"""``conversationUpdated``: the viewer joined, left, or a conversation of theirs changed (for
+everyone, or for the viewer alone: their own mute, archive or pin, from another device)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from tidings.realtime.events import ConversationChanged, ConversationData
+from tidings.realtime.events import (
+    ConversationChanged,
+    ConversationData,
+    ConversationStateChanged,
+    ViewerStateData,
+)
 from tidings.realtime.feeds.membership import Viewing
 from tidings.realtime.hub import Reconnected
 
@@ -21,6 +27,8 @@ class ConversationUpdate:
     # As the event carried it; None after lost events (or from an older release): read it.
     conversation: ConversationData | None
     member: bool
+    # The viewer's own state, when that is what changed (else their fields read it).
+    state: ViewerStateData | None = None
 
 
 async def conversation_feed(viewing: Viewing) -> AsyncGenerator[ConversationUpdate, None]:
@@ -35,6 +43,15 @@ async def conversation_feed(viewing: Viewing) -> AsyncGenerator[ConversationUpda
                 for conversation_id in [*joined, *left]:
                     yield ConversationUpdate(
                         conversation_id, None, conversation_id in following.marks
+                    )
+                continue
+            payload = event.payload
+            if isinstance(payload, ConversationStateChanged):
+                # On the viewer's own channel: theirs, and only while they are in it.
+                conversation_id = payload.conversation.id
+                if conversation_id in following.marks:
+                    yield ConversationUpdate(
+                        conversation_id, payload.conversation, True, payload.state
                     )
                 continue
             if isinstance(event.payload, ConversationChanged):

@@ -23,6 +23,7 @@ import {
   SendMessageMutation,
 } from "./operations";
 import { conversationsVars, newestPage } from "./pages";
+import { ArchiveConversationMutation, ArchivedConversationsQuery, archivedVars, forList } from "../list/viewerState";
 
 const ME = "u-me";
 const BOB = "u-bob";
@@ -81,6 +82,14 @@ function conversation(last: MessageFieldsFragment | null, unreadCount: number) {
     unreadCount,
     unreadMentionCount: 0,
     participantCount: 2,
+    viewerState: {
+      __typename: "ConversationViewerState" as const,
+      muted: false,
+      mutedUntil: null,
+      archived: false,
+      pinned: false,
+      pinnedAt: null,
+    },
     participants: [ME, BOB].map((id) => ({
       __typename: "Participant" as const,
       role: "ADMIN" as const,
@@ -147,6 +156,7 @@ function harness(answers: Record<string, Answer>) {
   const client = new Client({ url: "/graphql", exchanges: [cacheExchange(cacheConfig(() => ME)), transport] });
   return {
     client,
+    answers,
     async push(name: string, data: object) {
       subject(name).next(data);
       await tick();
@@ -375,6 +385,68 @@ describe("cache updaters", () => {
     });
     expect(h.inbox.latest!.conversations.edges.map((e) => e.node.id)).toEqual(["c1"]);
     expect(goneConversations.get().has("c1")).toBe(false);
+  });
+
+  it("state from another device moves a conversation between the lists; a message brings it back", async () => {
+    const h = await start([message(1, BOB)], 0);
+    h.answers.ArchivedConversations = () => list([]);
+    const archivedList = follow<{ conversations: { edges: { node: { id: string } }[] } }>(
+      h.client.query(ArchivedConversationsQuery, archivedVars),
+    );
+    await tick();
+    const withState = (state: object) => {
+      const base = conversation(message(1, BOB), 0);
+      return { ...base, viewerState: { ...base.viewerState, ...state } };
+    };
+    const ids = (data?: { conversations: { edges: { node: { id: string } }[] } }) =>
+      data?.conversations.edges.map((e) => e.node.id);
+
+    await h.push("ConversationUpdated", {
+      __typename: "Subscription",
+      conversationUpdated: withState({ archived: true }),
+    });
+    expect(ids(h.inbox.latest)).toEqual([]);
+    expect(ids(archivedList.latest)).toEqual(["c1"]);
+
+    // A message of Bob's: not muted, so back in the inbox.
+    await h.push("MessageAdded", added(message(2, BOB)));
+    expect(ids(h.inbox.latest)).toEqual(["c1"]);
+    expect(ids(archivedList.latest)).toEqual([]);
+
+    // Muted and archived: it stays archived.
+    await h.push("ConversationUpdated", {
+      __typename: "Subscription",
+      conversationUpdated: withState({ archived: true, muted: true }),
+    });
+    await h.push("MessageAdded", added(message(3, BOB)));
+    expect(ids(archivedList.latest)).toEqual(["c1"]);
+    expect(
+      forList(
+        h.inbox.latest!.conversations.edges.map((e) => e.node),
+        false,
+      ),
+    ).toEqual([]);
+  });
+
+  it("archiving shows at once, before the server answers", async () => {
+    const h = await start([message(1, BOB)], 0);
+    let answer = () => {};
+    h.answers.ArchiveConversation = () =>
+      new Promise<object>((resolve) => {
+        const archived = conversation(message(1, BOB), 0);
+        answer = () =>
+          resolve({
+            __typename: "Mutation",
+            archiveConversation: { ...archived, viewerState: { ...archived.viewerState, archived: true } },
+          });
+      });
+    const done = h.client.mutation(ArchiveConversationMutation, { conversationId: "c1" }).toPromise();
+    await tick();
+    expect(h.inbox.latest!.conversations.edges).toEqual([]);
+    answer();
+    await done;
+    await tick();
+    expect(h.inbox.latest!.conversations.edges).toEqual([]);
   });
 
   it("insertBySeq keeps the same array when the message is there already", () => {

@@ -24,6 +24,7 @@ import { ConversationFields, ConversationsQuery, MessageFields, MessagesQuery } 
 import { withReaction } from "../reactions/toggle";
 import { markGone, unmarkGone } from "./live";
 import { conversationsVars, newestPage } from "./pages";
+import { optimisticState, placeByState, reviveArchived, STATE_MUTATIONS } from "../list/viewerState";
 
 const ConversationHead = graphql(`
   fragment ConversationHead on Conversation {
@@ -124,6 +125,7 @@ export function addMessage(cache: Cache, message: MessageFieldsFragment, viewerI
     lastMessageAt: message.createdAt,
     lastMessage: { __typename: "Message", id: message.id, seq: message.seq },
   });
+  if (fromOther) reviveArchived(cache, cid);
   moveToTop(cache, cid);
 }
 
@@ -269,6 +271,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       Settings: () => null,
       Presence: () => null,
       Participant: () => null,
+      ConversationViewerState: () => null,
       MessageRead: () => null,
       Reaction: () => null,
       PageInfo: () => null,
@@ -299,7 +302,11 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
           addMessage(cache, result.messageAdded as MessageFieldsFragment, viewerId());
         },
         conversationUpdated(result, _args, cache) {
-          upsertConversation(cache, result.conversationUpdated as ConversationFieldsFragment, viewerId());
+          const conversation = result.conversationUpdated as ConversationFieldsFragment;
+          upsertConversation(cache, conversation, viewerId());
+          // Muted, archived or pinned on another device: into the list its state says.
+          const stillIn = conversation.participants.some((p) => p.user.id === viewerId());
+          if (stillIn) placeByState(cache, conversation);
         },
         receiptUpdated(result, _args, cache) {
           applyReceipts(cache, result.receiptUpdated as ReceiptData["receiptUpdated"], viewerId());
@@ -326,6 +333,15 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
             upsertConversation(cache, result.createConversation as ConversationFieldsFragment, viewerId());
           }
         },
+        ...Object.fromEntries(
+          STATE_MUTATIONS.map((name) => [
+            name,
+            (result: DataFields, _args: unknown, cache: Cache) => {
+              const conversation = result[name] as ConversationFieldsFragment | null;
+              if (conversation) placeByState(cache, conversation);
+            },
+          ]),
+        ),
         markRead(_result, args, cache) {
           const seq = seqOf(cache, args.messageId as string);
           if (seq !== null) applyReadMark(cache, args.conversationId as string, seq, viewerId());
@@ -333,6 +349,7 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       },
     },
     optimistic: {
+      ...optimisticState,
       markRead(args, cache) {
         const seq = seqOf(cache, args.messageId as string);
         if (seq !== null) applyReadMark(cache, args.conversationId as string, seq, viewerId());

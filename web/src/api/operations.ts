@@ -75,6 +75,13 @@ export const ConversationFields = graphql(`
     unreadCount
     unreadMentionCount
     participantCount
+    viewerState {
+      muted
+      mutedUntil
+      archived
+      pinned
+      pinnedAt
+    }
     participants {
       role
       lastReadSeq

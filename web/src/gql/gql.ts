@@ -26,7 +26,7 @@ type Documents = {
     "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": typeof types.PresenceOfUserFragmentDoc,
     "\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": typeof types.UserFieldsFragmentDoc,
     "\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n    mentions {\n      id\n      username\n    }\n    reactions {\n      emoji\n      count\n      reactedByViewer\n      users(first: 10) {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
-    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": typeof types.ConversationFieldsFragmentDoc,
+    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    viewerState {\n      muted\n      mutedUntil\n      archived\n      pinned\n      pinnedAt\n    }\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": typeof types.ConversationFieldsFragmentDoc,
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n": typeof types.AuthFieldsFragmentDoc,
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.RegisterDocument,
@@ -56,6 +56,13 @@ type Documents = {
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": typeof types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": typeof types.HeldNewestPageDocument,
     "\n  query RegistrationMode {\n    registrationMode\n  }\n": typeof types.RegistrationModeDocument,
+    "\n  query ArchivedConversations($first: Int = 100) {\n    conversations(first: $first, filter: { archived: true }) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n    }\n  }\n": typeof types.ArchivedConversationsDocument,
+    "\n  mutation MuteConversation($conversationId: ID!, $until: DateTime) {\n    muteConversation(conversationId: $conversationId, until: $until) {\n      ...ConversationFields\n    }\n  }\n": typeof types.MuteConversationDocument,
+    "\n  mutation UnmuteConversation($conversationId: ID!) {\n    unmuteConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": typeof types.UnmuteConversationDocument,
+    "\n  mutation ArchiveConversation($conversationId: ID!) {\n    archiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": typeof types.ArchiveConversationDocument,
+    "\n  mutation UnarchiveConversation($conversationId: ID!) {\n    unarchiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": typeof types.UnarchiveConversationDocument,
+    "\n  mutation PinConversation($conversationId: ID!) {\n    pinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": typeof types.PinConversationDocument,
+    "\n  mutation UnpinConversation($conversationId: ID!) {\n    unpinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": typeof types.UnpinConversationDocument,
     "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
 };
 const documents: Documents = {
@@ -71,7 +78,7 @@ const documents: Documents = {
     "\n  fragment PresenceOfUser on User {\n    id\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": types.PresenceOfUserFragmentDoc,
     "\n  fragment UserFields on User {\n    id\n    username\n    displayName\n    avatarUrl\n    presence {\n      status\n      lastSeenAt\n    }\n  }\n": types.UserFieldsFragmentDoc,
     "\n  fragment MessageFields on Message {\n    id\n    conversationId\n    seq\n    content\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    cursor\n    status\n    deliveredCount\n    readCount\n    recipientCount\n    sender {\n      id\n      displayName\n      username\n      avatarUrl\n    }\n    replyTo {\n      id\n      seq\n      content\n      deletedAt\n      sender {\n        id\n        displayName\n      }\n    }\n    mentions {\n      id\n      username\n    }\n    reactions {\n      emoji\n      count\n      reactedByViewer\n      users(first: 10) {\n        id\n        displayName\n      }\n    }\n  }\n": types.MessageFieldsFragmentDoc,
-    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": types.ConversationFieldsFragmentDoc,
+    "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    viewerState {\n      muted\n      mutedUntil\n      archived\n      pinned\n      pinnedAt\n    }\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n": types.ConversationFieldsFragmentDoc,
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    refreshToken\n    accessTokenExpiresAt\n    refreshTokenExpiresAt\n    user {\n      id\n      displayName\n      username\n    }\n  }\n": types.AuthFieldsFragmentDoc,
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.LoginDocument,
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.RegisterDocument,
@@ -101,6 +108,13 @@ const documents: Documents = {
     "\n  query HeldLastMessages($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          lastMessage {\n            id\n            seq\n          }\n        }\n      }\n    }\n  }\n": types.HeldLastMessagesDocument,
     "\n  query HeldNewestPage($conversationId: ID!, $last: Int) {\n    messages(conversationId: $conversationId, last: $last) {\n      edges {\n        node {\n          id\n          seq\n        }\n      }\n    }\n  }\n": types.HeldNewestPageDocument,
     "\n  query RegistrationMode {\n    registrationMode\n  }\n": types.RegistrationModeDocument,
+    "\n  query ArchivedConversations($first: Int = 100) {\n    conversations(first: $first, filter: { archived: true }) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n    }\n  }\n": types.ArchivedConversationsDocument,
+    "\n  mutation MuteConversation($conversationId: ID!, $until: DateTime) {\n    muteConversation(conversationId: $conversationId, until: $until) {\n      ...ConversationFields\n    }\n  }\n": types.MuteConversationDocument,
+    "\n  mutation UnmuteConversation($conversationId: ID!) {\n    unmuteConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": types.UnmuteConversationDocument,
+    "\n  mutation ArchiveConversation($conversationId: ID!) {\n    archiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": types.ArchiveConversationDocument,
+    "\n  mutation UnarchiveConversation($conversationId: ID!) {\n    unarchiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": types.UnarchiveConversationDocument,
+    "\n  mutation PinConversation($conversationId: ID!) {\n    pinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": types.PinConversationDocument,
+    "\n  mutation UnpinConversation($conversationId: ID!) {\n    unpinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n": types.UnpinConversationDocument,
     "\n  query SearchMessages($query: String!, $first: Int, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          snippetParts {\n            text\n            highlighted\n          }\n          message {\n            id\n            conversationId\n            seq\n            createdAt\n            sender {\n              id\n              displayName\n            }\n          }\n          conversation {\n            id\n            displayTitle\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.SearchMessagesDocument,
 };
 
@@ -169,7 +183,7 @@ export function graphql(source: "\n  fragment MessageFields on Message {\n    id
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    viewerState {\n      muted\n      mutedUntil\n      archived\n      pinned\n      pinnedAt\n    }\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"): (typeof documents)["\n  fragment ConversationFields on Conversation {\n    id\n    kind\n    title\n    displayTitle\n    lastMessageAt\n    createdAt\n    unreadCount\n    unreadMentionCount\n    participantCount\n    viewerState {\n      muted\n      mutedUntil\n      archived\n      pinned\n      pinnedAt\n    }\n    participants {\n      role\n      lastReadSeq\n      user {\n        ...UserFields\n      }\n    }\n    lastMessage {\n      ...MessageFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -286,6 +300,34 @@ export function graphql(source: "\n  query HeldNewestPage($conversationId: ID!, 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RegistrationMode {\n    registrationMode\n  }\n"): (typeof documents)["\n  query RegistrationMode {\n    registrationMode\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ArchivedConversations($first: Int = 100) {\n    conversations(first: $first, filter: { archived: true }) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ArchivedConversations($first: Int = 100) {\n    conversations(first: $first, filter: { archived: true }) {\n      edges {\n        cursor\n        node {\n          ...ConversationFields\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MuteConversation($conversationId: ID!, $until: DateTime) {\n    muteConversation(conversationId: $conversationId, until: $until) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation MuteConversation($conversationId: ID!, $until: DateTime) {\n    muteConversation(conversationId: $conversationId, until: $until) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnmuteConversation($conversationId: ID!) {\n    unmuteConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation UnmuteConversation($conversationId: ID!) {\n    unmuteConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ArchiveConversation($conversationId: ID!) {\n    archiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation ArchiveConversation($conversationId: ID!) {\n    archiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnarchiveConversation($conversationId: ID!) {\n    unarchiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation UnarchiveConversation($conversationId: ID!) {\n    unarchiveConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PinConversation($conversationId: ID!) {\n    pinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation PinConversation($conversationId: ID!) {\n    pinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnpinConversation($conversationId: ID!) {\n    unpinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"): (typeof documents)["\n  mutation UnpinConversation($conversationId: ID!) {\n    unpinConversation(conversationId: $conversationId) {\n      ...ConversationFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

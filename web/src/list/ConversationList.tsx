@@ -1,5 +1,6 @@
-/** The inbox: latest activity first, with previews, badges, presence and typing. */
-import { useEffect, useRef, type KeyboardEvent } from "react";
+/** The inbox: pinned first, then latest activity first, with previews, badges, presence and
+ * typing; and the Archived view. */
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useClient, useQuery } from "urql";
 import { goneConversations, reconnects, typingState } from "../api/live";
 import { ConversationsQuery, ReceiptUpdatedSubscription } from "../api/operations";
@@ -11,6 +12,9 @@ import { navigate } from "../ui/route";
 import { useNow } from "../util/useNow";
 import { useStore } from "../util/store";
 import { listTime } from "../util/time";
+import { ConversationMenu } from "./ConversationMenu";
+import { MutedIcon, PinIcon } from "./StateIcons";
+import { ArchivedConversationsQuery, archivedVars, forList, mutedNow } from "./viewerState";
 
 function preview(conversation: ConversationFieldsFragment, viewerId: string): string {
   const last = conversation.lastMessage;
@@ -26,11 +30,13 @@ function Row({
   viewerId,
   open,
   now,
+  onError,
 }: {
   conversation: ConversationFieldsFragment;
   viewerId: string;
   open: boolean;
   now: Date;
+  onError: (message: string) => void;
 }) {
   const typing = useStore(typingState).get(conversation.id) ?? [];
   const partner = directPartner(conversation, viewerId);
@@ -38,6 +44,8 @@ function Row({
   const time = conversation.lastMessageAt ?? conversation.createdAt;
   const unread = conversation.unreadCount;
   const typingNow = typing.some((t) => t.until > now.getTime());
+  const pinned = conversation.viewerState.pinned;
+  const muted = mutedNow(conversation.viewerState, now.getTime());
   return (
     <li
       role="listitem"
@@ -68,6 +76,16 @@ function Row({
             <span className="row-title" data-testid="conversation-title">
               {conversation.displayTitle}
             </span>
+            {muted && (
+              <span className="row-state" data-testid="muted-icon" role="img" aria-label="Muted" title="Muted">
+                <MutedIcon />
+              </span>
+            )}
+            {pinned && (
+              <span className="row-state" data-testid="pinned-icon" role="img" aria-label="Pinned" title="Pinned">
+                <PinIcon />
+              </span>
+            )}
             <span className="row-time" data-testid="conversation-time">
               {listTime(time, now)}
             </span>
@@ -92,13 +110,18 @@ function Row({
               </span>
             )}
             {unread > 0 && (
-              <span className="unread-badge" data-testid="unread-badge" aria-label={`${unread} unread`}>
+              <span
+                className={`unread-badge${muted ? " unread-muted" : ""}`}
+                data-testid="unread-badge"
+                aria-label={`${unread} unread`}
+              >
                 {unread}
               </span>
             )}
           </span>
         </span>
       </button>
+      <ConversationMenu conversation={conversation} onError={onError} />
     </li>
   );
 }
@@ -146,7 +169,16 @@ export function ConversationList({
    * has failed: the live feed resumes after what it holds (Shell.tsx). */
   onSettled?: () => void;
 }) {
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ConversationsQuery, variables: conversationsVars });
+  const [archivedView, setArchivedView] = useState(false);
+  const [menuError, setMenuError] = useState<string | null>(null);
+  const [inbox, refetchInbox] = useQuery({ query: ConversationsQuery, variables: conversationsVars });
+  const [archived, refetchArchived] = useQuery({
+    query: ArchivedConversationsQuery,
+    variables: archivedVars,
+    pause: !archivedView,
+  });
+  const { data, fetching, error } = archivedView ? archived : inbox;
+  const refetch = archivedView ? refetchArchived : refetchInbox;
   const settled = data !== undefined || error !== undefined;
   useEffect(() => {
     if (settled) onSettled?.();
@@ -155,9 +187,12 @@ export function ConversationList({
   const reconnected = useStore(reconnects);
   const now = useNow(30_000);
   const first = useRef(true);
-  const unreadTotal = (data?.conversations.edges ?? [])
-    .filter((e) => !gone.has(e.node.id))
-    .reduce((sum, e) => sum + e.node.unreadCount, 0);
+  const unreadTotal = forList(
+    (inbox.data?.conversations.edges ?? []).map((e) => e.node),
+    false,
+  )
+    .filter((c) => !gone.has(c.id) && !mutedNow(c.viewerState))
+    .reduce((sum, c) => sum + c.unreadCount, 0);
 
   // The tab's title shows the unread count, as chat apps do.
   useEffect(() => {
@@ -169,22 +204,44 @@ export function ConversationList({
       first.current = false;
       return;
     }
-    refetch({ requestPolicy: "network-only" });
-  }, [reconnected, refetch]);
+    refetchInbox({ requestPolicy: "network-only" });
+  }, [reconnected, refetchInbox]);
+
+  const views = (
+    <div className="list-views">
+      <button
+        type="button"
+        className="ghost list-view-switch"
+        aria-pressed={archivedView}
+        onClick={() => setArchivedView(!archivedView)}
+      >
+        {archivedView ? "← Chats" : "Archived"}
+      </button>
+      {archivedView && <span className="list-view-title">Archived</span>}
+      {menuError && (
+        <span role="alert" className="list-menu-error" onClick={() => setMenuError(null)}>
+          {menuError}
+        </span>
+      )}
+    </div>
+  );
 
   if (!data && fetching) {
     return (
-      <div className="list-skeleton" aria-busy="true" aria-label="Loading conversations">
-        {[0, 1, 2, 3, 4].map((i) => (
-          <div key={i} className="skeleton-row" data-testid="skeleton">
-            <span className="skeleton skeleton-circle" />
-            <span className="skeleton-lines">
-              <span className="skeleton skeleton-line" />
-              <span className="skeleton skeleton-line short" />
-            </span>
-          </div>
-        ))}
-      </div>
+      <>
+        {views}
+        <div className="list-skeleton" aria-busy="true" aria-label="Loading conversations">
+          {[0, 1, 2, 3, 4].map((i) => (
+            <div key={i} className="skeleton-row" data-testid="skeleton">
+              <span className="skeleton skeleton-circle" />
+              <span className="skeleton-lines">
+                <span className="skeleton skeleton-line" />
+                <span className="skeleton skeleton-line short" />
+              </span>
+            </div>
+          ))}
+        </div>
+      </>
     );
   }
   // No list and no request in flight: it failed. (Graphcache's offlineExchange turns a failure
@@ -199,25 +256,46 @@ export function ConversationList({
       </div>
     );
   }
-  const conversations = (data?.conversations.edges ?? []).map((e) => e.node).filter((c) => !gone.has(c.id));
+  const conversations = forList(
+    (data?.conversations.edges ?? []).map((e) => e.node),
+    archivedView,
+  ).filter((c) => !gone.has(c.id));
 
   if (conversations.length === 0) {
     return (
-      <div className="list-empty" data-testid="conversations-empty">
-        <p className="list-empty-title">No conversations yet</p>
-        <p className="muted">Start one with “New conversation”.</p>
-      </div>
+      <>
+        {views}
+        <div className="list-empty" data-testid="conversations-empty">
+          <p className="list-empty-title">{archivedView ? "No archived conversations" : "No conversations yet"}</p>
+          <p className="muted">
+            {archivedView ? "Archive one from its ⋯ menu." : "Start one with “New conversation”."}
+          </p>
+        </div>
+      </>
     );
   }
   const followed = conversations.filter((c) => c.unreadCount > 0 && c.id !== openId).slice(0, FOLLOW_AT_MOST);
   return (
     <>
+      {views}
       {followed.map((c) => (
         <ReadMarkFollower key={c.id} conversationId={c.id} />
       ))}
-      <ul role="list" aria-label="Conversations" className="conversation-list" onKeyDown={onListKey}>
+      <ul
+        role="list"
+        aria-label={archivedView ? "Archived conversations" : "Conversations"}
+        className="conversation-list"
+        onKeyDown={onListKey}
+      >
         {conversations.map((c) => (
-          <Row key={c.id} conversation={c} viewerId={viewerId} open={c.id === openId} now={now} />
+          <Row
+            key={c.id}
+            conversation={c}
+            viewerId={viewerId}
+            open={c.id === openId}
+            now={now}
+            onError={setMenuError}
+          />
         ))}
       </ul>
     </>
