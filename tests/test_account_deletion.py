@@ -4,10 +4,11 @@ the username is free again only after the quarantine."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from tests.support.api import Account, Api
 from tests.support.chat import (
@@ -23,6 +24,7 @@ from tests.support.clock import FakeClock
 from tests.support.server import LocalApp, RunningServer
 from tests.support.ws import MESSAGE_UPDATED, graphql_socket, until_live
 from tidings import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from tidings.models import Mention, Participant, Reaction
 from tidings.services import Services
 
 DELETE_ACCOUNT = "mutation Delete($password: String!) { deleteAccount(password: $password) }"
@@ -223,3 +225,83 @@ async def test_the_username_is_free_again_only_after_the_quarantine(
     assert code_of(body["errors"][0]) == "CONFLICT"
     clock.advance(120)
     assert (await api.register(NAME, email="new@example.com")).username == NAME
+
+
+REACT = """
+mutation React($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { id } }
+"""
+PIN = "mutation Pin($id: ID!) { pinConversation(conversationId: $id) { id } }"
+MUTE = "mutation Mute($id: ID!) { muteConversation(conversationId: $id) { id } }"
+SHOWN = """
+query Shown($id: ID!) {
+  conversation(id: $id) {
+    unreadMentionCount
+    messages(last: 10) { edges { node { id content reactions { emoji count } mentions { id } } } }
+  }
+}
+"""
+REACTIONS_UPDATED = """
+subscription Updated($conversationId: ID) {
+  messageUpdated(conversationId: $conversationId) { id content reactions { emoji count } }
+}
+"""
+
+
+async def test_the_users_reactions_mentions_and_list_state_go_with_the_account(
+    api: Api, server: RunningServer
+) -> None:
+    zelda = await _zelda(api)
+    bob = await api.register("bob")
+    direct = (await create(api, zelda, "DIRECT", bob))["id"]
+    bobs = await send(api, bob, direct, f"hello @{NAME}")
+    for emoji in ["👍", "🎉"]:
+        await api.data(REACT, {"id": bobs["id"], "emoji": emoji}, token=zelda.access_token)
+    await api.data(REACT, {"id": bobs["id"], "emoji": "👍"}, token=bob.access_token)
+    hers = await send(api, zelda, direct, "@bob look")
+    for change in [PIN, MUTE]:
+        await api.data(change, {"id": direct}, token=zelda.access_token)
+    before = (await api.data(SHOWN, {"id": direct}, token=bob.access_token))["conversation"]
+    assert before["unreadMentionCount"] == 1
+
+    async with graphql_socket(server.ws_url, bob.access_token) as bob_socket:
+        updates = await bob_socket.start(REACTIONS_UPDATED, {"conversationId": direct})
+
+        async def edit(mark: str) -> None:
+            variables = {"messageId": bobs["id"], "content": f"{mark} @{NAME}"}
+            await api.data(EDIT_MESSAGE, variables, token=bob.access_token)
+
+        await until_live(updates, probe=edit)
+        await _delete(api, zelda)
+        # Live: her message became a tombstone, and bob's lost her reactions.
+        heard: dict[str, dict[str, Any]] = {}
+        while set(heard) != {bobs["id"], hers["id"]}:
+            update = (await updates.data())["messageUpdated"]
+            heard[update["id"]] = update
+        assert heard[hers["id"]]["content"] == ""
+        assert heard[bobs["id"]]["reactions"] == [{"emoji": "👍", "count": 1}]
+
+    after = (await api.data(SHOWN, {"id": direct}, token=bob.access_token))["conversation"]
+    nodes = {edge["node"]["id"]: edge["node"] for edge in after["messages"]["edges"]}
+    assert after["unreadMentionCount"] == 0  # her message, and its mention of bob, are gone
+    assert nodes[hers["id"]]["mentions"] == []
+    assert nodes[bobs["id"]]["reactions"] == [{"emoji": "👍", "count": 1}]
+    assert nodes[bobs["id"]]["mentions"] == []  # bob's text stays his; the mention of her goes
+    zelda_id = uuid.UUID(zelda.id)
+    async with server.services.sessions() as session:
+        for table, user_id in [
+            ("reactions", col(Reaction.user_id)),
+            ("mentions", col(Mention.user_id)),
+        ]:
+            rows = await session.scalar(sa.select(sa.func.count()).where(user_id == zelda_id))
+            assert rows == 0, table
+        [state] = (
+            await session.execute(
+                sa.select(
+                    col(Participant.muted_at),
+                    col(Participant.muted_until),
+                    col(Participant.archived_at),
+                    col(Participant.pinned_at),
+                ).where(col(Participant.user_id) == zelda_id)
+            )
+        ).all()
+        assert tuple(state) == (None, None, None, None)

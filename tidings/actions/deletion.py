@@ -23,13 +23,16 @@ from tidings.actions.accounts import session_ended, username_hash
 from tidings.actions.actor import Actor
 from tidings.actions.conversations import leave_conversation
 from tidings.actions.sessions import check_password
+from tidings.actions.updates import publish_update
 from tidings.errors import NotInConversation
 from tidings.models import (
     AuthSession,
     Conversation,
     ConversationKind,
+    Mention,
     Message,
     Participant,
+    Reaction,
     ReadReceipt,
     RefreshToken,
     User,
@@ -81,12 +84,23 @@ async def delete_account(actor: Actor, *, password: str) -> None:
             .where(col(Message.sender_id) == user.id)
             .values(content="", client_message_id=None)
         )
+        # As for any deleted message, its reactions and mentions go with its content.
+        theirs = sa.select(col(Message.id)).where(col(Message.sender_id) == user.id)
+        await session.execute(sa.delete(Reaction).where(col(Reaction.message_id).in_(theirs)))
+        await session.execute(sa.delete(Mention).where(col(Mention.message_id).in_(theirs)))
+        reacted = await _forget_reactions(actor, session, user)
         await session.commit()
+        await _forget_search_text(actor, session)
     for session_id in session_ids:
         await session_ended(actor.services, session_id)
     sender = PublicUser.of(user)
     for message in tombstones:
-        await actor.services.events.message(message, sender, added=False)
+        await actor.services.events.message(
+            message, sender, added=False, reactions=([], []), mentions=[]
+        )
+    async with actor.db() as session:
+        for message in reacted:  # others' messages: their reactions without the user's
+            await publish_update(actor, session, message)
 
 
 async def _erase(actor: Actor, session: AsyncSession, user: User) -> list[uuid.UUID]:
@@ -123,6 +137,16 @@ async def _erase(actor: Actor, session: AsyncSession, user: User) -> list[uuid.U
             sa.or_(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == user.id)
         )
     )
+    # Mentions of them in others' messages (the text stays: it is the sender's), and their
+    # own mute, archive and pin of the direct conversations they stay in.
+    await session.execute(sa.delete(Mention).where(col(Mention.user_id) == user.id))
+    await session.execute(
+        sa.update(Participant)
+        .where(col(Participant.user_id) == user.id)
+        .values(
+            muted_at=None, muted_until=None, archived_at=None, archived_seq=None, pinned_at=None
+        )
+    )
     # With the blocks gone, so is what they closed (a block's time is about the user too).
     mine = sa.select(col(Participant.conversation_id)).where(col(Participant.user_id) == user.id)
     await session.execute(
@@ -131,3 +155,35 @@ async def _erase(actor: Actor, session: AsyncSession, user: User) -> list[uuid.U
         .values(blocked_at=None)
     )
     return session_ids
+
+
+async def _forget_reactions(actor: Actor, session: AsyncSession, user: User) -> list[Message]:
+    """Delete the user's reactions to others' messages; return those messages, marked as
+    changed (``reactions_changed_at``) so a subscriber that misses the update re-reads them."""
+    message_ids = list(
+        await session.scalars(
+            sa.select(col(Reaction.message_id)).distinct().where(col(Reaction.user_id) == user.id)
+        )
+    )
+    if not message_ids:
+        return []
+    await session.execute(sa.delete(Reaction).where(col(Reaction.user_id) == user.id))
+    return list(
+        await session.scalars(
+            sa.update(Message)
+            .where(col(Message.id).in_(message_ids))
+            .values(reactions_changed_at=actor.services.clock.now())
+            .returning(Message)
+        )
+    )
+
+
+async def _forget_search_text(actor: Actor, session: AsyncSession) -> None:
+    """SQLite's FTS5 drops erased words from its index only as it merges segments: merge now,
+    so the deleted user's words are gone from the file too (docs/search.md). PostgreSQL's
+    generated column changed with the content."""
+    if actor.services.settings.is_sqlite:
+        await session.execute(
+            sa.text("INSERT INTO message_search(message_search) VALUES ('optimize')")
+        )
+        await session.commit()
