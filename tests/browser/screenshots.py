@@ -3,7 +3,8 @@
     .venv/bin/python -m tests.browser.screenshots [DIRECTORY]   # default docs/screenshots
 
 It serves a fresh embedded Tidings (a temporary SQLite file) with ``tidings serve``, seeds a
-group and two direct chats through the API, and has Debian's Chromium photograph the sign-in
+group and two direct chats through the API (reactions, a mention, a pinned group and a
+muted chat among them), and has Debian's Chromium photograph the sign-in
 screen and the chat, light and dark, desktop and mobile. test_screenshots.py runs the same
 code into a temporary directory, so it stays working.
 """
@@ -46,7 +47,7 @@ _TRIP = [
     ("bob", "Cabin is booked for Friday to Sunday!"),
     ("carol", "Amazing! Who's driving?"),
     ("alice", "I can take four people and the bikes"),
-    ("dan", "Count me in. I'll bring the board games"),
+    ("dan", "@alice count me in. I'll bring the board games"),
     ("carol", "Should we leave at 5 to skip the traffic?"),
     ("alice", "5 works for me"),
     ("bob", "Same. I'll sort out groceries on Thursday"),
@@ -76,7 +77,20 @@ async def _seed(site: Site) -> tuple[Person, str]:
     for reader in (bob, carol):
         await mark_read(site.api, reader.account, trip["id"], last["id"])
     await send(site.api, bob.account, trip["id"], "Bringing snacks too")
+    for who, emoji in ((bob, "🎉"), (carol, "🎉"), (dan, "❤️")):
+        await site.api.data(
+            _REACT, {"id": last["id"], "emoji": emoji}, token=who.account.access_token
+        )
+    for change, conversation in ((_PIN, trip["id"]), (_MUTE, direct_dan["id"])):
+        await site.api.data(change, {"id": conversation}, token=alice.account.access_token)
     return alice, trip["id"]
+
+
+_REACT = """
+mutation React($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { id } }
+"""
+_PIN = "mutation Pin($id: ID!) { pinConversation(conversationId: $id) { id } }"
+_MUTE = "mutation Mute($id: ID!) { muteConversation(conversationId: $id) { id } }"
 
 
 async def _set_theme(page: Page, theme: str) -> None:
