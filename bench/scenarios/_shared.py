@@ -42,6 +42,7 @@ __all__ = [
     "read_marker",
     "subscription_errors",
     "subscriptions_live",
+    "timed_calls",
     "until",
     "until_settled",
 ]
@@ -461,3 +462,19 @@ class Holders:
         lost = sum(await asyncio.gather(*listening))
         self.processes, self._listening = [], []
         return lost
+
+
+async def timed_calls(
+    requests: int, call: Callable[[], Awaitable[int]], *, warmups: int
+) -> tuple[list[float], int]:
+    """Latencies of ``requests`` sequential calls after ``warmups`` untimed ones; the size the
+    last call returned (for the check that Tidings answered as much as the baseline)."""
+    size = 0
+    for _ in range(warmups):
+        size = await call()
+    latencies = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        size = await call()
+        latencies.append(time.perf_counter() - started)
+    return latencies, size

@@ -10,8 +10,6 @@ same data with hand-written SQL over raw asyncpg.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -19,7 +17,7 @@ import asyncpg  # type: ignore[import-untyped]
 from bench.graphql_http import GraphQLHttp
 from bench.queries import HISTORY, INBOX
 from bench.results import ScenarioResult, percentile
-from bench.scenarios._shared import Run
+from bench.scenarios._shared import Run, timed_calls
 from bench.statements import counting_app
 
 __all__ = ["run"]
@@ -29,17 +27,8 @@ __all__ = ["run"]
 _BASELINE_STATEMENTS = {"history": 4, "inbox": 5}
 
 
-async def _timed(requests: int, call: Callable[[], Awaitable[int]]) -> tuple[list[float], int]:
-    """Latencies of ``requests`` sequential calls after five warm-up calls; the last's size."""
-    size = 0
-    for _ in range(5):
-        size = await call()
-    latencies = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        size = await call()
-        latencies.append(time.perf_counter() - started)
-    return latencies, size
+# Untimed calls first: the server's caches and the database's buffers warm.
+_WARMUPS = 5
 
 
 async def run(run: Run) -> ScenarioResult:
@@ -82,12 +71,16 @@ async def run(run: Run) -> ScenarioResult:
         # else runs; the CPU a request costs the server hardly does. Profiled apart.
         async with run.measuring(server, "d-history"):
             cpu = server.cpu_seconds()
-            samples["tidings history"], got = await _timed(sizes.read_requests, history)
+            samples["tidings history"], got = await timed_calls(
+                sizes.read_requests, history, warmups=_WARMUPS
+            )
             cpu_history = (server.cpu_seconds() - cpu) / sizes.read_requests
         result.expect("tidings history page messages", 50, got)
         async with run.measuring(server, "d-inbox"):
             cpu = server.cpu_seconds()
-            samples["tidings inbox"], got = await _timed(sizes.read_requests, inbox)
+            samples["tidings inbox"], got = await timed_calls(
+                sizes.read_requests, inbox, warmups=_WARMUPS
+            )
             cpu_inbox = (server.cpu_seconds() - cpu) / sizes.read_requests
         result.expect("tidings inbox conversations", expected_inbox, got)
 
@@ -105,9 +98,13 @@ async def run(run: Run) -> ScenarioResult:
         async def base_inbox() -> int:
             return await get("/inbox?first=100", "conversations")
 
-        samples["baseline history"], got = await _timed(sizes.read_requests, base_history)
+        samples["baseline history"], got = await timed_calls(
+            sizes.read_requests, base_history, warmups=_WARMUPS
+        )
         result.expect("baseline history page messages", 50, got)
-        samples["baseline inbox"], got = await _timed(sizes.read_requests, base_inbox)
+        samples["baseline inbox"], got = await timed_calls(
+            sizes.read_requests, base_inbox, warmups=_WARMUPS
+        )
         result.expect("baseline inbox conversations", expected_inbox, got)
 
     result.latencies = samples

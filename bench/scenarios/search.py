@@ -10,14 +10,11 @@ what HTTP, GraphQL, authentication and Tidings' own statements cost.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-
 import asyncpg  # type: ignore[import-untyped]
 
 from bench.graphql_http import GraphQLHttp
 from bench.results import ScenarioResult, percentile
-from bench.scenarios._shared import Run
+from bench.scenarios._shared import Run, timed_calls
 from bench.statements import counting_app
 
 __all__ = ["run"]
@@ -62,17 +59,8 @@ QUERIES = {"one word": "deploy", "two words": "lunch tomorrow"}
 PAGE = 20
 
 
-async def _timed(requests: int, call: Callable[[], Awaitable[int]]) -> tuple[list[float], int]:
-    """Latencies of ``requests`` sequential calls after two warm-up calls; the last's size."""
-    size = 0
-    for _ in range(2):
-        size = await call()
-    latencies = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        size = await call()
-        latencies.append(time.perf_counter() - started)
-    return latencies, size
+# Untimed calls first: the server's caches and the database's buffers warm.
+_WARMUPS = 2
 
 
 async def run(run: Run) -> ScenarioResult:
@@ -96,7 +84,9 @@ async def run(run: Run) -> ScenarioResult:
                 return len(await connection.fetch(_BASELINE, reader, text, PAGE))
 
             run.say(f"baseline: {sizes.search_requests} searches for {text!r}")
-            samples[f"baseline {name}"], expected = await _timed(sizes.search_requests, baseline)
+            samples[f"baseline {name}"], expected = await timed_calls(
+                sizes.search_requests, baseline, warmups=_WARMUPS
+            )
             result.details.setdefault("expected", {})[name] = expected
     finally:
         await connection.close()
@@ -111,7 +101,9 @@ async def run(run: Run) -> ScenarioResult:
             run.say(f"tidings: {sizes.search_requests} searches for {text!r}")
             async with run.measuring(server, f"h-{name.replace(' ', '-')}"):
                 cpu = server.cpu_seconds()
-                samples[f"tidings {name}"], got = await _timed(sizes.search_requests, search)
+                samples[f"tidings {name}"], got = await timed_calls(
+                    sizes.search_requests, search, warmups=_WARMUPS
+                )
                 cpu_each = (server.cpu_seconds() - cpu) / sizes.search_requests
             result.expect(f"tidings {name} hits", result.details["expected"][name], got)
             result.figure(f"server CPU per search ({name})", cpu_each * 1000, "ms")
