@@ -92,7 +92,11 @@ async def _drive(
     )
     await until_settled(
         load.arrived,
-        lambda: direct.received >= load.direct_warm and group.total >= _GROUP_WARM * members,
+        lambda: (
+            direct.received >= load.direct_warm
+            and direct.echoes >= load.direct_warm  # a late echo would count in the next phase
+            and group.total >= _GROUP_WARM * members
+        ),
         quiet=5,
     )
     direct.latencies.clear()

@@ -50,13 +50,17 @@ async def _drive(
     sizes = run.sizes
     warm, light, total = _phases(sizes.direct_rate, sizes.direct_seconds)
     light_rate = sizes.direct_rate / 4
+    # Each phase ends when its echoes are in too: a late one would count in the next.
     await traffic.send(sizes.direct_rate, send, 0, warm)
-    await until(lambda: traffic.received >= warm, within=30)
+    await until(lambda: traffic.received >= warm and traffic.echoes >= warm, within=30)
 
     traffic.latencies.clear()
     run.say(f"{label}: {light} messages at {light_rate:g}/s")
     await traffic.send(light_rate, send, warm, warm + light)
-    await until_settled(lambda: traffic.received, lambda: traffic.received >= warm + light)
+    await until_settled(
+        lambda: traffic.received + traffic.echoes,
+        lambda: traffic.received >= warm + light and traffic.echoes >= warm + light,
+    )
     light_latencies = list(traffic.latencies)
 
     traffic.latencies.clear()
