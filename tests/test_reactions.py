@@ -3,6 +3,7 @@ never on tombstones; shown on history pages and live through messageUpdated."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +13,14 @@ from tests.support.api import Account, Api
 from tests.support.chat import DELETE_MESSAGE, code_of, create, history, send
 from tests.support.receipts import users
 from tests.support.server import RunningServer, run_server
+from tests.support.statements import count_statements
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
 from tidings import queries
 from tidings.actions import accounts, conversations, messages, reactions
 from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.models import ConversationKind, utcnow
 from tidings.realtime.events import PublicUser
-from tidings.realtime.feeds.messages import with_extras
+from tidings.realtime.feeds.messages import NO_REACTIONS, read_messages, with_extras
 from tidings.services import Services, open_services
 from tidings.settings import Settings
 
@@ -303,6 +305,51 @@ async def test_a_feed_that_lost_events_finds_the_reaction_among_what_changed(
     assert [item.message.id for item in items] == [sent.id]
     assert items[0].reactions is not None
     assert [(g.emoji, g.user_ids) for g in items[0].reactions.groups] == [("👋", (bob.user_id,))]
+
+
+async def test_a_gap_fill_reads_reactions_and_mentions_only_where_there_can_be_some(
+    settings: Settings,
+) -> None:
+    """A room fills a gap with ``read_messages``: plain messages cost only their own
+    statement, and the messages that have reactions or mentions still carry them."""
+    async with open_services(settings) as services:
+        alice, bob = [await _signed_up(services, name) for name in ("alice", "bob")]
+        group = await conversations.create_conversation(
+            alice, kind=ConversationKind.GROUP, participant_ids=[bob.user_id], title="g"
+        )
+
+        async def say(content: str) -> uuid.UUID:
+            sent = await messages.send_message(
+                alice,
+                conversation_id=group.id,
+                content=content,
+                client_message_id=None,
+                reply_to_id=None,
+            )
+            return sent.id
+
+        plain = [await say(f"plain {n}") for n in range(3)]
+        reacted, mentioning = await say("vote"), await say("hi @bob")
+        await reactions.add_reaction(bob, message_id=reacted, emoji="👍")
+
+        async with services.sessions() as session:
+            with count_statements(services.engine) as statements:
+                only_plain = await read_messages(session, group.id, after=0, up_to=3, limit=10)
+            every = await read_messages(session, group.id, after=0, up_to=5, limit=10)
+
+    assert [item.message.id for item in only_plain] == plain
+    assert len(statements) == 1, statements
+    assert all(item.reactions == NO_REACTIONS and item.mentions == [] for item in only_plain)
+    shown = {
+        item.message.id: (
+            [(g.emoji, g.user_ids) for g in item.reactions.groups] if item.reactions else None,
+            [user.username for user in item.mentions or []],
+        )
+        for item in every
+    }
+    assert shown[reacted] == ([("👍", (bob.user_id,))], [])
+    assert shown[mentioning] == ([], ["bob"])
+    assert shown[plain[0]] == ([], [])
 
 
 async def _signed_up(services: Services, username: str) -> Actor:

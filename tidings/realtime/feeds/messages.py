@@ -85,10 +85,18 @@ async def with_extras(
     session: AsyncSession, rows: list[tuple[Message, PublicUser]]
 ) -> list[FeedItem]:
     """Items of messages read from the database, their reactions and mentions read for all
-    at once (and every user they name)."""
-    ids = [m.id for m, _ in rows]
-    found = await queries.reactions_of(session, message_ids=ids)
-    mentioned = await queries.mentioned_in(session, message_ids=ids)
+    at once (and every user they name).
+
+    Only for the messages that can have any, so a gap fill of plain messages costs no
+    statement more than the messages' own: a message never reacted to has no
+    ``reactions_changed_at`` (adding and removing set it), and one whose content has no ``@``
+    mentions nobody (mentions are resolved from the content at send and edit)."""
+    found = await queries.reactions_of(
+        session, message_ids=[m.id for m, _ in rows if m.reactions_changed_at is not None]
+    )
+    mentioned = await queries.mentioned_in(
+        session, message_ids=[m.id for m, _ in rows if "@" in m.content]
+    )
     named = {uid for gs in found.values() for g in gs for uid in g.user_ids[:SHOWN_REACTORS]}
     named.update(uid for users in mentioned.values() for uid in users)
     people = await queries.users_by_id(session, ids=named)
@@ -98,7 +106,7 @@ async def with_extras(
             sender,
             reactions=MessageReactions(found.get(message.id, []), people),
             mentions=sorted(
-                (PublicUser.of(people[u]) for u in mentioned[message.id] if u in people),
+                (PublicUser.of(people[u]) for u in mentioned.get(message.id, ()) if u in people),
                 key=lambda user: user.username,
             ),
         )
