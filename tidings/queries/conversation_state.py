@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from tidings.domain.conversation_state import ViewerState
 from tidings.models import Message, Participant, User
+from tidings.queries.lists import one_of
 
 __all__ = [
     "STATE_COLUMNS",
@@ -81,7 +82,7 @@ async def viewer_states(
     rows = await session.execute(
         sa.select(col(Participant.conversation_id), *STATE_COLUMNS).where(
             col(Participant.user_id) == user_id,
-            col(Participant.conversation_id).in_(conversation_ids),
+            one_of(session, col(Participant.conversation_id), conversation_ids),
         )
     )
     return {row[0]: state_of_row(row[1:]) for row in rows}

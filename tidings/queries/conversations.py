@@ -21,6 +21,7 @@ from tidings.domain.conversation_state import ViewerState
 from tidings.errors import NotInConversation
 from tidings.models import Conversation, Participant, ParticipantRole, UTCDateTime
 from tidings.queries.conversation_state import STATE_COLUMNS, archived_now, state_of_row
+from tidings.queries.lists import one_of
 
 __all__ = [
     "InboxPage",
@@ -108,9 +109,9 @@ async def participants_of(
 ) -> dict[uuid.UUID, list[ParticipantRow]]:
     """Each conversation's participants, longest-standing first (one statement)."""
     rows = await session.execute(
-        _PARTICIPANT_ROWS.where(col(Participant.conversation_id).in_(conversation_ids)).order_by(
-            col(Participant.joined_at), col(Participant.user_id)
-        )
+        _PARTICIPANT_ROWS.where(
+            one_of(session, col(Participant.conversation_id), conversation_ids)
+        ).order_by(col(Participant.joined_at), col(Participant.user_id))
     )
     grouped: dict[uuid.UUID, list[ParticipantRow]] = defaultdict(list)
     for row in rows:
@@ -140,7 +141,7 @@ async def last_seqs(
         return {}
     rows = await session.execute(
         sa.select(col(Conversation.id), col(Conversation.last_seq)).where(
-            col(Conversation.id).in_(conversation_ids)
+            one_of(session, col(Conversation.id), conversation_ids)
         )
     )
     return dict(rows.all())

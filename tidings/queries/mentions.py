@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.models import Mention, Message, Participant, User
+from tidings.queries.lists import one_of
 from tidings.queries.users import UserRow, users_by_id
 
 __all__ = [
@@ -52,7 +53,7 @@ async def mentioned_in(
         return found
     rows = await session.execute(
         sa.select(col(Mention.message_id), col(Mention.user_id))
-        .where(col(Mention.message_id).in_(message_ids))
+        .where(one_of(session, col(Mention.message_id), message_ids))
         .order_by(col(Mention.message_id), col(Mention.user_id))
     )
     for message_id, user_id in rows:
@@ -77,7 +78,7 @@ async def unread_mention_counts(
         .join(Message, col(Message.id) == col(Mention.message_id))
         .where(
             col(Mention.user_id) == user_id,
-            col(Mention.conversation_id).in_(conversation_ids),
+            one_of(session, col(Mention.conversation_id), conversation_ids),
             col(Mention.seq) > col(Participant.last_read_seq),
             col(Message.sender_id) != user_id,
         )

@@ -19,6 +19,7 @@ from sqlmodel import col
 from tidings.errors import NotFound
 from tidings.models import Conversation, Message, Participant, User
 from tidings.queries.conversations import get_membership
+from tidings.queries.lists import one_of
 
 __all__ = [
     "HistoryPage",
@@ -55,7 +56,7 @@ async def messages_by_id(
     session: AsyncSession, *, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Message]:
     """The messages of ``ids`` that exist, by id (one statement)."""
-    rows = await session.scalars(sa.select(Message).where(col(Message.id).in_(ids)))
+    rows = await session.scalars(sa.select(Message).where(one_of(session, col(Message.id), ids)))
     return {message.id: message for message in rows}
 
 
@@ -72,7 +73,7 @@ async def last_messages_of(
                 col(Conversation.last_seq) == col(Message.seq),
             ),
         )
-        .where(col(Conversation.id).in_(conversation_ids))
+        .where(one_of(session, col(Conversation.id), conversation_ids))
     )
     return {message.conversation_id: message for message in rows}
 
@@ -181,7 +182,7 @@ async def changed_since(
     return await _with_senders(
         session,
         sa.and_(
-            col(Message.conversation_id).in_(conversation_ids),
+            one_of(session, col(Message.conversation_id), conversation_ids),
             sa.or_(
                 col(Message.edited_at) >= since,
                 col(Message.deleted_at) >= since,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.models import Reaction
+from tidings.queries.lists import one_of
 
 __all__ = ["ReactionGroup", "emoji_on_message", "reactions_of"]
 
@@ -33,7 +34,7 @@ async def reactions_of(
         return {}
     rows = await session.execute(
         sa.select(col(Reaction.message_id), col(Reaction.emoji), col(Reaction.user_id))
-        .where(col(Reaction.message_id).in_(message_ids))
+        .where(one_of(session, col(Reaction.message_id), message_ids))
         .order_by(col(Reaction.created_at), col(Reaction.user_id))
     )
     for message_id, emoji, user_id in rows:

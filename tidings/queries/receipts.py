@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from tidings.domain.receipts import Recipient
 from tidings.models import Message, Participant, ReadReceipt, User
+from tidings.queries.lists import one_of
 
 __all__ = ["readers", "recipients_of", "unread_counts", "write_delivered"]
 
@@ -41,7 +42,7 @@ async def recipients_of(
             col(User.share_read_receipts),
         )
         .join(User, col(User.id) == col(Participant.user_id))
-        .where(col(Participant.conversation_id).in_(conversation_ids))
+        .where(one_of(session, col(Participant.conversation_id), conversation_ids))
     )
     grouped: dict[uuid.UUID, list[Recipient]] = defaultdict(list)
     for conversation_id, user_id, joined_at, delivered, read, read_at, shares in rows:
@@ -121,7 +122,7 @@ async def unread_counts(
             ),
         )
         .where(
-            col(Message.conversation_id).in_(conversation_ids),
+            one_of(session, col(Message.conversation_id), conversation_ids),
             col(Message.seq) > col(Participant.last_read_seq),
             col(Message.sender_id) != user_id,
             col(Message.deleted_at).is_(None),

@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from tidings.errors import ValidationFailed
 from tidings.models import AuthSession, RefreshToken, User
+from tidings.queries.lists import one_of
 
 __all__ = [
     "UserRow",
@@ -69,7 +70,7 @@ async def users_by_id(
     """The users of ``ids`` that exist, by id (one statement)."""
     if not ids:
         return {}
-    rows = await session.execute(_USERS_BY_ID.where(col(User.id).in_(ids)))
+    rows = await session.execute(_USERS_BY_ID.where(one_of(session, col(User.id), ids)))
     return {row[0]: UserRow(*row) for row in rows}
 
 
@@ -131,7 +132,9 @@ async def existing_user_ids(session: AsyncSession, *, ids: Collection[uuid.UUID]
         return set()
     return set(
         await session.scalars(
-            sa.select(col(User.id)).where(col(User.id).in_(ids), col(User.deleted_at).is_(None))
+            sa.select(col(User.id)).where(
+                one_of(session, col(User.id), ids), col(User.deleted_at).is_(None)
+            )
         )
     )
 
