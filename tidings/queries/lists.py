@@ -11,7 +11,7 @@ text whatever its length, encoded by the driver in one go. SQLite has no arrays 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
-__all__ = ["one_of"]
+__all__ = ["array_of", "on_postgresql", "one_of"]
 
 
 def one_of(
@@ -28,7 +28,19 @@ def one_of(
     """``mapped`` (a model's column, ``col(Model.field)``) is one of ``values``, as one array
     parameter on PostgreSQL."""
     column = cast("sa.ColumnElement[Any]", mapped)  # what sqlmodel's col() hands on
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+    if on_postgresql(session):
+        # Untyped: PostgreSQL infers an array of the column's type, and the driver encodes
+        # the list as it is (a typed ARRAY would pass each value through SQLAlchemy first).
+        array = sa.bindparam(None, list(values), type_=sa.types.NullType())
         return column == sa.any_(array)
     return column.in_(values)
+
+
+def on_postgresql(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def array_of(values: Sequence[Any], item: sa.types.TypeEngine[Any]) -> sa.BindParameter[Any]:
+    """``values`` as one typed array parameter (PostgreSQL), for where the statement alone
+    does not tell its type (``unnest``)."""
+    return sa.bindparam(None, list(values), type_=postgresql.ARRAY(item))

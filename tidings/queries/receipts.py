@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from tidings.domain.receipts import Recipient
 from tidings.models import Message, Participant, ReadReceipt, User
-from tidings.queries.lists import one_of
+from tidings.queries.lists import array_of, on_postgresql, one_of
 
 __all__ = ["readers", "recipients_of", "unread_counts", "write_delivered"]
 
@@ -140,25 +140,60 @@ async def write_delivered(
 ) -> dict[uuid.UUID, set[uuid.UUID]]:
     """Raise delivered marks (never lower them); return who moved, per conversation.
 
-    One statement per conversation and seq: a message delivered to a thousand members of a
-    group moves a thousand marks to the same seq.
+    PostgreSQL: one statement for the whole batch, the marks joined in as arrays (an inbox
+    read shows 100 conversations' last messages: 100 marks, most of them where they were).
+    SQLite: one statement per conversation and seq (a message delivered to a thousand
+    members of a group moves a thousand marks to the same seq).
     """
-    users_by_seq: dict[tuple[uuid.UUID, int], list[uuid.UUID]] = defaultdict(list)
-    for (conversation_id, user_id), seq in marks.items():
-        users_by_seq[conversation_id, seq].append(user_id)
     moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for (conversation_id, seq), user_ids in users_by_seq.items():
-        for start in range(0, len(user_ids), _USERS_PER_STATEMENT):
-            changed = await session.scalars(
-                sa.update(Participant)
-                .where(
-                    col(Participant.conversation_id) == conversation_id,
-                    col(Participant.user_id).in_(user_ids[start : start + _USERS_PER_STATEMENT]),
-                    col(Participant.last_delivered_seq) < seq,
+    if on_postgresql(session) and marks:
+        for conversation_id, user_id in (await session.execute(_marks_raised(marks))).all():
+            moved[conversation_id].add(user_id)
+    else:
+        users_by_seq: dict[tuple[uuid.UUID, int], list[uuid.UUID]] = defaultdict(list)
+        for (conversation_id, user_id), seq in marks.items():
+            users_by_seq[conversation_id, seq].append(user_id)
+        for (conversation_id, seq), user_ids in users_by_seq.items():
+            for start in range(0, len(user_ids), _USERS_PER_STATEMENT):
+                changed = await session.scalars(
+                    sa.update(_PARTICIPANTS)
+                    .where(
+                        _PARTICIPANTS.c.conversation_id == conversation_id,
+                        _PARTICIPANTS.c.user_id.in_(user_ids[start : start + _USERS_PER_STATEMENT]),
+                        _PARTICIPANTS.c.last_delivered_seq < seq,
+                    )
+                    .values(last_delivered_seq=seq)
+                    .returning(_PARTICIPANTS.c.user_id)
                 )
-                .values(last_delivered_seq=seq)
-                .returning(col(Participant.user_id))
-            )
-            moved[conversation_id].update(changed)
+                moved[conversation_id].update(changed)
     await session.commit()
     return {conversation_id: users for conversation_id, users in moved.items() if users}
+
+
+# The table, not the model: these writes need none of the ORM's bookkeeping of loaded rows.
+_PARTICIPANTS: sa.Table = Participant.__table__  # type: ignore[attr-defined]  # table=True
+
+
+def _marks_raised(marks: Mapping[tuple[uuid.UUID, uuid.UUID], int]) -> sa.Update:
+    """``UPDATE participants ... FROM unnest(conversations, users, seqs)``: every mark below
+    its new seq raised, returning whose moved."""
+    keys = list(marks)
+    wanted = (
+        sa.func.unnest(
+            array_of([conversation_id for conversation_id, _ in keys], sa.Uuid()),
+            array_of([user_id for _, user_id in keys], sa.Uuid()),
+            array_of(list(marks.values()), sa.Integer()),
+        )
+        .table_valued("conversation_id", "user_id", "seq")
+        .render_derived(name="wanted")
+    )
+    return (
+        sa.update(_PARTICIPANTS)
+        .where(
+            _PARTICIPANTS.c.conversation_id == wanted.c.conversation_id,
+            _PARTICIPANTS.c.user_id == wanted.c.user_id,
+            _PARTICIPANTS.c.last_delivered_seq < wanted.c.seq,
+        )
+        .values(last_delivered_seq=wanted.c.seq)
+        .returning(_PARTICIPANTS.c.conversation_id, _PARTICIPANTS.c.user_id)
+    )
