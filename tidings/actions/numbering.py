@@ -174,12 +174,9 @@ async def _store_with_mentions(session: AsyncSession, message: Message) -> Store
     try:
         row = await _run_send(connection, message)
     except IntegrityError:  # as in autocommit: a concurrent retry stored it first
-        await session.rollback()
-        original = await _original(session, message)
+        original = await _original_after_rollback(session, message)
         if original is None:
             raise
-        # The rollback expired the request's viewer, which the response reads: read it back.
-        await session.get(User, message.sender_id)
         return original
     if row is None:  # nothing written: the checks' reads may share the transaction
         return await _why_not_sent(session, message)
@@ -261,18 +258,25 @@ async def store_in_a_transaction(
     except IntegrityError:
         # Another writer of the file (another process) stored the client_message_id since
         # our check.
-        await session.rollback()
-        original = await _original(session, message)
+        original = await _original_after_rollback(session, message)
         if original is None:
             raise
-        # The rollback expired every row the session holds, the request's viewer too, which
-        # the response's fields read without a statement of their own: read it back.
-        await session.get(User, message.sender_id)
         return original
     # The request's session has the viewer already: no statement.
     sender = await session.get(User, message.sender_id)
     assert sender is not None
     return Stored(PublicUser.of(sender), mentioned)
+
+
+async def _original_after_rollback(session: AsyncSession, message: Message) -> Message | None:
+    """After an insert failed in a transaction: roll it back, and the original if a retry
+    stored it first. The rollback expired every row the session holds, the request's viewer
+    too, which the response's fields read without a statement of their own: read it back."""
+    await session.rollback()
+    original = await _original(session, message)
+    if original is not None:
+        await session.get(User, message.sender_id)
+    return original
 
 
 async def _original(session: AsyncSession, message: Message) -> Message | None:
