@@ -138,10 +138,13 @@ class Sockets:
 
     async def _follow_sessions(self) -> None:
         """Apply what happened to a login session to this process's sockets of it."""
+        fell_behind = False
         while True:
             try:
                 async with self._hub.listen() as listener:
                     await listener.add(self._channels.sessions)
+                    if fell_behind:  # listening again first: no revocation falls in between
+                        await self._close_revoked()
                     while True:
                         event = await listener.next()
                         if isinstance(event, Reconnected):
@@ -151,7 +154,7 @@ class Sockets:
                             await self._apply(event.payload)
             except Overflowed:
                 log.warning("fell behind the sessions channel; checking every socket's session")
-                await self._close_revoked()
+                fell_behind = True
 
     async def _apply(self, payload: object) -> None:
         if not isinstance(payload, SessionRevoked | SessionPresence):
