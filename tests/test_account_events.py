@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_action_events import PASSWORD, group_of, kinds, services, sign_up, watching
+from tests.support.actors import PASSWORD, sign_up
+from tests.test_action_events import group_of, kinds, services, watching
 from tidings.actions import accounts, blocks, deletion, messages, sessions
 from tidings.actions.actor import Actor, Caller, Viewer
 from tidings.errors import InvalidCredentials, NotFound, ValidationFailed

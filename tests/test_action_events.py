@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.actors import PASSWORD, sign_up
 from tidings.actions import (
     accounts,
     conversation_state,
@@ -25,7 +26,7 @@ from tidings.actions import (
     reactions,
     search,
 )
-from tidings.actions.actor import Actor, Caller, Viewer
+from tidings.actions.actor import Actor, Caller
 from tidings.errors import (
     Conflict,
     Forbidden,
@@ -51,24 +52,11 @@ from tidings.realtime.hub import Delivery
 from tidings.services import Services, open_services
 from tidings.settings import Settings
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
     async with open_services(settings) as opened:
         yield opened
-
-
-async def sign_up(services: Services, username: str) -> tuple[Actor, accounts.IssuedTokens]:
-    issued = await accounts.register(
-        Caller.of(services),
-        username=username,
-        email=f"{username}@example.com",
-        password=PASSWORD,
-        display_name=None,
-    )
-    return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id)), issued
 
 
 class Heard:

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.test_action_events import PASSWORD, sign_up, watching
+from tests.support.actors import PASSWORD, sign_up
+from tests.test_action_events import watching
 from tidings.actions import accounts, admin, conversations, invites, messages
 from tidings.actions.actor import Caller
 from tidings.errors import Forbidden

@@ -4,29 +4,20 @@ one statement."""
 
 from __future__ import annotations
 
+from tests.support.actors import sign_up
 from tests.support.statements import count_statements
 from tidings import queries
-from tidings.actions import accounts, conversations, messages
-from tidings.actions.actor import Actor, Caller, Viewer
+from tidings.actions import conversations, messages
 from tidings.models import ConversationKind
-from tidings.services import Services, open_services
+from tidings.services import open_services
 from tidings.settings import Settings
-
-
-async def _signed_up(services: Services, username: str) -> Actor:
-    issued = await accounts.register(
-        Caller.of(services),
-        username=username,
-        email=f"{username}@example.com",
-        password="correct horse battery",
-        display_name=None,
-    )
-    return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id))
 
 
 async def test_a_batch_raises_the_marks_below_and_says_whose_moved(settings: Settings) -> None:
     async with open_services(settings) as services:
-        alice, bob, carol = [await _signed_up(services, name) for name in ("alice", "bob", "carol")]
+        alice, bob, carol = [
+            (await sign_up(services, name))[0] for name in ("alice", "bob", "carol")
+        ]
         chats = [
             await conversations.create_conversation(
                 alice,

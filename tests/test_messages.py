@@ -163,14 +163,16 @@ async def test_retry_with_client_message_id_returns_the_original(api: Api) -> No
     assert (await send(api, alice, cid, "next"))["seq"] == 3
 
 
-async def test_concurrent_retries_store_one_message(api: Api) -> None:
+# A mention takes the send's other path: its mentions are stored in the message's transaction.
+@pytest.mark.parametrize("content", ["only once", "@bob only once"])
+async def test_concurrent_retries_store_one_message(api: Api, content: str) -> None:
     alice, bob, cid = await _pair(api)
 
     results = await asyncio.gather(
         *(
             api.execute(
                 SEND_MESSAGE,
-                _send_input(cid, "only once", clientMessageId="retry-me"),
+                _send_input(cid, content, clientMessageId="retry-me"),
                 token=alice.access_token,
             )
             for _ in range(10)
@@ -181,14 +183,21 @@ async def test_concurrent_retries_store_one_message(api: Api) -> None:
     messages = [body["data"]["sendMessage"] for body in results]
     assert {(m["id"], m["seq"]) for m in messages} == {(messages[0]["id"], 1)}
     assert all(m["sender"] == {"id": alice.id} for m in messages)
-    assert await _contents(api, bob, cid) == ["only once"]
+    assert await _contents(api, bob, cid) == [content]
     assert await unread_count(api, bob, cid) == 1
+    mentions = await api.data(MENTIONS_OF_BOB, token=bob.access_token)
+    expected = [messages[0]["id"]] if "@" in content else []
+    assert [edge["node"]["id"] for edge in mentions["mentions"]["edges"]] == expected
     assert (await send(api, bob, cid, "got it"))["seq"] == 2
 
 
+MENTIONS_OF_BOB = "{ mentions(first: 20) { edges { node { id } } } }"
+
+
 @pytest.mark.parametrize("backend", ["production"])  # row locks to queue behind
+@pytest.mark.parametrize("content", ["once", "@bob once"])
 async def test_a_retry_that_queued_behind_its_original_returns_it_whole(
-    api: Api, settings: Settings
+    api: Api, settings: Settings, content: str
 ) -> None:
     """The retry takes the conversation's lock only after the original committed, finds it,
     and undoes its own increment: the answer is the original, its sender and all."""
@@ -207,7 +216,7 @@ async def test_a_retry_that_queued_behind_its_original_returns_it_whole(
             retry = asyncio.create_task(
                 api.execute(
                     SEND_MESSAGE,
-                    _send_input(cid, "once", clientMessageId="queued"),
+                    _send_input(cid, content, clientMessageId="queued"),
                     token=alice.access_token,
                 )
             )
@@ -218,7 +227,7 @@ async def test_a_retry_that_queued_behind_its_original_returns_it_whole(
                     conversation_id=conversation_id,
                     seq=seq,
                     sender_id=sender_id,
-                    content="once",
+                    content=content,
                     content_type="TEXT",
                     client_message_id="queued",
                     created_at=utcnow(),
@@ -231,8 +240,8 @@ async def test_a_retry_that_queued_behind_its_original_returns_it_whole(
 
     assert body.get("errors") is None, body["errors"]
     sent = body["data"]["sendMessage"]
-    assert (sent["seq"], sent["content"], sent["sender"]) == (1, "once", {"id": alice.id})
-    assert await _contents(api, bob, cid) == ["once"]
+    assert (sent["seq"], sent["content"], sent["sender"]) == (1, content, {"id": alice.id})
+    assert await _contents(api, bob, cid) == [content]
     assert (await send(api, bob, cid, "no gap"))["seq"] == 2
 
 

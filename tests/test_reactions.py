@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.actors import sign_up
 from tests.support.api import Account, Api
 from tests.support.chat import DELETE_MESSAGE, code_of, create, history, send
 from tests.support.receipts import users
@@ -16,12 +17,11 @@ from tests.support.server import RunningServer, run_server
 from tests.support.statements import count_statements
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
 from tidings import queries
-from tidings.actions import accounts, conversations, messages, reactions
-from tidings.actions.actor import Actor, Caller, Viewer
+from tidings.actions import conversations, messages, reactions
 from tidings.models import ConversationKind, utcnow
 from tidings.realtime.events import PublicUser
 from tidings.realtime.feeds.messages import NO_REACTIONS, read_messages, with_extras
-from tidings.services import Services, open_services
+from tidings.services import open_services
 from tidings.settings import Settings
 
 REACTION_FIELDS = "id reactions { emoji count reactedByViewer users { id username } }"
@@ -288,7 +288,7 @@ async def test_a_feed_that_lost_events_finds_the_reaction_among_what_changed(
     """After a pub/sub outage messageUpdated re-sends what changed meanwhile: a reaction, and
     taking one back, change the message like an edit, and the re-sent item carries them."""
     async with open_services(settings) as services:
-        alice, bob = [await _signed_up(services, name) for name in ("alice", "bob")]
+        alice, bob = [(await sign_up(services, name))[0] for name in ("alice", "bob")]
         direct = await conversations.create_conversation(
             alice, kind=ConversationKind.DIRECT, participant_ids=[bob.user_id], title=None
         )
@@ -313,7 +313,7 @@ async def test_a_gap_fill_reads_reactions_and_mentions_only_where_there_can_be_s
     """A room fills a gap with ``read_messages``: plain messages cost only their own
     statement, and the messages that have reactions or mentions still carry them."""
     async with open_services(settings) as services:
-        alice, bob = [await _signed_up(services, name) for name in ("alice", "bob")]
+        alice, bob = [(await sign_up(services, name))[0] for name in ("alice", "bob")]
         group = await conversations.create_conversation(
             alice, kind=ConversationKind.GROUP, participant_ids=[bob.user_id], title="g"
         )
@@ -350,17 +350,6 @@ async def test_a_gap_fill_reads_reactions_and_mentions_only_where_there_can_be_s
     assert shown[reacted] == ([("👍", (bob.user_id,))], [])
     assert shown[mentioning] == ([], ["bob"])
     assert shown[plain[0]] == ([], [])
-
-
-async def _signed_up(services: Services, username: str) -> Actor:
-    issued = await accounts.register(
-        Caller.of(services),
-        username=username,
-        email=f"{username}@example.com",
-        password="correct horse battery",
-        display_name=None,
-    )
-    return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id))
 
 
 async def test_reacting_too_fast_is_rate_limited_and_changes_nothing(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from tests.support.api import Account, Api
 from tests.support.chat import create, send
@@ -204,23 +207,59 @@ async def test_a_send_is_one_statement_on_postgresql(app: LocalApp, api: Api) ->
 
 
 @pytest.mark.parametrize("backend", ["production"])
-async def test_a_send_with_a_mention_adds_only_its_mention_write(app: LocalApp, api: Api) -> None:
-    """Content with an '@' pays for resolving and storing its mentions after the one-statement
-    send; content without one pays nothing for mentions."""
+async def test_a_send_with_a_mention_stores_them_in_the_message_s_transaction(
+    app: LocalApp, api: Api
+) -> None:
+    """Content with an '@' runs the one-statement send in a transaction with the resolving
+    and storing of its mentions, so a message is never stored without them; content without
+    one pays nothing for mentions and stays autocommitted."""
     alice, bob = (await _people(api))[:2]
     cid = (await create(api, alice, "DIRECT", bob))["id"]
     mention = {"input": {"conversationId": cid, "content": "@bob lunch?"}}
     email = {"input": {"conversationId": cid, "content": "mail bob@example.com"}}
+    plain = {"input": {"conversationId": cid, "content": "lunch?"}}
 
-    _, statements = await _counted(app, api, SEND, mention, alice)
+    with _connections(app) as runs:
+        _, statements = await _counted(app, api, SEND, mention, alice)
     _, email_statements = await _counted(app, api, SEND, email, alice)
+    with _connections(app) as plain_runs:
+        await _counted(app, api, SEND, plain, alice)
 
     sent = _without_sign_in(statements)
     assert sent[0].startswith("WITH next_seq AS")
     assert any(s.startswith("INSERT INTO mentions") for s in sent), sent
-    assert len(sent) <= 6, sent  # the send, resolving (2), BEGIN/INSERT/COMMIT at most
+    assert len(sent) <= 4, sent  # the send, resolving (2), the mentions' insert
+    # Each send (the warm-up's and the counted one) and its mentions' insert: one connection,
+    # one transaction (not autocommitted).
+    writes = [run for run in runs if run[0].startswith(("WITH", "INSERT INTO mentions"))]
+    assert [text[:4] for text, _, _ in writes] == ["WITH", "INSE"] * 2, writes
+    for (_, send_on, send_autocommit), (_, insert_on, insert_autocommit) in (
+        writes[0:2],
+        writes[2:4],
+    ):
+        assert send_on == insert_on
+        assert (send_autocommit, insert_autocommit) == (False, False)
     # An '@' that names nobody: the resolving read only, no write.
     assert not any(s.startswith("INSERT INTO mentions") for s in email_statements)
+    # No '@': the one statement, autocommitted.
+    assert [autocommit for s, _, autocommit in plain_runs if s.startswith("WITH")] == [True] * 2
+
+
+@contextmanager
+def _connections(app: LocalApp) -> Iterator[list[tuple[str, int, bool]]]:
+    """Each statement's text, its database connection, and whether it was autocommitted."""
+    runs: list[tuple[str, int, bool]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        level = conn.get_execution_options().get("isolation_level")
+        runs.append((statement, id(conn.connection.dbapi_connection), level == "AUTOCOMMIT"))
+
+    engine = app.services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield runs
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _without_sign_in(statements: list[str]) -> list[str]:

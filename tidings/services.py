@@ -124,6 +124,7 @@ async def open_services(
             presence=presence,
             hub=hub,
             channels=channels,
+            sessions=sessions,
             max_per_user=settings.ws_max_sockets_per_user,
             refresh_every=settings.presence_refresh_seconds,
         )

@@ -26,7 +26,6 @@ from tidings.models import (
     utcnow,
 )
 from tidings.queries import get_membership, get_visible_message
-from tidings.realtime.events import PublicUser
 
 __all__ = ["delete_message", "edit_message", "mark_read", "send_message", "set_typing"]
 
@@ -61,20 +60,17 @@ async def send_message(
         reply_to_id=reply_to_id,
         created_at=utcnow(),
     )
+    # Only content with an '@' can mention anyone: a plain send stays one statement.
+    mentions = "@" in text
     async with actor.db() as session:
         if services.engine.dialect.name == "postgresql":
-            sent = await store_in_one_statement(session, message)
+            sent = await store_in_one_statement(session, message, mentions=mentions)
         else:
-            sent = await store_in_a_transaction(session, message)
+            sent = await store_in_a_transaction(session, message, mentions=mentions)
     if isinstance(sent, Message):
         return sent  # a retry's original
-    mentioned: list[PublicUser] = []
-    if "@" in text:  # only then: a plain send stays one statement
-        async with actor.db() as session:
-            mentioned = await write_mentions(session, message)
-            await session.commit()
     services.metrics.send_latency.observe(time.perf_counter() - started)
-    await services.events.message(message, sent, added=True, mentions=mentioned)
+    await services.events.message(message, sent.sender, added=True, mentions=sent.mentions)
     return message
 
 

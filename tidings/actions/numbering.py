@@ -2,30 +2,44 @@
 
 PostgreSQL: one statement in autocommit (no BEGIN, no COMMIT), which also reads the sender's
 public columns for the event. SQLite, which has no UPDATE in a WITH: a transaction of several
-statements. Both take the next ``seq`` by incrementing ``conversations.last_seq``, which takes
-the conversation's row lock: concurrent senders queue, and whatever fails undoes its increment,
-so seq has no gap and no duplicate.
+statements. Content that may mention someone (an ``@``) has its mentions stored in the same
+transaction as the message (on PostgreSQL, the one statement then runs in a transaction with
+the mentions' write): a message is never stored without its mentions. Both take the next
+``seq`` by incrementing ``conversations.last_seq``, which takes the conversation's row lock:
+concurrent senders queue, and whatever fails undoes its increment, so seq has no gap and no
+duplicate.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import SQLModel
 
 from tidings import queries
+from tidings.actions.mentions import write_mentions
 from tidings.db import autocommit
 from tidings.errors import Forbidden, NotInConversation, ValidationFailed
 from tidings.models import Conversation, Message, Participant, User
 from tidings.queries import get_membership
 from tidings.realtime.events import PublicUser
 
-__all__ = ["store_in_a_transaction", "store_in_one_statement"]
+__all__ = ["Stored", "store_in_a_transaction", "store_in_one_statement"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A message stored: its sender and whom it mentions, for the event."""
+
+    sender: PublicUser
+    mentions: list[PublicUser]
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -127,22 +141,18 @@ def _compiled(
     return found
 
 
-async def store_in_one_statement(session: AsyncSession, message: Message) -> PublicUser | Message:
+async def store_in_one_statement(
+    session: AsyncSession, message: Message, *, mentions: bool = False
+) -> Stored | Message:
     """Number and store ``message`` with one autocommitted statement (PostgreSQL): its sender
-    for the event, or, for a retry, the original."""
-    values = {key: getattr(message, name) for name, key in _STORED.items()}
+    for the event, or, for a retry, the original. With ``mentions``, the statement and the
+    mentions' write share a transaction instead."""
+    if mentions:
+        return await _store_with_mentions(session, message)
     # The reads of the rare paths below need no transaction either.
     async with autocommit(session) as connection:
-        sql, order, fixed = _compiled(
-            connection.dialect,
-            dedup=message.client_message_id is not None,
-            reply=message.reply_to_id is not None,
-        )
         try:
-            # Through SQLAlchemy still: its errors, and a lost connection invalidated.
-            parameters = tuple(values[key] if key in values else fixed[key] for key in order)
-            result = await connection.exec_driver_sql(sql, parameters)
-            row = result.one_or_none()
+            row = await _run_send(connection, message)
         except IntegrityError:
             # A concurrent retry holding the row lock stored the client_message_id: once it
             # committed, our UPDATE went on (READ COMMITTED re-checks only the row itself; the
@@ -155,7 +165,39 @@ async def store_in_one_statement(session: AsyncSession, message: Message) -> Pub
         if row is None:
             return await _why_not_sent(session, message)
     message.seq = row.seq
-    return PublicUser.model_validate(row)
+    return Stored(PublicUser.model_validate(row), [])
+
+
+async def _store_with_mentions(session: AsyncSession, message: Message) -> Stored | Message:
+    """The send's statement and the mentions' write in one transaction."""
+    connection = await session.connection()
+    try:
+        row = await _run_send(connection, message)
+    except IntegrityError:  # as in autocommit: a concurrent retry stored it first
+        original = await _original_after_rollback(session, message)
+        if original is None:
+            raise
+        return original
+    if row is None:  # nothing written: the checks' reads may share the transaction
+        return await _why_not_sent(session, message)
+    message.seq = row.seq
+    mentioned = await write_mentions(session, message)
+    await session.commit()
+    return Stored(PublicUser.model_validate(row), mentioned)
+
+
+async def _run_send(connection: AsyncConnection, message: Message) -> Row[Any] | None:
+    """The send's statement (``_send``, compiled once), run as driver SQL through SQLAlchemy's
+    connection: its errors, and a lost connection invalidated."""
+    values = {key: getattr(message, name) for name, key in _STORED.items()}
+    sql, order, fixed = _compiled(
+        connection.dialect,
+        dedup=message.client_message_id is not None,
+        reply=message.reply_to_id is not None,
+    )
+    parameters = tuple(values[key] if key in values else fixed[key] for key in order)
+    result = await connection.exec_driver_sql(sql, parameters)
+    return result.one_or_none()
 
 
 async def _why_not_sent(session: AsyncSession, message: Message) -> Message:
@@ -181,9 +223,12 @@ async def _check_open(session: AsyncSession, message: Message) -> None:
         raise Forbidden("You cannot send here: one of you has blocked the other")
 
 
-async def store_in_a_transaction(session: AsyncSession, message: Message) -> PublicUser | Message:
+async def store_in_a_transaction(
+    session: AsyncSession, message: Message, *, mentions: bool = False
+) -> Stored | Message:
     """Number and store ``message`` in a transaction of several statements (SQLite: no UPDATE
-    in a WITH): its sender for the event, or, for a retry, the original."""
+    in a WITH), with its mentions if ``mentions``: its sender for the event, or, for a
+    retry, the original."""
     original = await _original(session, message)
     if original is not None:
         return original
@@ -208,22 +253,30 @@ async def store_in_a_transaction(session: AsyncSession, message: Message) -> Pub
     message.seq = seq
     try:
         await session.execute(_INSERT_MESSAGE, message.model_dump())
+        mentioned = await write_mentions(session, message) if mentions else []
         await session.commit()
     except IntegrityError:
         # Another writer of the file (another process) stored the client_message_id since
         # our check.
-        await session.rollback()
-        original = await _original(session, message)
+        original = await _original_after_rollback(session, message)
         if original is None:
             raise
-        # The rollback expired every row the session holds, the request's viewer too, which
-        # the response's fields read without a statement of their own: read it back.
-        await session.get(User, message.sender_id)
         return original
     # The request's session has the viewer already: no statement.
     sender = await session.get(User, message.sender_id)
     assert sender is not None
-    return PublicUser.of(sender)
+    return Stored(PublicUser.of(sender), mentioned)
+
+
+async def _original_after_rollback(session: AsyncSession, message: Message) -> Message | None:
+    """After an insert failed in a transaction: roll it back, and the original if a retry
+    stored it first. The rollback expired every row the session holds, the request's viewer
+    too, which the response's fields read without a statement of their own: read it back."""
+    await session.rollback()
+    original = await _original(session, message)
+    if original is not None:
+        await session.get(User, message.sender_id)
+    return original
 
 
 async def _original(session: AsyncSession, message: Message) -> Message | None:

@@ -15,6 +15,7 @@ from tidings.queries.accounts import (
     blocked_either_way,
     blocks_between,
     live_sessions_of,
+    unrevoked_sessions,
     username_quarantined,
 )
 from tidings.queries.conversation_state import pinned_count, viewer_states
@@ -116,6 +117,7 @@ __all__ = [
     "session_user",
     "unread_counts",
     "unread_mention_counts",
+    "unrevoked_sessions",
     "user_by_id",
     "user_by_login",
     "username_quarantined",

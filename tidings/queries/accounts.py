@@ -4,6 +4,7 @@ deleted accounts still in quarantine."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tidings.models import AuthSession, User, UserBlock, UsernameQuarantine
+from tidings.queries.lists import one_of
 
 __all__ = [
     "blocked_by",
     "blocked_either_way",
     "blocks_between",
     "live_sessions_of",
+    "unrevoked_sessions",
     "username_quarantined",
 ]
 
@@ -39,6 +42,21 @@ async def live_sessions_of(
         )
     )
     return list(rows)
+
+
+async def unrevoked_sessions(
+    session: AsyncSession, *, ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``ids`` are login sessions that exist and have not been revoked (an account
+    deleted or deactivated has none)."""
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        sa.select(col(AuthSession.id)).where(
+            one_of(session, col(AuthSession.id), ids), col(AuthSession.revoked_at).is_(None)
+        )
+    )
+    return set(rows)
 
 
 async def blocked_by(session: AsyncSession, *, user_id: uuid.UUID) -> list[User]:

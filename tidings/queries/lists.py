@@ -4,9 +4,9 @@ A page's reads name many ids at once: an inbox of 100 conversations asks for ~60
 and their users. SQLAlchemy's ``in_`` expands a list into a parameter per value, each bound
 and cast on every execution (``_process_parameters_for_postcompile``, ``render_bind_cast`` in
 the profile), and a different count is a different statement for asyncpg to prepare. On
-PostgreSQL the list is one array parameter instead, ``column = ANY($1::uuid[])``: the same
-text whatever its length, encoded by the driver in one go. SQLite has no arrays and keeps
-``IN``.
+PostgreSQL the list is one array parameter instead, ``column = ANY($1)`` (PostgreSQL infers
+an array of the column's type): the same text whatever its length, encoded by the driver in
+one go. SQLite has no arrays and keeps ``IN``.
 """
 
 from __future__ import annotations

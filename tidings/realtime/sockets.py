@@ -7,7 +7,9 @@ The refresh writes each record whole, with its status, and settles again the use
 records Redis had lost; it runs at once when the pub/sub connection comes back, since that
 is when Redis may have restarted empty. A release that failed is tried again with it.
 Logout publishes ``session_revoked``; every instance closes the sockets of that session it
-holds.
+holds. When it may have missed such an event (its pub/sub connection dropped and came back,
+or it fell behind the channel), it asks the database which of its sockets' sessions still
+stand and closes the others: a lost event must not leave a signed-out device listening.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import uuid
 from dataclasses import dataclass, field
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket, WebSocketState
 
+from tidings import queries
 from tidings.connections import Connection, ConnectionStore
 from tidings.realtime.events import SessionPresence, SessionRevoked
-from tidings.realtime.hub import Delivery, Hub, Reconnected
+from tidings.realtime.hub import Delivery, Hub, Overflowed, Reconnected
 from tidings.realtime.presence import Presence
 from tidings.realtime.publish import Channels
 
@@ -57,10 +61,12 @@ class Sockets:
         presence: Presence,
         hub: Hub,
         channels: Channels,
+        sessions: async_sessionmaker[AsyncSession],
         max_per_user: int,
         refresh_every: float,
     ) -> None:
         self._store = store
+        self._sessions = sessions
         self._presence = presence
         self._hub = hub
         self._channels = channels
@@ -132,27 +138,53 @@ class Sockets:
 
     async def _follow_sessions(self) -> None:
         """Apply what happened to a login session to this process's sockets of it."""
-        async with self._hub.listen() as listener:
-            await listener.add(self._channels.sessions)
-            while True:
-                event = await listener.next()
-                if isinstance(event, Reconnected):
-                    self._refresh_now.set()  # Redis may have come back empty
-                if not isinstance(event, Delivery):
-                    continue
-                payload = event.payload
-                if not isinstance(payload, SessionRevoked | SessionPresence):
-                    continue
-                for socket in [
-                    s for s in self._open.values() if s.session_id == payload.session_id
-                ]:
-                    try:
-                        if isinstance(payload, SessionRevoked):
-                            await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
-                        else:
-                            await self.set_status(socket, payload.status)
-                    except Exception:  # one socket's trouble must not stop the others
-                        log.exception("could not apply a session event")
+        fell_behind = False
+        while True:
+            try:
+                async with self._hub.listen() as listener:
+                    await listener.add(self._channels.sessions)
+                    if fell_behind:  # listening again first: no revocation falls in between
+                        await self._close_revoked()
+                    while True:
+                        event = await listener.next()
+                        if isinstance(event, Reconnected):
+                            self._refresh_now.set()  # Redis may have come back empty
+                            await self._close_revoked()  # revocations may have been lost
+                        elif isinstance(event, Delivery):
+                            await self._apply(event.payload)
+            except Overflowed:
+                log.warning("fell behind the sessions channel; checking every socket's session")
+                fell_behind = True
+
+    async def _apply(self, payload: object) -> None:
+        if not isinstance(payload, SessionRevoked | SessionPresence):
+            return
+        for socket in [s for s in self._open.values() if s.session_id == payload.session_id]:
+            try:
+                if isinstance(payload, SessionRevoked):
+                    await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
+                else:
+                    await self.set_status(socket, payload.status)
+            except Exception:  # one socket's trouble must not stop the others
+                log.exception("could not apply a session event")
+
+    async def _close_revoked(self) -> None:
+        """Close the sockets whose login session ended (revoked, or its account gone)."""
+        sockets = list(self._open.values())
+        if not sockets:
+            return
+        try:
+            async with self._sessions() as session:
+                standing = await queries.unrevoked_sessions(
+                    session, ids={socket.session_id for socket in sockets}
+                )
+        except Exception:  # the database is down too: the next reconnect or overflow checks
+            log.exception("could not check the sessions of open sockets")
+            return
+        for socket in sockets:
+            if socket.session_id not in standing:
+                with contextlib.suppress(Exception):
+                    await close(socket.websocket, CLOSE_SESSION_ENDED, "Session ended")
 
 
 async def close(websocket: WebSocket, code: int, reason: str) -> None:
