@@ -6,6 +6,7 @@ over a real socket. The list's order with pins and its pages: test_conversation_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,8 +32,9 @@ from tests.support.conversation_state import (
     listed,
     mutation,
 )
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, run_app
 from tests.support.ws import PROTOCOLS, graphql_socket, until_live
+from tidings.settings import Settings
 
 
 async def test_state_starts_off_and_each_mutation_answers_with_it(api: Api) -> None:
@@ -245,3 +247,27 @@ async def test_state_changes_reach_the_users_other_devices_only(
         # Bob heard none of Alice's changes, only the rename.
         update = (await bob_updates.data())["conversationUpdated"]
         assert (update["title"], update["viewerState"]) == ("Marker", OFF)
+
+
+async def test_changing_state_too_fast_is_rate_limited_and_changes_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The six mutations share one limit per user; past it the change is refused whole."""
+    settings = make_settings(rate_limit_conversation_state="2/minute")
+    async with run_app(settings) as app, Api.to_app(app) as api:
+        alice, bob, ids = await groups(api, "Plans")
+        cid = ids["Plans"]
+        await change(api, alice, "muteConversation", cid)
+        await change(api, alice, "pinConversation", cid)
+        refused = await api.error(
+            mutation("archiveConversation"), {"conversationId": cid}, token=alice.access_token
+        )
+        state = (await api.data(LIST, {}, token=alice.access_token))["conversations"]["edges"]
+        # Another user's limit is their own.
+        bobs = await change(api, bob, "archiveConversation", cid)
+
+    assert code_of(refused) == "RATE_LIMITED"
+    assert refused["extensions"]["retryAfter"] > 0
+    shown = state[0]["node"]["viewerState"]
+    assert (shown["muted"], shown["pinned"], shown["archived"]) == (True, True, False)
+    assert bobs["archived"] is True

@@ -52,6 +52,7 @@ class RateLimits:
             "markRead": parse(settings.rate_limit_mark_read),
             "setTyping": parse(settings.rate_limit_set_typing),
             "react": parse(settings.rate_limit_react),
+            "conversationState": parse(settings.rate_limit_conversation_state),
             "wsConnect": parse(settings.rate_limit_ws_connect),
             "searchMessages": parse(settings.rate_limit_search_messages),
         }

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     rate_limit_mark_read: str = "120/minute"
     rate_limit_set_typing: str = "120/minute"
     rate_limit_react: str = "120/minute"
+    # Mute, archive and pin and their undoing, together (a client replaying queued changes
+    # after being offline sends a burst).
+    rate_limit_conversation_state: str = "120/minute"
     rate_limit_ws_connect: str = "10/minute"
     rate_limit_search_messages: str = "60/minute"
 

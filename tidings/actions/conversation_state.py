@@ -47,6 +47,7 @@ async def _apply(
 ) -> Conversation:
     """Apply ``change`` to the actor's membership; commit and tell their devices if it
     changed what they would see (nothing, for a repeat)."""
+    await actor.services.limits.hit("conversationState", f"user:{actor.user_id}")
     now = actor.services.clock.now()
     async with actor.db() as session:
         conversation, participant = await get_membership(
