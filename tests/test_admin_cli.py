@@ -4,6 +4,7 @@ beside a running server, on both configurations."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.api import Api
-from tests.support.chat import code_of
+from tests.support.chat import DELETE_MESSAGE, code_of, create, send
 from tests.support.server import RunningServer, run_server
 from tests.support.ws import GraphQLSocket, SocketClosed, bearer, graphql_socket
 from tidings.settings import Settings
@@ -191,6 +192,37 @@ async def test_an_invite_from_the_command_line_signs_someone_up(
     assert bad.returncode == 1
 
 
+async def test_the_audit_log_shows_who_did_what_to_whom_newest_first(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings()
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice, bob, carol = [await api.register(name) for name in ("alice", "bob", "carol")]
+        await _admin(settings, "promote", "alice")
+        direct = await create(api, bob, "DIRECT", carol)
+        message = await send(api, bob, direct["id"], "spam")
+        await api.data(DELETE_MESSAGE, {"messageId": message["id"]}, token=alice.access_token)
+        printed = await _admin(settings, "audit", "--limit", "2")
+        too_many = await _admin(settings, "audit", "--limit", "1001")
+
+    assert printed.returncode == 0, printed.stderr
+    deleted, promoted = [json.loads(line) for line in printed.stdout.splitlines()]
+    assert {key: deleted[key] for key in ("action", "actor", "target_user")} == {
+        "action": "delete_message",
+        "actor": {"id": alice.id, "username": "alice"},
+        "target_user": {"id": bob.id, "username": "bob"},
+    }
+    assert (deleted["conversation_id"], deleted["message_id"]) == (direct["id"], message["id"])
+    assert deleted["at"].endswith("Z")
+    assert {key: promoted[key] for key in ("action", "actor", "target_user")} == {
+        "action": "promote",
+        "actor": None,  # the operator, at the command line
+        "target_user": {"id": alice.id, "username": "alice"},
+    }
+    assert too_many.returncode == 1
+    assert "--limit" in too_many.stderr
+
+
 def test_the_readmes_administration_commands_work_as_written(tmp_path: Path) -> None:
     section = README.read_text().split("## Administration", 1)[1].split("\n## ", 1)[0]
     match = re.search(r"```sh\n(.*?)```", section, re.S)
@@ -213,4 +245,7 @@ def test_the_readmes_administration_commands_work_as_written(tmp_path: Path) -> 
     lines = done.stdout.splitlines()
     assert lines[0].startswith("created server admin root")
     assert "deactivated alice; ended 0 session(s)" in lines
-    assert re.fullmatch(r"[\w-]{16}", lines[-1])
+    code_at = next(i for i, line in enumerate(lines) if re.fullmatch(r"[\w-]{16}", line))
+    audit = [json.loads(line) for line in lines[code_at + 1 :]]
+    newest = ["create_invite", "reactivate", "deactivate", "demote", "promote"]
+    assert [entry["action"] for entry in audit][:5] == newest

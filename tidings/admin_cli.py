@@ -1,4 +1,5 @@
-"""``tidings admin``: the operator's commands (accounts, roles, invites), run beside a server.
+"""``tidings admin``: the operator's commands (accounts, roles, invites, the audit log), run
+beside a server.
 
 Each command opens the database and the hub with the same ``TIDINGS_*`` settings as ``tidings
 serve``, does one thing through ``tidings.actions.admin``, and exits. What running servers
@@ -27,7 +28,9 @@ __all__ = ["add_admin_commands"]
 
 def add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``admin`` group to the ``tidings`` command's subcommands."""
-    admin = commands.add_parser("admin", help="manage accounts, server admins and invites")
+    admin = commands.add_parser(
+        "admin", help="manage accounts, server admins and invites; read the audit log"
+    )
     actions = admin.add_subparsers(dest="admin_command", required=True)
 
     create = actions.add_parser("create-user", help="make an account (any registration mode)")
@@ -55,6 +58,12 @@ def add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     invite = actions.add_parser("invite", help="print a single-use sign-up code")
     invite.add_argument("--expires-in-days", type=float, help="default: never expires")
     invite.set_defaults(run=_invite)
+
+    audit = actions.add_parser(
+        "audit", help="print the audit log, newest first, one JSON object per line"
+    )
+    audit.add_argument("--limit", type=int, default=50, help="entries (1-1000, default 50)")
+    audit.set_defaults(run=_audit)
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -143,6 +152,47 @@ def _invite(args: argparse.Namespace) -> None:
         return issued.code
 
     _run(run)
+
+
+def _audit(args: argparse.Namespace) -> None:
+    import json
+
+    from tidings import queries
+
+    if not 1 <= args.limit <= _MOST_AUDIT_LINES:
+        sys.exit(f"tidings: --limit must be between 1 and {_MOST_AUDIT_LINES}")
+
+    async def run(console: Console) -> str:
+        async with console.db() as session:
+            lines = await queries.audit_log(session, limit=args.limit)
+        return "\n".join(
+            json.dumps(
+                {
+                    "at": line.entry.at.isoformat().replace("+00:00", "Z"),
+                    "action": line.entry.action,
+                    # None: the operator, at the command line.
+                    "actor": _named(line.entry.actor_id, line.actor),
+                    "target_user": _named(line.entry.target_user_id, line.target),
+                    "conversation_id": _text(line.entry.conversation_id),
+                    "message_id": _text(line.entry.message_id),
+                }
+            )
+            for line in lines
+        )
+
+    _run(run)
+
+
+_MOST_AUDIT_LINES = 1000
+
+
+def _named(user_id: object, username: str | None) -> dict[str, str | None] | None:
+    """A user an entry names: the id it kept, and the username while the account exists."""
+    return None if user_id is None else {"id": str(user_id), "username": username}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _run(command: Callable[[Console], Awaitable[str]], *, reaches_servers: bool = False) -> None:

@@ -11,6 +11,8 @@ the real-time machinery (``lastSeenAt``, delivered marks) are here, named like t
 from __future__ import annotations
 
 from tidings.queries.accounts import (
+    AuditLine,
+    audit_log,
     blocked_by,
     blocked_either_way,
     blocks_between,
@@ -70,6 +72,7 @@ from tidings.queries.users import (
 )
 
 __all__ = [
+    "AuditLine",
     "HistoryPage",
     "InboxPage",
     "InboxPosition",
@@ -77,6 +80,7 @@ __all__ = [
     "ReactionGroup",
     "UserRow",
     "admin_count",
+    "audit_log",
     "blocked_by",
     "blocked_either_way",
     "blocks_between",

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from tidings.models import AuthSession, User, UserBlock, UsernameQuarantine
+from tidings.models import AuditEntry, AuthSession, User, UserBlock, UsernameQuarantine
 from tidings.queries.lists import one_of
 
 __all__ = [
+    "AuditLine",
+    "audit_log",
     "blocked_by",
     "blocked_either_way",
     "blocks_between",
@@ -104,3 +108,25 @@ async def username_quarantined(session: AsyncSession, *, username_hash: str, now
         )
     )
     return free_at is not None and free_at > now
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """An audit entry with the usernames of whom it names, where they still exist."""
+
+    entry: AuditEntry
+    actor: str | None
+    target: str | None
+
+
+async def audit_log(session: AsyncSession, *, limit: int) -> list[AuditLine]:
+    """The newest ``limit`` entries of the audit log, newest first."""
+    actor, target = aliased(User), aliased(User)
+    rows = await session.execute(
+        sa.select(AuditEntry, col(actor.username), col(target.username))
+        .outerjoin(actor, col(actor.id) == col(AuditEntry.actor_id))
+        .outerjoin(target, col(target.id) == col(AuditEntry.target_user_id))
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(limit)
+    )
+    return [AuditLine(entry, actor_name, target_name) for entry, actor_name, target_name in rows]
