@@ -9,16 +9,18 @@ lost event must not leave a signed-out device listening."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
+import jwt
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
-from tests.support.actors import revoke_in_database
 from tests.support.api import Account, Api
 from tests.support.cluster import PrivateRedis
 from tests.support.server import RunningServer, run_server
-from tests.support.ws import GraphQLSocket, graphql_socket
+from tests.support.ws import graphql_socket
+from tidings.models import AuthSession, utcnow
 from tidings.realtime.events import SessionPresence
 from tidings.settings import Settings
 
@@ -26,18 +28,23 @@ MakeSettings = Callable[..., Settings]
 ME = "{ me { user { id } } }"
 
 
-@asynccontextmanager
-async def _alice_and_bob_connected(
-    server: RunningServer, api: Api
-) -> AsyncIterator[tuple[Account, Account, GraphQLSocket, GraphQLSocket]]:
-    """Alice and Bob, each with a socket that has answered a request."""
-    alice, bob = await api.register("alice"), await api.register("bob")
-    async with (
-        graphql_socket(server.ws_url, alice.access_token) as alice_socket,
-        graphql_socket(server.ws_url, bob.access_token) as bob_socket,
-    ):
-        assert (await alice_socket.data(ME))["me"]["user"]["id"] == alice.id
-        yield alice, bob, alice_socket, bob_socket
+async def _revoked_silently(server: RunningServer, account: Account) -> None:
+    """End ``account``'s session in the database only, as another instance does before it
+    publishes: here the event is then lost."""
+    session_id = uuid.UUID(
+        jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
+    )
+    async with server.services.sessions() as session:
+        await session.execute(
+            sa.update(AuthSession)
+            .where(col(AuthSession.id) == session_id)
+            .values(revoked_at=utcnow())
+        )
+        await session.commit()
+
+
+async def _signed_in(api: Api, name: str) -> Account:
+    return await api.register(name)
 
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
@@ -45,19 +52,20 @@ async def test_a_session_ended_while_redis_was_away_has_its_sockets_closed(
     make_settings: MakeSettings, redis_server: PrivateRedis
 ) -> None:
     settings = make_settings(redis_url=redis_server.url)
-    async with (
-        run_server(settings) as server,
-        Api.connect(server.http_url) as api,
-        _alice_and_bob_connected(server, api) as (alice, bob, alice_socket, bob_socket),
-    ):
-        await redis_server.shutdown()
-        # Its event would have gone nowhere.
-        await revoke_in_database(server.services, alice.access_token)
-        await redis_server.start()
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice, bob = await _signed_in(api, "alice"), await _signed_in(api, "bob")
+        async with (
+            graphql_socket(server.ws_url, alice.access_token) as alice_socket,
+            graphql_socket(server.ws_url, bob.access_token) as bob_socket,
+        ):
+            assert (await alice_socket.data(ME))["me"]["user"]["id"] == alice.id
+            await redis_server.shutdown()
+            await _revoked_silently(server, alice)  # its event would have gone nowhere
+            await redis_server.start()
 
-        assert await alice_socket.closed() == 4401
-        assert server.services.hub.reconnects >= 1
-        assert (await bob_socket.data(ME))["me"]["user"]["id"] == bob.id
+            assert await alice_socket.closed() == 4401
+            assert server.services.hub.reconnects >= 1
+            assert (await bob_socket.data(ME))["me"]["user"]["id"] == bob.id
 
 
 @pytest.mark.parametrize("backend", ["embedded"], indirect=True)
@@ -68,19 +76,23 @@ async def test_a_session_ended_while_the_instance_fell_behind_has_its_sockets_cl
     hands the whole burst over before the follower runs): the follower overflows, checks
     every socket's session, and goes on following."""
     settings = make_settings(subscription_buffer=10)
-    async with (
-        run_server(settings) as server,
-        Api.connect(server.http_url) as api,
-        _alice_and_bob_connected(server, api) as (alice, bob, alice_socket, bob_socket),
-    ):
-        await revoke_in_database(server.services, alice.access_token)
-        sessions = server.services.channels.sessions
-        for _ in range(3 * settings.subscription_buffer):
-            status = SessionPresence(session_id=uuid.uuid4(), status="AWAY")
-            await server.services.hub.publish(sessions, status)
+    async with run_server(settings) as server, Api.connect(server.http_url) as api:
+        alice, bob = await _signed_in(api, "alice"), await _signed_in(api, "bob")
+        async with (
+            graphql_socket(server.ws_url, alice.access_token) as alice_socket,
+            graphql_socket(server.ws_url, bob.access_token) as bob_socket,
+        ):
+            assert (await alice_socket.data(ME))["me"]["user"]["id"] == alice.id
+            await _revoked_silently(server, alice)
+            sessions = server.services.channels.sessions
+            for _ in range(3 * settings.subscription_buffer):
+                status = SessionPresence(session_id=uuid.uuid4(), status="AWAY")
+                await server.services.hub.publish(sessions, status)
 
-        assert await alice_socket.closed() == 4401
-        assert (await bob_socket.data(ME))["me"]["user"]["id"] == bob.id
-        # Still following: a logout now closes bob's socket as usual.
-        assert (await api.data("mutation { logout }", token=bob.access_token)) == {"logout": True}
-        assert await bob_socket.closed() == 4401
+            assert await alice_socket.closed() == 4401
+            assert (await bob_socket.data(ME))["me"]["user"]["id"] == bob.id
+            # Still following: a logout now closes bob's socket as usual.
+            assert (await api.data("mutation { logout }", token=bob.access_token)) == {
+                "logout": True
+            }
+            assert await bob_socket.closed() == 4401

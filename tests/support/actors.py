@@ -1,20 +1,12 @@
-"""Signed-in actors for in-process tests that call the actions directly, and ending a login
-session behind the servers' backs."""
+"""Signed-in actors for in-process tests that call the actions directly."""
 
 from __future__ import annotations
 
-import uuid
-
-import jwt
-import sqlalchemy as sa
-from sqlmodel import col
-
 from tidings.actions import accounts
 from tidings.actions.actor import Actor, Caller, Viewer
-from tidings.models import AuthSession, utcnow
 from tidings.services import Services
 
-__all__ = ["PASSWORD", "revoke_in_database", "session_id_of", "sign_up"]
+__all__ = ["PASSWORD", "sign_up"]
 
 PASSWORD = "correct horse battery"
 
@@ -29,22 +21,3 @@ async def sign_up(services: Services, username: str) -> tuple[Actor, accounts.Is
         display_name=None,
     )
     return Actor.signed_in(services, Viewer(issued.user.id, issued.session_id)), issued
-
-
-def session_id_of(access_token: str) -> uuid.UUID:
-    """The login session an access token names."""
-    return uuid.UUID(jwt.decode(access_token, options={"verify_signature": False})["sid"])
-
-
-async def revoke_in_database(services: Services, access_token: str) -> uuid.UUID:
-    """End the session of ``access_token`` in the database only, as another instance does
-    before it publishes (or as it would be when the event is lost); its id."""
-    session_id = session_id_of(access_token)
-    async with services.sessions() as session:
-        await session.execute(
-            sa.update(AuthSession)
-            .where(col(AuthSession.id) == session_id)
-            .values(revoked_at=utcnow())
-        )
-        await session.commit()
-    return session_id
