@@ -126,6 +126,36 @@ async def test_history_page_statements_do_not_grow_with_the_page(app: LocalApp, 
     assert len(large_statements) <= 5, large_statements
 
 
+@pytest.mark.parametrize("backend", ["production"])  # SQLite's reads keep their transaction
+async def test_a_query_reads_without_begin_or_rollback_on_postgresql(
+    app: LocalApp, api: Api
+) -> None:
+    """A query only reads: its statements (the sign-in read included) are autocommitted, so
+    a page costs no BEGIN and no ROLLBACK round trips. A mutation's reads still share its
+    transaction."""
+    alice, bob = (await _people(api))[:2]
+    cid = (await create(api, alice, "DIRECT", bob))["id"]
+    sent = await send(api, bob, cid, "@alice lunch?")
+    live = app.services.live_sessions
+
+    live.forget_all()  # so the query's sign-in is a read too
+    with _connections(app) as query_runs:
+        page = await api.data(HISTORY, {"conversationId": cid, "last": 5}, token=alice.access_token)
+    live.forget_all()
+    with _connections(app) as mutation_runs:
+        await api.data(
+            "mutation M($c: ID!, $m: ID!) { markRead(conversationId: $c, messageId: $m) { role } }",
+            {"c": cid, "m": sent["id"]},
+            token=alice.access_token,
+        )
+
+    assert [edge["node"]["content"] for edge in page["messages"]["edges"]] == ["@alice lunch?"]
+    assert any("FROM users JOIN sessions" in text for text, _, _ in query_runs), query_runs
+    assert [autocommit for _, _, autocommit in query_runs] == [True] * len(query_runs)
+    assert any("FROM users JOIN sessions" in text for text, _, _ in mutation_runs)
+    assert not any(autocommit for _, _, autocommit in mutation_runs), mutation_runs
+
+
 HISTORY_WITH_REACTIONS = """
 query History($conversationId: ID!, $last: Int) {
   messages(conversationId: $conversationId, last: $last) {

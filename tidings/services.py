@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tidings.clock import Clock, SystemClock
 from tidings.connections import ConnectionStore, MemoryConnections, RedisConnections
-from tidings.db import create_engine, create_session_factory
+from tidings.db import create_engine, create_read_session_factory, create_session_factory
 from tidings.live_sessions import LiveSessions
 from tidings.metrics import Metrics
 from tidings.passwords import Passwords
@@ -37,6 +37,8 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # For operations that only read (GraphQL queries): no transaction on PostgreSQL.
+    reads: async_sessionmaker[AsyncSession]
     passwords: Passwords
     tokens: TokenIssuer
     # Login sessions recently found live (not to be confused with ``sessions``, the database's).
@@ -146,6 +148,7 @@ async def open_services(
             settings=settings,
             engine=engine,
             sessions=sessions,
+            reads=create_read_session_factory(engine),
             passwords=Passwords(settings),
             tokens=TokenIssuer(settings, clock=clock),
             live_sessions=live_sessions,

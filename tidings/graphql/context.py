@@ -50,12 +50,15 @@ class OperationScope:
         self._loaders: Loaders | None = None
         # A subscription lives for hours: it must not hold a connection between events.
         self.streaming = False
+        # A query only reads: its session needs no transaction (``create_read_session_factory``).
+        self.reading = False
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
             if self._session is None:
-                self._session = self.services.sessions()
+                factory = self.services.reads if self.reading else self.services.sessions
+                self._session = factory()
             try:
                 yield self._session
             finally:

@@ -59,8 +59,11 @@ class OperationScopes(SchemaExtension):
     """
 
     def on_execute(self) -> Iterator[None]:
-        streaming = self.execution_context.operation_type is OperationType.SUBSCRIPTION
-        current_scope().streaming = streaming
+        kind = self.execution_context.operation_type
+        streaming = kind is OperationType.SUBSCRIPTION
+        scope = current_scope()
+        scope.streaming = streaming
+        scope.reading = kind is OperationType.QUERY
         context = self.execution_context.context
         if streaming and isinstance(context.request, Request):
             # Strawberry would run it over HTTP as a query, and fail in the resolver; a

@@ -279,11 +279,11 @@ class LiveMessages:
     async def last_seqs(self, conversations: list[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not conversations:
             return {}
-        async with self.services.sessions() as session:
+        async with self.services.reads() as session:
             return await queries.last_seqs(session, conversation_ids=conversations)
 
     async def read(self, conversation_id: uuid.UUID, *, after: int, up_to: int) -> list[FeedItem]:
-        async with self.services.sessions() as session:
+        async with self.services.reads() as session:
             return await read_messages(
                 session, conversation_id, after=after, up_to=up_to, limit=_PAGE
             )
