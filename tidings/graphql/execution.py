@@ -8,8 +8,10 @@ the value-completion cases: a few microseconds a field, on pages of thousands of
 For a field that Strawberry itself resolves as a plain attribute (no resolver, no field
 extensions, no arguments) with a leaf type, ``PlainFieldsExecutor`` reads the attribute and
 coerces it as ``complete_leaf_value`` does, with the same errors: null in a non-null field,
-a value the scalar cannot represent. Every other field, and every field when middleware is
-installed, takes graphql-core's own path.
+a value the scalar cannot represent. It does so for all of an object's plain leaves in one
+loop, before handing the other fields to graphql-core (no ``Path`` per field, no call per
+field through ``execute_field``), and returns them in the selection's order. Every other
+field, and every field when middleware is installed, takes graphql-core's own path.
 
 ``lighten_resolvers`` does the same for Strawberry's side of a field with a resolver: a
 synchronous resolver that takes only ``self`` (and ``info``), with no arguments and no field
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -35,6 +37,7 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution.collect_fields import CollectedFields, collect_subfields
 from graphql.pyutils import Path, inspect
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -131,35 +134,111 @@ def plain_leaf_fields(parent_type: GraphQLObjectType) -> dict[str, _Leaf]:
     return found
 
 
+# A selection set split for ``PlainFieldsExecutor.execute_fields``: the set itself (kept
+# alive, as its id is the key), its type, its plain leaves in order with their response
+# names, and the other fields as a selection set of their own (None when there are none).
+_Split = tuple[
+    dict[str, Any], GraphQLObjectType, list[tuple[str, _Leaf, Any]], dict[str, Any] | None
+]
+
+
 class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor; plain leaf attributes skip the general field path."""
+    """Strawberry's executor; plain leaf attributes skip the general field path.
+
+    ``execute_fields`` completes an object's plain leaves in one loop, without a
+    ``Path`` per field unless one fails, and hands the others to graphql-core's
+    ``execute_fields``; the response keeps the selection's order."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # ``plain_leaf_fields`` per type, for this execution: a dict lookup per field rather
-        # than a weak one (which builds a weak reference each time: 2 % of an inbox).
-        self._leaves: dict[GraphQLObjectType, dict[str, _Leaf]] = {}
+        # Per selection set (graphql-core memoizes them per execution, so their identity is
+        # stable), how it splits into plain leaves and the rest.
+        self._splits: dict[int, _Split] = {}
+        self._subfields: dict[tuple[GraphQLObjectType, int], tuple[Any, CollectedFields]] = {}
 
-    def execute_field(
+    def build_per_event_executor(self, payload: Any) -> PlainFieldsExecutor:
+        """A subscription's copy for one event, with caches of its own.
+
+        graphql-core's copy shares the subscription's memo of collected subfields, keyed by
+        the identity of the field lists it collects from. Each event collects its root
+        fields afresh, into new lists, so every event executed added entries that lived as
+        long as the subscription: memory growing with every message a socket was sent
+        (``tests/test_subscription_memory.py``). Here each event's memos die with it."""
+        executor = cast("PlainFieldsExecutor", super().build_per_event_executor(payload))
+        executor._splits = {}
+        executor._subfields = {}
+        return executor
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields:
+        """graphql-core's memoized ``collect_subfields``, with this executor's own memo
+        (``build_per_event_executor``)."""
+        key = (return_type, id(field_details_list))
+        cached = self._subfields.get(key)
+        if cached is not None and cached[0] is field_details_list:
+            return cached[1]
+        collected = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            return_type,
+            field_details_list,
+            self.hide_suggestions,
+        )
+        # The list stays alive with its entry, so its id is not reused while it is cached.
+        self._subfields[key] = (field_details_list, collected)
+        return collected
+
+    def _split(self, parent_type: GraphQLObjectType, grouped: dict[str, Any]) -> _Split:
+        found = self._splits.get(id(grouped))
+        if found is not None and found[0] is grouped and found[1] is parent_type:
+            return found
+        plain = plain_leaf_fields(parent_type)
+        leaves: list[tuple[str, _Leaf, Any]] = []
+        rest: dict[str, Any] = {}
+        for name, field_details_list in grouped.items():
+            leaf = plain.get(field_details_list[0].node.name.value)
+            if leaf is None:
+                rest[name] = field_details_list
+            else:
+                leaves.append((name, leaf, field_details_list))
+        found = (grouped, parent_type, leaves, rest or None)
+        self._splits[id(grouped)] = found
+        return found
+
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        leaves = self._leaves.get(parent_type)
-        if leaves is None:
-            leaves = self._leaves[parent_type] = plain_leaf_fields(parent_type)
-        leaf = leaves.get(field_details_list[0].node.name.value)
         # Strawberry installs a manager on every execution; it matters only when it holds
         # middleware (a schema extension that resolves fields).
         middleware = self.middleware_manager
-        if leaf is None or (middleware is not None and middleware.middlewares):
-            return super().execute_field(
-                parent_type, source, field_details_list, path, position_context
+        _, _, leaves, rest = self._split(parent_type, grouped_field_set)
+        if not leaves or (middleware is not None and middleware.middlewares):
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
             )
-        return self.complete_plain_field(leaf, parent_type, source, field_details_list, path)
+        complete = self.complete_plain_field
+        values = {
+            name: complete(leaf, parent_type, source_value, field_details_list, path, name)
+            for name, leaf, field_details_list in leaves
+        }
+        if rest is None:
+            return values
+        others = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if isinstance(others, dict):
+            return _in_order(grouped_field_set, values, others)
+
+        async def merged() -> dict[str, Any]:
+            return _in_order(grouped_field_set, values, await others)
+
+        return merged()
 
     def complete_plain_field(
         self,
@@ -167,17 +246,19 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source: Any,
         field_details_list: Any,
-        path: Path,
+        parent_path: Path | None,
+        name: str,
     ) -> Any:
-        """``execute_field`` and ``complete_value`` for a plain leaf attribute."""
+        """``execute_field`` and ``complete_value`` for a plain leaf attribute, whose path is
+        ``parent_path`` and its response ``name`` (built only for an error)."""
         try:
             value = getattr(source, leaf.attribute)
             if isinstance(value, Exception):
                 raise value
             if value is None or value is Undefined:
                 if leaf.non_null:
-                    name = field_details_list[0].node.name.value
-                    msg = f"Cannot return null for non-nullable field {parent_type}.{name}."
+                    field = field_details_list[0].node.name.value
+                    msg = f"Cannot return null for non-nullable field {parent_type}.{field}."
                     raise TypeError(msg)
                 return None
             coerced = leaf.type.coerce_output_value(value)
@@ -189,6 +270,19 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
                 raise TypeError(msg)
         except Exception as raw_error:
+            path = Path(parent_path, name, parent_type.name)
             self.handle_field_error(raw_error, leaf.declared, field_details_list, path)
             return None
         return coerced
+
+
+def _in_order(
+    grouped: dict[str, Any], values: dict[str, Any], others: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields' results in the selection's order (a field graphql-core skipped, as it
+    skips an unknown one, stays out)."""
+    return {
+        name: values[name] if name in values else others[name]
+        for name in grouped
+        if name in values or name in others
+    }
