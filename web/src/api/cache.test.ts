@@ -18,6 +18,7 @@ import {
   ConversationsQuery,
   MarkReadMutation,
   MessageAddedSubscription,
+  MessageUpdatedSubscription,
   MessagesQuery,
   ReceiptUpdatedSubscription,
   SendMessageMutation,
@@ -204,6 +205,7 @@ describe("cache updaters", () => {
     const history = follow<MessagesData>(h.client.query(MessagesQuery, newestPage("c1")));
     const inbox = follow<ConversationsData>(h.client.query(ConversationsQuery, conversationsVars));
     h.client.subscription(MessageAddedSubscription, {}).subscribe(() => undefined);
+    h.client.subscription(MessageUpdatedSubscription, {}).subscribe(() => undefined);
     h.client.subscription(ReceiptUpdatedSubscription, { conversationId: "c1" }).subscribe(() => undefined);
     h.client.subscription(ConversationUpdatedSubscription, {}).subscribe(() => undefined);
     await tick();
@@ -243,6 +245,32 @@ describe("cache updaters", () => {
     expect(h.inbox.latest!.conversations.edges[0].node.unreadMentionCount).toBe(0);
     answerMarkRead();
     await pending;
+  });
+
+  it("an edit that adds or removes a mention of the viewer, or a deletion, moves the badges of unread messages only", async () => {
+    const h = await start([message(1, BOB), message(2, BOB), message(3, BOB)], 3);
+    const me = { __typename: "User" as const, id: ME, username: "me" };
+    const updated = (m: MessageFieldsFragment) => ({ __typename: "Subscription", messageUpdated: m });
+    const row = () => h.inbox.latest!.conversations.edges[0].node;
+    const pending = h.client.mutation(MarkReadMutation, { conversationId: "c1", messageId: "m2" }).toPromise();
+    answerMarkRead();
+    await pending;
+    await tick();
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([1, 0]);
+
+    // m3 is unread: an edit that mentions the viewer badges it, one that takes it out clears it.
+    await h.push("MessageUpdated", updated(message(3, BOB, { content: "@me 3", editedAt: "x", mentions: [me] })));
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([1, 1]);
+    await h.push("MessageUpdated", updated(message(3, BOB, { content: "3", editedAt: "y", mentions: [] })));
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([1, 0]);
+    // m2 was read: mentioning the viewer in it now is no unread mention.
+    await h.push("MessageUpdated", updated(message(2, BOB, { content: "@me 2", editedAt: "x", mentions: [me] })));
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([1, 0]);
+    // An unread mention deleted: neither the message nor its mention counts any more.
+    await h.push("MessageUpdated", updated(message(3, BOB, { content: "@me", editedAt: "z", mentions: [me] })));
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([1, 1]);
+    await h.push("MessageUpdated", updated(message(3, BOB, { content: "", deletedAt: "z", mentions: [] })));
+    expect([row().unreadCount, row().unreadMentionCount]).toEqual([0, 0]);
   });
 
   it("the sent message and its live echo are one message, the real one", async () => {
@@ -447,6 +475,24 @@ describe("cache updaters", () => {
     await done;
     await tick();
     expect(h.inbox.latest!.conversations.edges).toEqual([]);
+  });
+
+  it("an edit that mentions the viewer in a conversation seen only in the list asks the server for its badge", async () => {
+    const me = { __typename: "User" as const, id: ME, username: "me" };
+    const last = message(2, BOB);
+    const counted = { ...conversation(last, 2), unreadMentionCount: 1 };
+    const lists: object[] = [list([conversation(last, 2)]), list([counted])];
+    let asked = 0;
+    const h = harness({ Conversations: () => lists[Math.min(asked++, 1)] });
+    const inbox = follow<ConversationsData>(h.client.query(ConversationsQuery, conversationsVars));
+    h.client.subscription(MessageUpdatedSubscription, {}).subscribe(() => undefined);
+    await tick();
+    expect([asked, inbox.latest!.conversations.edges[0].node.unreadMentionCount]).toEqual([1, 0]);
+
+    const edited = message(2, BOB, { content: "@me", editedAt: "x", mentions: [me] });
+    await h.push("MessageUpdated", { __typename: "Subscription", messageUpdated: edited });
+    await tick();
+    expect([asked, inbox.latest!.conversations.edges[0].node.unreadMentionCount]).toEqual([2, 1]);
   });
 
   it("insertBySeq keeps the same array when the message is there already", () => {

@@ -174,6 +174,7 @@ export function removeConversation(cache: Cache, conversationId: string): void {
 
 /** The viewer's read mark moved (this device or another): the badge follows. */
 export function applyReadMark(cache: Cache, conversationId: string, readSeq: number, viewerId: string): void {
+  noteReadMark(cache, conversationId, readSeq, viewerId);
   const unread = unreadAfter(cache, conversationId, readSeq, viewerId);
   if (unread === null) return;
   const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
@@ -184,6 +185,39 @@ export function applyReadMark(cache: Cache, conversationId: string, readSeq: num
     unreadCount: unread.messages,
     unreadMentionCount: unread.mentions,
   });
+}
+
+/** A message was edited or deleted. An unread one may have gained or lost a mention of the
+ * viewer, or stopped counting at all (a deletion): the badge is counted again from the cached
+ * page, from the viewer's read mark. A message already read changes nothing. Where this device
+ * holds no page to count from (a conversation seen only in the list), the server counts: the
+ * badge's fields are dropped from the cache, and the list asks for them again. */
+export function recountUnread(cache: Cache, message: MessageFieldsFragment, viewerId: string): void {
+  const cid = message.conversationId;
+  const mark = readMarkOf(cache, cid, viewerId);
+  if (mark === null || message.seq <= mark) return;
+  if (unreadAfter(cache, cid, mark, viewerId) === null) {
+    cache.invalidate(conversationKey(cid), "unreadCount");
+    cache.invalidate(conversationKey(cid), "unreadMentionCount");
+    return;
+  }
+  applyReadMark(cache, cid, mark, viewerId);
+}
+
+/** The viewer's read mark as the cache holds it: in the conversation's participants. */
+function readMarkOf(cache: Cache, conversationId: string, viewerId: string): number | null {
+  const conversation = cache.readFragment(ConversationFields, conversationKey(conversationId));
+  const mine = conversation?.participants.find((p) => p.user.id === viewerId);
+  return mine ? (mine.lastReadSeq ?? 0) : null;
+}
+
+/** Keep the viewer's read mark in the conversation's participants current (it only moves up). */
+function noteReadMark(cache: Cache, conversationId: string, readSeq: number, viewerId: string): void {
+  const conversation = cache.readFragment(ConversationFields, conversationKey(conversationId));
+  const mine = conversation?.participants.find((p) => p.user.id === viewerId);
+  if (!conversation || !mine || (mine.lastReadSeq ?? 0) >= readSeq) return;
+  const participants = conversation.participants.map((p) => (p === mine ? { ...p, lastReadSeq: readSeq } : p));
+  cache.writeFragment(ConversationFields, { ...conversation, participants });
 }
 
 function statusOf(counts: { deliveredCount: number; readCount: number; recipientCount: number }) {
@@ -300,6 +334,9 @@ export function cacheConfig(viewerId: () => string): CacheExchangeOpts {
       Subscription: {
         messageAdded(result, _args, cache) {
           addMessage(cache, result.messageAdded as MessageFieldsFragment, viewerId());
+        },
+        messageUpdated(result, _args, cache) {
+          recountUnread(cache, result.messageUpdated as MessageFieldsFragment, viewerId());
         },
         conversationUpdated(result, _args, cache) {
           const conversation = result.conversationUpdated as ConversationFieldsFragment;
