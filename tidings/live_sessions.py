@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import uuid
 
 import structlog
@@ -23,6 +22,7 @@ import structlog
 from tidings.clock import Clock
 from tidings.realtime.events import SessionRevoked
 from tidings.realtime.hub import Delivery, Hub, Overflowed, Reconnected
+from tidings.tasks import cancel_and_wait
 
 __all__ = ["LiveSessions"]
 
@@ -108,9 +108,7 @@ class LiveSessions:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def _follow(self, listening: asyncio.Event) -> None:
         while True:

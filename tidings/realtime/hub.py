@@ -22,6 +22,7 @@ import structlog
 from tidings.metrics import Metrics
 from tidings.realtime.events import Event, Unreadable, decode, encode
 from tidings.realtime.pubsub import RECONNECTED, REDIS_ERRORS, Backend
+from tidings.tasks import cancel_and_wait
 
 __all__ = [
     "Delivery",
@@ -139,9 +140,7 @@ class Hub:
     async def stop(self) -> None:
         for task in [self._pump_task, *self._retries]:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
         await self._backend.disconnect()
 
     @property

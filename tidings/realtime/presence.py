@@ -13,7 +13,6 @@ grace at once: nobody else would.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from tidings.clock import Clock
 from tidings.connections import ConnectionStore
 from tidings.models import User, utcnow
 from tidings.realtime.publish import Events
+from tidings.tasks import cancel_and_wait
 
 __all__ = ["Presence", "visible_presence"]
 
@@ -63,9 +63,7 @@ class Presence:
         waiting = set(self._waiting.values()) | self._unsettled
         for task in [self._sweeper, *self._waiting]:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
         if not self.store.shared:
             for user_id in waiting:
                 await self.settle_or_retry(user_id)

@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from tidings.tasks import cancel_and_wait
+
 __all__ = [
     "RECONNECTED",
     "REDIS_ERRORS",
@@ -114,9 +116,7 @@ class ResilientRedisBackend(Backend):
 
     async def disconnect(self) -> None:
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await cancel_and_wait(self._listener)
         with contextlib.suppress(*REDIS_ERRORS):
             await self._pubsub.aclose()
 

@@ -10,7 +10,6 @@ so nothing falls between replay and live. Each message is then executed once per
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
@@ -25,6 +24,7 @@ from tidings.realtime.feeds.messages import NO_REACTIONS, FeedItem, read_message
 from tidings.realtime.hub import Delivery, Listener, Overflowed, Reconnected
 from tidings.realtime.writer import LiveSubscription, execute_event
 from tidings.services import Services
+from tidings.tasks import cancel_and_wait
 
 __all__ = ["LiveMessages", "Room"]
 
@@ -263,9 +263,7 @@ class LiveMessages:
         for room in rooms:
             room.close()
         if self._dispatch_task is not None:
-            self._dispatch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatch_task
+            await cancel_and_wait(self._dispatch_task)
 
     def _room(self, conversation_id: uuid.UUID) -> Room:
         """The conversation's room, held open (``joining``) until the caller has joined."""

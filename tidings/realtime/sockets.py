@@ -29,6 +29,7 @@ from tidings.realtime.events import SessionPresence, SessionRevoked
 from tidings.realtime.hub import Delivery, Hub, Overflowed, Reconnected
 from tidings.realtime.presence import Presence
 from tidings.realtime.publish import Channels
+from tidings.tasks import cancel_and_wait
 
 __all__ = ["CLOSE_SESSION_ENDED", "CLOSE_TOO_MANY", "OpenSocket", "Sockets", "close"]
 
@@ -86,9 +87,7 @@ class Sockets:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
     async def admit(self, socket: OpenSocket) -> bool:
         """Record ``socket``; False when its user already has the maximum open."""
