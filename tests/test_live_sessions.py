@@ -9,18 +9,15 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import jwt
 import pytest
-import sqlalchemy as sa
-from sqlmodel import col
 
+from tests.support.actors import revoke_silently, session_id_of
 from tests.support.api import Account, Api
 from tests.support.clock import FakeClock
 from tests.support.cluster import PrivateRedis, eventually
 from tests.support.presence import log_in
 from tests.support.server import LocalApp, run_app
 from tests.support.statements import count_statements
-from tidings.models import AuthSession, utcnow
 from tidings.settings import Settings
 
 MakeSettings = Callable[..., Settings]
@@ -29,10 +26,6 @@ production_only = pytest.mark.parametrize("backend", ["production"], indirect=Tr
 ME = "{ me { user { id } } }"
 LOGOUT = "mutation { logout }"
 REFRESH = "mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { accessToken } }"
-
-
-def _session_id(token: str) -> uuid.UUID:
-    return uuid.UUID(jwt.decode(token, options={"verify_signature": False})["sid"])
 
 
 async def _session_checks(app: LocalApp, api: Api, token: str) -> int:
@@ -47,20 +40,6 @@ async def _code(api: Api, token: str) -> str | None:
     body = await api.execute(ME, token=token)
     errors = body.get("errors")
     return str(errors[0]["extensions"]["code"]) if errors else None
-
-
-async def _revoke_elsewhere(app: LocalApp, token: str) -> uuid.UUID:
-    """End the session of ``token`` in the database only, as another instance does before it
-    publishes (or as it would be when the event is lost)."""
-    session_id = _session_id(token)
-    async with app.services.sessions() as session:
-        await session.execute(
-            sa.update(AuthSession)
-            .where(col(AuthSession.id) == session_id)
-            .values(revoked_at=utcnow())
-        )
-        await session.commit()
-    return session_id
 
 
 @asynccontextmanager
@@ -116,7 +95,7 @@ async def test_reusing_a_refresh_token_is_refused_at_once_on_that_instance(
 
 async def test_a_revocation_heard_on_the_hub_is_refused(app: LocalApp, api: Api) -> None:
     alice, bob = await _signed_in(app, api, "alice"), await _signed_in(app, api, "bob")
-    session_id = await _revoke_elsewhere(app, alice.access_token)
+    session_id = await revoke_silently(app.services, alice.access_token)
     # Remembered: the database is not asked until the event comes.
     assert await _code(api, alice.access_token) is None
 
@@ -136,7 +115,7 @@ async def test_a_check_that_began_before_a_revocation_is_not_remembered(
     answer was noted: a request after it must ask again."""
     alice = await api.register("alice")
     live = app.services.live_sessions
-    session_id = _session_id(alice.access_token)
+    session_id = session_id_of(alice.access_token)
     since = live.checking()
     live.forget(session_id)
     live.remember(session_id, uuid.UUID(alice.id), since=since)
@@ -166,7 +145,7 @@ async def test_redis_lost_and_restored_forgets_every_session(
     settings = make_settings(redis_url=redis_server.url, session_cache_seconds=3600)
     async with _serving(settings) as (app, api):
         alice, bob = await _signed_in(app, api, "alice"), await _signed_in(app, api, "bob")
-        await _revoke_elsewhere(app, alice.access_token)
+        await revoke_silently(app.services, alice.access_token)
         assert await _code(api, alice.access_token) is None  # remembered
 
         await redis_server.shutdown()
@@ -192,7 +171,7 @@ async def test_a_session_is_checked_again_once_the_cache_age_passed(
         assert await _session_checks(app, api, alice.access_token) == 0
 
         # A revocation whose event was lost is refused by the age bound at the latest.
-        await _revoke_elsewhere(app, alice.access_token)
+        await revoke_silently(app.services, alice.access_token)
         assert await _code(api, alice.access_token) is None
         clock.advance(60)
         assert await _code(api, alice.access_token) == "UNAUTHENTICATED"
@@ -204,7 +183,7 @@ async def test_with_the_cache_off_every_request_checks_the_session(
     async with _serving(make_settings(session_cache_seconds=0)) as (app, api):
         alice = await _signed_in(app, api)
         assert await _session_checks(app, api, alice.access_token) == 1
-        await _revoke_elsewhere(app, alice.access_token)
+        await revoke_silently(app.services, alice.access_token)
         assert await _code(api, alice.access_token) == "UNAUTHENTICATED"
 
 

@@ -17,36 +17,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-import jwt
 import pytest
-import sqlalchemy as sa
-from sqlmodel import col
 
+from tests.support.actors import revoke_silently
 from tests.support.api import Account, Api
 from tests.support.cluster import PrivateRedis
-from tests.support.server import RunningServer, run_server
+from tests.support.server import run_server
 from tests.support.ws import graphql_socket
-from tidings.models import AuthSession, utcnow
 from tidings.realtime.events import SessionPresence
 from tidings.settings import Settings
 
 MakeSettings = Callable[..., Settings]
 ME = "{ me { user { id } } }"
-
-
-async def _revoked_silently(server: RunningServer, account: Account) -> None:
-    """End ``account``'s session in the database only, as another instance does before it
-    publishes: here the event is then lost."""
-    session_id = uuid.UUID(
-        jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
-    )
-    async with server.services.sessions() as session:
-        await session.execute(
-            sa.update(AuthSession)
-            .where(col(AuthSession.id) == session_id)
-            .values(revoked_at=utcnow())
-        )
-        await session.commit()
 
 
 async def _signed_in(api: Api, name: str) -> Account:
@@ -68,7 +50,9 @@ async def test_a_session_ended_while_redis_was_away_has_its_sockets_closed(
         ):
             assert (await alice_socket.data(ME))["me"]["user"]["id"] == alice.id
             await redis_server.shutdown()
-            await _revoked_silently(server, alice)  # its event would have gone nowhere
+            await revoke_silently(
+                server.services, alice.access_token
+            )  # its event would have gone nowhere
             await redis_server.start()
 
             assert await alice_socket.closed() == 4401
@@ -91,7 +75,7 @@ async def test_a_session_ended_while_the_instance_fell_behind_has_its_sockets_cl
             graphql_socket(server.ws_url, bob.access_token) as bob_socket,
         ):
             assert (await alice_socket.data(ME))["me"]["user"]["id"] == alice.id
-            await _revoked_silently(server, alice)
+            await revoke_silently(server.services, alice.access_token)
             sessions = server.services.channels.sessions
             for _ in range(3 * settings.subscription_buffer):
                 status = SessionPresence(session_id=uuid.uuid4(), status="AWAY")
