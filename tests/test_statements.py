@@ -277,12 +277,13 @@ async def test_a_send_with_a_mention_stores_them_in_the_message_s_transaction(
 
 @contextmanager
 def _connections(app: LocalApp) -> Iterator[list[tuple[str, int, bool]]]:
-    """Each statement's text, its database connection, and whether it was autocommitted."""
+    """Each statement's text, its database connection, and whether it was autocommitted (as
+    the driver's connection stood when it ran)."""
     runs: list[tuple[str, int, bool]] = []
 
     def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        level = conn.get_execution_options().get("isolation_level")
-        runs.append((statement, id(conn.connection.dbapi_connection), level == "AUTOCOMMIT"))
+        driver = conn.connection.dbapi_connection
+        runs.append((statement, id(driver), bool(driver.autocommit)))
 
     engine = app.services.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
