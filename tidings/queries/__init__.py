@@ -22,6 +22,7 @@ from tidings.queries.accounts import (
 )
 from tidings.queries.conversation_state import pinned_count, viewer_states
 from tidings.queries.conversations import (
+    ConversationRow,
     InboxPage,
     InboxPosition,
     ParticipantRow,
@@ -73,6 +74,7 @@ from tidings.queries.users import (
 
 __all__ = [
     "AuditLine",
+    "ConversationRow",
     "HistoryPage",
     "InboxPage",
     "InboxPosition",

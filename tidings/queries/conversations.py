@@ -24,6 +24,7 @@ from tidings.queries.conversation_state import STATE_COLUMNS, archived_now, stat
 from tidings.queries.lists import one_of
 
 __all__ = [
+    "ConversationRow",
     "InboxPage",
     "InboxPosition",
     "ParticipantRow",
@@ -84,6 +85,29 @@ async def member_ids(session: AsyncSession, conversation_id: uuid.UUID) -> list[
         )
     )
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """A conversation as the inbox shows it: every column, as a plain row. An inbox page
+    holds a hundred, and a SQLModel instance costs several times what its row does to make
+    (its ORM state and its pydantic private attributes); reads never change them."""
+
+    id: uuid.UUID
+    kind: str
+    title: str | None
+    direct_key: str | None
+    created_by_id: uuid.UUID
+    created_at: datetime
+    last_seq: int
+    last_message_at: datetime | None
+    activity_at: datetime
+    blocked_at: datetime | None
+
+
+_CONVERSATION_COLUMNS = tuple(
+    col(getattr(Conversation, name)) for name in ConversationRow.__dataclass_fields__
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +183,7 @@ class InboxPosition:
 
 @dataclass(frozen=True, slots=True)
 class InboxPage:
-    conversations: list[Conversation]
+    conversations: list[ConversationRow]
     has_next_page: bool
     # The viewer's own state in each conversation of the page (pins make its cursors).
     states: dict[uuid.UUID, ViewerState] = field(default_factory=dict)
@@ -183,7 +207,7 @@ async def inbox_page(
     )
     is_archived = archived_now(now)
     query = (
-        sa.select(Conversation, *STATE_COLUMNS)
+        sa.select(*_CONVERSATION_COLUMNS, *STATE_COLUMNS)
         .join(Participant, col(Participant.conversation_id) == col(Conversation.id))
         .where(col(Participant.user_id) == user_id, is_archived if archived else ~is_archived)
         .order_by(unpinned, at.desc(), col(Conversation.id).desc())
@@ -204,8 +228,10 @@ async def inbox_page(
             )
         )
     rows = (await session.execute(query)).all()
-    states = {row[0].id: state_of_row(row[1:]) for row in rows[:first]}
-    return InboxPage([row[0] for row in rows[:first]], len(rows) > first, states)
+    width = len(_CONVERSATION_COLUMNS)
+    conversations = [ConversationRow(*row[:width]) for row in rows[:first]]
+    states = {row[0]: state_of_row(row[width:]) for row in rows[:first]}
+    return InboxPage(conversations, len(rows) > first, states)
 
 
 async def direct_conversation(session: AsyncSession, *, direct_key: str) -> Conversation | None:

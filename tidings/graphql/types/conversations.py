@@ -32,7 +32,7 @@ from tidings.graphql.prefetch import needs, prefetch
 from tidings.graphql.types.conversation_state import ConversationViewerState
 from tidings.graphql.types.messages import Message, MessageConnection, PageInfo, load_message_page
 from tidings.graphql.types.users import User, shown_user
-from tidings.queries import InboxPosition, ParticipantRow, UserRow
+from tidings.queries import ConversationRow, InboxPosition, ParticipantRow, UserRow
 from tidings.realtime.fanout import SAME_FOR_EVERY_VIEWER, VIEWER_DEPENDENT
 
 __all__ = [
@@ -104,25 +104,29 @@ def _shares_reads(participant: models.Participant | ParticipantRow, loaded: Load
     return user is not None and user.share_read_receipts
 
 
-def _id(conversation: models.Conversation) -> uuid.UUID:
+# A conversation as a page holds it: a model, or the inbox's plain row.
+AnyConversation = models.Conversation | ConversationRow
+
+
+def _id(conversation: AnyConversation) -> uuid.UUID:
     return conversation.id
 
 
-def _untitled(conversation: models.Conversation) -> uuid.UUID | None:
+def _untitled(conversation: AnyConversation) -> uuid.UUID | None:
     return None if conversation.title else conversation.id
 
 
-def _with_messages(conversation: models.Conversation) -> uuid.UUID | None:
+def _with_messages(conversation: AnyConversation) -> uuid.UUID | None:
     return conversation.id if conversation.last_seq else None
 
 
-def _creator(conversation: models.Conversation) -> uuid.UUID:
+def _creator(conversation: AnyConversation) -> uuid.UUID:
     return conversation.created_by_id
 
 
 @strawberry.type
 class Conversation:
-    model: Private[models.Conversation]
+    model: Private[AnyConversation]
     id: strawberry.ID
     kind: ConversationKind
     title: str | None
@@ -132,7 +136,7 @@ class Conversation:
     loaded: Private[Loaded | None] = None
 
     @classmethod
-    def of(cls, conversation: models.Conversation, *, loaded: Loaded | None = None) -> Conversation:
+    def of(cls, conversation: AnyConversation, *, loaded: Loaded | None = None) -> Conversation:
         return cls(
             model=conversation,
             loaded=loaded,
@@ -270,7 +274,7 @@ class ConversationEdge:
     node: Conversation
 
 
-def _cursor(conversation: models.Conversation, state: ViewerState | None) -> str:
+def _cursor(conversation: AnyConversation, state: ViewerState | None) -> str:
     pinned_at = state.pinned_at if state is not None else None
     at = pinned_at if pinned_at is not None else conversation.activity_at
     return encode_inbox_cursor(InboxPosition(pinned_at is not None, at, conversation.id))
@@ -294,7 +298,7 @@ async def _loaded_edges(root: ConversationConnection, info: Info) -> list[Conver
 
 @strawberry.type
 class ConversationConnection:
-    conversations: Private[list[models.Conversation]]
+    conversations: Private[list[ConversationRow]]
     # The viewer's state in each (its pins place it and make its cursor).
     states: Private[dict[uuid.UUID, ViewerState]]
     edges: list[ConversationEdge] = strawberry.field(resolver=_loaded_edges)
@@ -303,7 +307,7 @@ class ConversationConnection:
     @classmethod
     def of(
         cls,
-        conversations: list[models.Conversation],
+        conversations: list[ConversationRow],
         *,
         has_next: bool,
         has_previous: bool,
