@@ -274,7 +274,7 @@ class ConversationEdge:
     node: Conversation
 
 
-def _cursor(conversation: AnyConversation, state: ViewerState | None) -> str:
+def _cursor(conversation: ConversationRow, state: ViewerState | None) -> str:
     pinned_at = state.pinned_at if state is not None else None
     at = pinned_at if pinned_at is not None else conversation.activity_at
     return encode_inbox_cursor(InboxPosition(pinned_at is not None, at, conversation.id))

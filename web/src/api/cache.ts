@@ -176,7 +176,11 @@ export function removeConversation(cache: Cache, conversationId: string): void {
 export function applyReadMark(cache: Cache, conversationId: string, readSeq: number, viewerId: string): void {
   noteReadMark(cache, conversationId, readSeq, viewerId);
   const unread = unreadAfter(cache, conversationId, readSeq, viewerId);
-  if (unread === null) return;
+  if (unread !== null) writeUnread(cache, conversationId, unread);
+}
+
+/** The badges' counts, written only when they change. */
+function writeUnread(cache: Cache, conversationId: string, unread: { messages: number; mentions: number }): void {
   const head = cache.readFragment(ConversationHead, conversationKey(conversationId));
   if (!head || (head.unreadCount === unread.messages && head.unreadMentionCount === unread.mentions)) return;
   cache.writeFragment(ConversationHead, {
@@ -194,29 +198,33 @@ export function applyReadMark(cache: Cache, conversationId: string, readSeq: num
  * badge's fields are dropped from the cache, and the list asks for them again. */
 export function recountUnread(cache: Cache, message: MessageFieldsFragment, viewerId: string): void {
   const cid = message.conversationId;
-  const mark = readMarkOf(cache, cid, viewerId);
+  const mark = viewerMembership(cache, cid, viewerId)?.mine.lastReadSeq ?? null;
   if (mark === null || message.seq <= mark) return;
-  if (unreadAfter(cache, cid, mark, viewerId) === null) {
+  const unread = unreadAfter(cache, cid, mark, viewerId);
+  if (unread === null) {
     cache.invalidate(conversationKey(cid), "unreadCount");
     cache.invalidate(conversationKey(cid), "unreadMentionCount");
     return;
   }
-  applyReadMark(cache, cid, mark, viewerId);
+  writeUnread(cache, cid, unread);
 }
 
-/** The viewer's read mark as the cache holds it: in the conversation's participants. */
-function readMarkOf(cache: Cache, conversationId: string, viewerId: string): number | null {
+/** The conversation as the cache holds it, and the viewer's place in its participants (where
+ * the viewer's read mark is kept). */
+function viewerMembership(cache: Cache, conversationId: string, viewerId: string) {
   const conversation = cache.readFragment(ConversationFields, conversationKey(conversationId));
   const mine = conversation?.participants.find((p) => p.user.id === viewerId);
-  return mine ? (mine.lastReadSeq ?? 0) : null;
+  return conversation && mine ? { conversation, mine: { ...mine, lastReadSeq: mine.lastReadSeq ?? 0 } } : null;
 }
 
 /** Keep the viewer's read mark in the conversation's participants current (it only moves up). */
 function noteReadMark(cache: Cache, conversationId: string, readSeq: number, viewerId: string): void {
-  const conversation = cache.readFragment(ConversationFields, conversationKey(conversationId));
-  const mine = conversation?.participants.find((p) => p.user.id === viewerId);
-  if (!conversation || !mine || (mine.lastReadSeq ?? 0) >= readSeq) return;
-  const participants = conversation.participants.map((p) => (p === mine ? { ...p, lastReadSeq: readSeq } : p));
+  const found = viewerMembership(cache, conversationId, viewerId);
+  if (!found || found.mine.lastReadSeq >= readSeq) return;
+  const { conversation } = found;
+  const participants = conversation.participants.map((p) =>
+    p.user.id === viewerId ? { ...p, lastReadSeq: readSeq } : p,
+  );
   cache.writeFragment(ConversationFields, { ...conversation, participants });
 }
 
